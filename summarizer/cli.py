@@ -1,0 +1,168 @@
+"""Thin shell: parse arguments, call the library, print. Errors become one line and an exit code here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date as Date
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from .config import Settings, load_settings
+from .errors import ConfigError, LocalModelError, StoreError, SummarizerError
+from .pipeline import RunReport, extract_only, run_digest, summarize_url
+from .progress import reporter_for
+from .render import render_item
+from .store import Store
+
+EXIT_OK, EXIT_NOTHING, EXIT_CONFIG = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(config: str | None) -> Settings:
+    path = Path(config) if config else Path("feeds.yaml")
+    if not path.exists():
+        raise ConfigError(f"{path}: config file not found (pass --config, or run where feeds.yaml is)")
+    return load_settings(path)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _guard(func: F) -> F:
+    """The one place that turns our errors into a one-line message and an exit code."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, StoreError, LocalModelError) as exc:
+            _fail(str(exc), EXIT_CONFIG)
+        except SummarizerError as exc:
+            _fail(str(exc), EXIT_NOTHING)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option("--config", "-c", metavar="FILE", help="Config file (default: ./feeds.yaml).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="jiandu-summarizer")
+def cli() -> None:
+    """简读: turn a day of tech news into one Chinese digest."""
+
+
+def format_report(report: RunReport) -> str:
+    lines = [
+        f"run report for {report.digest_date or 'one article'}",
+        f"  feeds:    {report.feeds_ok} ok, {report.feeds_not_modified} not modified, {report.feeds_failed} failed",
+        f"  articles: {report.articles_new} new, {report.articles_cached} cached, {report.articles_seen_before} "
+        f"seen on an earlier day, {report.articles_extracted} extracted, {report.articles_summarized} summarized, "
+        f"{report.articles_skipped} skipped, {report.articles_failed} failed",
+        f"  llm:      {report.llm_calls} calls, {report.input_tokens} tokens in, {report.output_tokens} tokens out"
+        + (f", cost {report.cost:.4f}" if report.cost is not None else ""),
+        f"  digest:   {report.items_in_digest} items" + (f" -> {report.draft}" if report.draft else ", no draft written"),
+        f"  time:     {report.seconds:.1f}s",
+    ]
+    for message in report.errors:
+        lines.append(f"  failed:   {message}")
+    for message in report.skipped:
+        lines.append(f"  skipped:  {message}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@config_option
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Digest date (default: today).")
+@click.option("--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config).")
+@click.option("--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@_guard
+def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_json: bool) -> None:
+    """Fetch the feeds and write today's draft to output/drafts/DATE.md."""
+    settings = _settings(config)
+    if since is not None:
+        from .config import parse_since
+
+        try:
+            parse_since(since)
+        except ValueError as exc:
+            raise ConfigError(f"--since: {exc}") from exc
+    reporter = reporter_for()
+    try:
+        report = run_digest(settings, day=day.date() if day else None, since=since, dry_run=dry_run,
+                            reporter=reporter)
+    finally:
+        reporter.close()
+    if dry_run:
+        for item in report.dry_run_items:
+            click.echo(f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  {item['title']}  {item['url']}")
+        click.echo(f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens")
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report), err=True)
+    if not dry_run and report.draft is None:
+        _fail("nothing could be summarized, no draft written", EXIT_NOTHING)
+
+
+@cli.command()
+@config_option
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print the item as JSON.")
+@_guard
+def summarize(config: str | None, url: str, as_json: bool) -> None:
+    """Summarize one article URL as it would appear in the digest."""
+    settings = _settings(config) if config or Path("feeds.yaml").exists() else Settings()
+    reporter = reporter_for()
+    try:
+        result = summarize_url(settings, url, reporter=reporter)
+    finally:
+        reporter.close()
+    if as_json:
+        click.echo(json.dumps(result.summary.model_dump() | {"url": url}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_item(result.item), nl=False)
+    click.echo(format_report(result.report), err=True)
+
+
+@cli.command()
+@config_option
+@click.argument("target", metavar="URL_OR_FILE")
+@_guard
+def extract(config: str | None, target: str) -> None:
+    """Print the clean text the pipeline would summarize."""
+    settings = _settings(config) if config or Path("feeds.yaml").exists() else Settings()
+    extracted = extract_only(settings, target)
+    click.echo(extracted.text)
+    click.echo(f"({extracted.zi} 字, from the {extracted.method})", err=True)
+
+
+@cli.command()
+@config_option
+@_guard
+def feeds(config: str | None) -> None:
+    """List the configured feeds with their last status."""
+    settings = _settings(config)
+    with Store(settings.database_path) as store:
+        for feed in settings.feeds:
+            stored = store.feed(settings.feed_location(feed))
+            state = "never fetched"
+            if stored:
+                state = f"{stored.last_status} at {stored.last_checked_at}"
+                if stored.failures_in_a_row:
+                    state += f", {stored.failures_in_a_row} failures in a row: {stored.last_error}"
+            flag = "" if feed.enabled else " (disabled)"
+            click.echo(f"{feed.label}{flag}\n  {feed.url}\n  {state}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,243 @@
+"""feeds.yaml -> validated settings.
+
+Every key is checked (``extra="forbid"``), so a misspelt key is an error that
+names it. Relative paths in the file are relative to the file's own folder.
+The API key is never read from the file: only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+DEFAULT_PURPOSE = "本系列文章主要是用于持续跟踪最新的AI产业情况，让你减少知识焦虑。"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Section(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=20)]
+    description: str = ""
+
+
+DEFAULT_SECTIONS = [
+    Section(name="产品介绍", description="新产品、新模型、新功能的发布与介绍"),
+    Section(name="产业资讯", description="公司动态、融资并购、政策监管、市场与行业趋势"),
+    Section(name="技术教程", description="技术原理讲解、论文解读、实践指南与教程"),
+    Section(name="其他", description="不属于以上类别的内容"),
+]
+
+
+def parse_since(value: str | int | float | None) -> timedelta | None:
+    """'24h', '90m', '2d', a number of hours, or 'all' (no window)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return timedelta(hours=float(value))
+    text = str(value).strip().lower()
+    if text in {"all", "none", "0"}:
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([mhd])", text)
+    if not match:
+        raise ValueError(f"'{value}' is not a duration like 24h, 90m, 2d or 'all'")
+    amount, unit = float(match.group(1)), match.group(2)
+    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+
+
+class DigestSettings(_Strict):
+    title: str = "简读·AI日报"
+    purpose: str = DEFAULT_PURPOSE
+    sections: list[Section] = Field(default_factory=lambda: list(DEFAULT_SECTIONS), min_length=1)
+    highlights: Annotated[int, Field(ge=0, le=50)] = 10
+    reading_speed: Annotated[int, Field(gt=0)] = 400
+    since: str = "24h"
+    timezone: str = "Asia/Shanghai"
+    max_items_per_section: Annotated[int, Field(ge=1)] = 12
+    max_items: Annotated[int, Field(ge=1)] = 40
+    min_article_chars: Annotated[int, Field(ge=0)] = 200
+
+    @field_validator("since")
+    @classmethod
+    def _since_parses(cls, value: str) -> str:
+        parse_since(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}'") from exc
+        return value
+
+    @field_validator("sections")
+    @classmethod
+    def _unique_sections(cls, value: list[Section]) -> list[Section]:
+        names = [s.name for s in value]
+        if len(set(names)) != len(names):
+            raise ValueError("section names must be unique")
+        return value
+
+    @property
+    def section_names(self) -> list[str]:
+        return [s.name for s in self.sections]
+
+    @property
+    def window(self) -> timedelta | None:
+        return parse_since(self.since)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class FeedSettings(_Strict):
+    url: str
+    name: str | None = None
+    max_items: Annotated[int, Field(ge=1)] = 30
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url_or_path(cls, value: str) -> str:
+        value = value.strip()
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value) and not value.startswith(("http://", "https://", "file://")):
+            raise ValueError(f"feed url '{value}' must be http(s):// or a local file path")
+        if not value:
+            raise ValueError("feed url is empty")
+        return value
+
+    @property
+    def is_local(self) -> bool:
+        return not value_is_http(self.url)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+
+def value_is_http(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+LocalModelName = Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"]
+
+
+class LocalSettings(_Strict):
+    model: LocalModelName = "qwen2.5-coder-1.5b"
+    cache_dir: str | None = None  # default: ~/.cache/jiandu/models
+    context_size: Annotated[int, Field(ge=1024)] = 4096
+    threads: int | None = None
+    startup_timeout: Annotated[float, Field(gt=0)] = 120.0
+
+
+class LLMSettings(_Strict):
+    # auto: a hosted provider when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the bundled local model.
+    provider: Literal["auto", "openai", "local"] = "auto"
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    input_token_budget: Annotated[int, Field(ge=200)] = 3000
+    max_output_tokens: Annotated[int, Field(ge=100)] = 1200
+    temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
+    response_format: Literal["json_schema", "json_object"] = "json_schema"
+    max_reasks: Annotated[int, Field(ge=0, le=5)] = 2
+    timeout: Annotated[float, Field(gt=0)] = 120.0
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    bullet_min_chars: Annotated[int, Field(ge=1)] = 60
+    bullet_max_chars: Annotated[int, Field(ge=1)] = 220
+    headline_max_chars: Annotated[int, Field(ge=5)] = 40
+    min_chinese_share: Annotated[float, Field(ge=0, le=1)] = 0.6
+    # Optional prices (any currency per million tokens) so a run can show what it cost.
+    price_input_per_mtok: float | None = None
+    price_output_per_mtok: float | None = None
+    local: LocalSettings = Field(default_factory=LocalSettings)
+
+    @model_validator(mode="after")
+    def _bullet_range(self) -> "LLMSettings":
+        if self.bullet_min_chars > self.bullet_max_chars:
+            raise ValueError("bullet_min_chars is larger than bullet_max_chars")
+        return self
+
+
+class FetchSettings(_Strict):
+    concurrency: Annotated[int, Field(ge=1, le=128)] = 16
+    per_host: Annotated[int, Field(ge=1, le=32)] = 4
+    timeout: Annotated[float, Field(gt=0)] = 20.0
+    max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
+    retries: Annotated[int, Field(ge=0, le=5)] = 2
+    user_agent: str = "Mozilla/5.0 (compatible; jiandu-summarizer/0.1; +https://github.com/jiandu/summarizer)"
+
+
+class Settings(_Strict):
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    feeds: list[FeedSettings] = Field(default_factory=list)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    database: str = "output/jiandu.db"
+    output_dir: str = "output"
+    # Folder that relative paths above are resolved against (the config file's folder).
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def path(self, value: str) -> Path:
+        p = Path(os.path.expanduser(value))
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def database_path(self) -> Path:
+        return self.path(self.database)
+
+    @property
+    def output_path(self) -> Path:
+        return self.path(self.output_dir)
+
+    def feed_location(self, feed: FeedSettings) -> str:
+        """A feed's URL, or its local file as a file:// URL."""
+        if value_is_http(feed.url) or feed.url.startswith("file://"):
+            return feed.url
+        return self.path(feed.url).resolve().as_uri()
+
+
+def _format_error(exc: ValidationError, source: str) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown key '{loc}'"
+    return f"{source}: {loc}: {first['msg']}"
+
+
+def settings_from_dict(data: dict[str, object], *, base_dir: Path, source: str = "config") -> Settings:
+    if "api_key" in data or (isinstance(data.get("llm"), dict) and "api_key" in data["llm"]):  # type: ignore[operator]
+        raise ConfigError(f"{source}: 'api_key' must not be in the file; set OPENAI_API_KEY in the environment")
+    try:
+        return Settings.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, source)) from exc
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and validate a feeds.yaml. Raises ConfigError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from exc
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping")
+    return settings_from_dict(data, base_dir=path.resolve().parent, source=str(path))

@@ -1,0 +1,65 @@
+"""The whole error tree of 简读.
+
+    SummarizerError
+    ├── ConfigError        feeds.yaml or the environment is wrong; stops the run before any work
+    ├── FetchError         a feed or page could not be downloaded (.url)
+    ├── FeedError          feed bytes could not be parsed into entries (.url)
+    ├── ExtractError       no usable text in a page (.url); .skipped marks "too short", not broken
+    ├── LLMError           the provider failed (HTTP, timeout, refusal) after the client's retries
+    │   └── SummaryInvalid the model's output failed validation after every re-ask (.attempts, .raw)
+    ├── LocalModelError    the bundled local model could not be assembled or served
+    └── StoreError         the SQLite file could not be opened or migrated
+
+Every error carries a one-line message naming the feed, URL or key at fault;
+the CLI prints ``str(error)`` and maps the class to an exit code.
+"""
+
+from __future__ import annotations
+
+
+class SummarizerError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigError(SummarizerError):
+    """The configuration is invalid; nothing has been done yet."""
+
+
+class FetchError(SummarizerError):
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class FeedError(SummarizerError):
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class ExtractError(SummarizerError):
+    def __init__(self, message: str, *, url: str, skipped: bool = False) -> None:
+        super().__init__(message)
+        self.url = url
+        self.skipped = skipped
+
+
+class LLMError(SummarizerError):
+    """The provider could not give an answer."""
+
+
+class SummaryInvalid(LLMError):
+    def __init__(self, message: str, *, attempts: int, raw: str, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.raw = raw
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+
+
+class LocalModelError(SummarizerError):
+    """The bundled local model or its server is unavailable."""
+
+
+class StoreError(SummarizerError):
+    """The SQLite store could not be used."""

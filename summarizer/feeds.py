@@ -1,0 +1,158 @@
+"""Feed bytes -> entries (pure: no I/O).
+
+feedparser does the parsing (RSS 0.9x/1.0/2.0, Atom). We help it with one
+thing it gets wrong: a feed in GBK or Big5 that declares no encoding would be
+read as windows-1252, so undeclared non-UTF-8 bytes are detected first.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import charset_normalizer
+import feedparser
+
+from .errors import FeedError
+
+TRACKING_PARAMS = {
+    "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "spm", "_hsenc", "_hsmi",
+    "ref", "ref_src", "source", "from", "share_token", "cmpid", "ncid", "sr_share", "ito",
+}
+
+
+def canonical_url(url: str) -> str:
+    """The URL without tracking parameters, fragment, default port or case noise in scheme and host."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+        host = f"{host}:{parts.port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(("utm_", "hmsr", "wt.")) and k.lower() not in TRACKING_PARAMS
+    ]
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+@dataclass(frozen=True)
+class Entry:
+    feed_name: str
+    feed_url: str
+    title: str
+    url: str
+    canonical_url: str
+    published: datetime | None
+    summary_html: str
+    content_html: str  # full text the feed carries, if any
+
+
+@dataclass
+class ParsedFeed:
+    title: str
+    entries: list[Entry]
+    without_link: int = 0
+
+
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.S)
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""", re.S)
+
+
+def _charset_from_content_type(content_type: str) -> str | None:
+    match = re.search(r"charset\s*=\s*['\"]?([A-Za-z0-9._-]+)", content_type or "", re.I)
+    return match.group(1) if match else None
+
+
+def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str]:
+    """Return (bytes, content_type) that feedparser will decode correctly."""
+    if _DECLARED.match(content) or _charset_from_content_type(content_type):
+        return content, content_type
+    try:
+        content.decode("utf-8")
+        return content, content_type
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(
+        content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr", "cp1252", "latin_1"]
+    ).best()
+    if best is None:
+        return content, content_type
+    text = str(best)
+    body = _XML_DECL.sub(b"", text.encode("utf-8"), count=1)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body, "application/xml; charset=utf-8"
+
+
+def _published(entry: feedparser.FeedParserDict) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+    return None
+
+
+def _content_html(entry: feedparser.FeedParserDict) -> str:
+    contents = entry.get("content") or []
+    best = max((c.get("value", "") for c in contents), key=len, default="")
+    return best
+
+
+def parse_feed(
+    content: bytes,
+    *,
+    feed_url: str,
+    feed_name: str | None = None,
+    content_type: str = "",
+    final_url: str | None = None,
+    max_items: int = 100,
+) -> ParsedFeed:
+    """Parse feed bytes into entries. Raises FeedError naming the feed when nothing usable is in it."""
+    label = feed_name or feed_url
+    content, content_type = _normalise_encoding(content, content_type)
+    headers = {"content-location": final_url or feed_url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    if not parsed.entries:
+        if parsed.get("bozo"):
+            reason = str(parsed.get("bozo_exception", "malformed")).splitlines()[0]
+            raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
+        if not parsed.get("version"):
+            raise FeedError(f"feed {label}: not RSS or Atom", url=feed_url)
+    title = parsed.feed.get("title", "") or label
+    entries: list[Entry] = []
+    without_link = 0
+    for raw in parsed.entries[:max_items]:
+        link = raw.get("link") or ""
+        if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
+            link = raw["id"]
+        if not link:
+            without_link += 1
+            continue
+        entries.append(
+            Entry(
+                feed_name=feed_name or title,
+                feed_url=feed_url,
+                title=(raw.get("title") or "").strip(),
+                url=link,
+                canonical_url=canonical_url(link),
+                published=_published(raw),
+                summary_html=raw.get("summary", "") or "",
+                content_html=_content_html(raw),
+            )
+        )
+    return ParsedFeed(title=title, entries=entries, without_link=without_link)
+
+
+def in_window(entry: Entry, start: datetime | None, end: datetime) -> bool:
+    """Undated entries count as new: many feeds omit dates, and the store keeps them from repeating."""
+    if entry.published is None:
+        return True
+    if entry.published > end:
+        # A little clock skew in a feed is normal; far-future dates are not.
+        return (entry.published - end).total_seconds() < 6 * 3600
+    return start is None or entry.published >= start

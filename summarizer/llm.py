@@ -1,0 +1,132 @@
+"""The only module that imports openai: one client for every OpenAI-compatible provider.
+
+Network retries (429, 5xx, timeouts, dropped connections) belong to the
+openai client (``max_retries``, which honours Retry-After); what is left is
+turned into LLMError with a one-line reason. Validation re-asks are not here:
+they belong to summarize.py.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import openai
+
+from .errors import ConfigError, LLMError
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    seconds: float
+    finish_reason: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where requests go. The key is kept out of repr so it cannot leak into logs."""
+
+    model: str
+    base_url: str | None
+    api_key: str
+
+    def __repr__(self) -> str:
+        return f"Endpoint(model={self.model!r}, base_url={self.base_url!r})"
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} @ {self.base_url or 'https://api.openai.com/v1'}"
+
+
+def hosted_endpoint(model: str, base_url: str | None) -> Endpoint:
+    """Endpoint for a hosted or self-run provider; key and URL from the environment win over nothing."""
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    key = os.environ.get("OPENAI_API_KEY", "")
+    if not key:
+        if url is None:
+            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; or set llm.base_url / OPENAI_BASE_URL)")
+        # Ollama, vLLM and llama.cpp accept any key; the client insists on one.
+        key = "not-needed"
+    return Endpoint(model=model, base_url=url, api_key=key)
+
+
+class LLMClient:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        temperature: float = 0.2,
+        max_output_tokens: int = 1200,
+        timeout: float = 120.0,
+        max_retries: int = 3,
+        response_format: Literal["json_schema", "json_object"] = "json_schema",
+    ) -> None:
+        self.endpoint = endpoint
+        self.temperature = temperature
+        self.max_output_tokens = max_output_tokens
+        self.response_format = response_format
+        self._client = openai.AsyncOpenAI(
+            api_key=endpoint.api_key,
+            base_url=endpoint.base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str) -> Completion:
+        """One chat completion asking for JSON. Raises LLMError."""
+        if self.response_format == "json_schema":
+            response_format: dict[str, Any] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+            }
+        else:
+            response_format = {"type": "json_object"}
+        started = time.monotonic()
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.endpoint.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.temperature,
+                max_tokens=self.max_output_tokens,
+                response_format=response_format,  # type: ignore[arg-type]
+            )
+        except openai.APITimeoutError as exc:
+            raise LLMError(f"{self.endpoint.label}: request timed out") from exc
+        except openai.APIConnectionError as exc:
+            raise LLMError(f"{self.endpoint.label}: connection failed ({exc.__cause__ or exc})") from exc
+        except openai.AuthenticationError as exc:
+            raise LLMError(f"{self.endpoint.label}: authentication failed (check OPENAI_API_KEY)") from exc
+        except openai.APIStatusError as exc:
+            raise LLMError(f"{self.endpoint.label}: HTTP {exc.status_code} {_short(exc.message)}") from exc
+        except openai.OpenAIError as exc:
+            raise LLMError(f"{self.endpoint.label}: {_short(str(exc))}") from exc
+        seconds = time.monotonic() - started
+        if not response.choices:
+            raise LLMError(f"{self.endpoint.label}: response has no choices")
+        choice = response.choices[0]
+        refusal = getattr(choice.message, "refusal", None)
+        if refusal:
+            raise LLMError(f"{self.endpoint.label}: the model refused ({_short(refusal)})")
+        usage = response.usage
+        return Completion(
+            text=choice.message.content or "",
+            input_tokens=usage.prompt_tokens if usage else 0,
+            output_tokens=usage.completion_tokens if usage else 0,
+            seconds=seconds,
+            finish_reason=choice.finish_reason or "",
+        )
+
+
+def _short(text: str, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

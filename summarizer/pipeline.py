@@ -1,0 +1,425 @@
+"""Wires the stages: feeds -> pages -> text -> summaries -> draft. No CLI code here.
+
+Every article flows through its own task (fetch page, extract, summarize), so
+the stages overlap instead of waiting for each other. Each finished step is
+written to the store at once: a crash loses at most the calls in flight, and
+a re-run repeats none that finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date as Date
+from datetime import datetime, time as Time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from . import extract as extract_stage
+from .config import FeedSettings, Settings, parse_since
+from .digest import Digest, DigestItem, build_digest
+from .errors import ExtractError, FeedError, FetchError, LLMError, SummarizerError, SummaryInvalid
+from .feeds import Entry, canonical_url, in_window, parse_feed
+from .fetch import Fetcher, FetchResult
+from .progress import Reporter, Silent
+from .providers import Provider
+from .render import write_draft
+from .store import Store
+from .summarize import Article, Prompts, Rules, Summarizer, Summary, prompt_fingerprint
+from .text import count_zi, text_hash
+from .tokens import count_tokens
+
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+FEED_ACCEPT = "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
+
+
+@dataclass
+class RunReport:
+    digest_date: str = ""
+    feeds_ok: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    articles_new: int = 0
+    articles_seen_before: int = 0
+    articles_cached: int = 0
+    articles_extracted: int = 0
+    articles_summarized: int = 0
+    articles_skipped: int = 0
+    articles_failed: int = 0
+    items_in_digest: int = 0
+    llm_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    estimated_input_tokens: int = 0
+    cost: float | None = None
+    seconds: float = 0.0
+    draft: str | None = None
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    dry_run_items: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def window_for(settings: Settings, day: Date | None, since: str | None) -> tuple[str, datetime | None, datetime]:
+    """(digest date, window start or None, window end) in the configured time zone."""
+    tz = settings.digest.tz
+    now = datetime.now(tz)
+    day = day or now.date()
+    end_of_day = datetime.combine(day, Time(23, 59, 59), tzinfo=tz)
+    end = min(now, end_of_day)
+    span = parse_since(since) if since is not None else settings.digest.window
+    start = end - span if span is not None else None
+    return day.isoformat(), start, end
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds") if value else None
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, *, reporter: Reporter | None = None, provider: Provider | None = None,
+                 store: Store | None = None) -> None:
+        self.settings = settings
+        self.reporter = reporter or Silent()
+        self.store = store or Store(settings.database_path)
+        self._own_store = store is None
+        self.provider = provider
+        self.report = RunReport()
+        self.run_id: int | None = None
+        self.rules = Rules.from_settings(settings.llm, settings.digest.sections)
+        self._summarizer: Summarizer | None = None
+        self._llm_slots: asyncio.Semaphore | None = None
+        self._extract_slots = asyncio.Semaphore(2)
+        self.prompts = Prompts()
+
+    def close(self) -> None:
+        if self._own_store:
+            self.store.close()
+
+    # -- provider -----------------------------------------------------------
+    def _provider(self) -> Provider:
+        if self.provider is None:
+            self.provider = Provider(self.settings, reporter=self.reporter)
+        return self.provider
+
+    def _cache_key(self) -> tuple[str, str]:
+        """(prompt fingerprint, model id): with URL and text hash, the summary cache key."""
+        return prompt_fingerprint(self.prompts, self.rules, self.settings.digest.sections), self._provider().model_id
+
+    async def _get_summarizer(self) -> Summarizer:
+        if self._summarizer is None:
+            provider = self._provider()
+            client = await provider.client()
+            self._summarizer = Summarizer(
+                client, rules=self.rules, sections=self.settings.digest.sections,
+                token_budget=self.settings.llm.input_token_budget, max_reasks=self.settings.llm.max_reasks,
+                prompts=self.prompts,
+            )
+            self._llm_slots = asyncio.Semaphore(provider.concurrency)
+        return self._summarizer
+
+    # -- stages -------------------------------------------------------------
+    async def fetch_feed(self, fetcher: Fetcher, feed: FeedSettings) -> list[Entry]:
+        location = self.settings.feed_location(feed)
+        stored = self.store.feed(location)
+        try:
+            result = await fetcher.get(location, validators=stored.validators if stored else None,
+                                       accept=FEED_ACCEPT, allow_file=True)
+            if result.not_modified:
+                self.store.record_feed(location, name=feed.name, status="not-modified")
+                self.report.feeds_not_modified += 1
+                return []
+            parsed = parse_feed(result.content, feed_url=location, feed_name=feed.name,
+                                content_type=result.content_type, final_url=result.final_url,
+                                max_items=feed.max_items)
+        except (FetchError, FeedError) as exc:
+            message = str(exc) if feed.label in str(exc) else f"feed {feed.label}: {exc}"
+            self.store.record_feed(location, name=feed.name, status="failed", error=message)
+            self.report.feeds_failed += 1
+            self.report.errors.append(message)
+            self.reporter.log(f"✗ {message}")
+            return []
+        self.store.record_feed(location, name=feed.name, status="ok", validators=result.validators,
+                               entries=len(parsed.entries))
+        self.report.feeds_ok += 1
+        if parsed.without_link:
+            self.reporter.log(f"feed {feed.label}: {parsed.without_link} entries without a link were ignored")
+        return parsed.entries
+
+    async def _page(self, fetcher: Fetcher, entry: Entry) -> FetchResult:
+        local_feed = entry.feed_url.startswith("file://")
+        return await fetcher.get(entry.url, accept=PAGE_ACCEPT, allow_file=local_feed)
+
+    async def process_entry(self, fetcher: Fetcher, entry: Entry, digest_date: str, dry_run: bool) -> None:
+        """Fetch, extract and summarize one entry; every failure is recorded with the article."""
+        key = entry.canonical_url
+        stored = self.store.article(key)
+        published = _iso(entry.published)
+        note = entry.title[:40]
+        try:
+            if stored and stored.text and stored.text_hash and stored.status != "skipped":
+                text, zi = stored.text, stored.zi
+                self.report.articles_cached += 1
+            else:
+                self.report.articles_new += 1
+                result = await self._page(fetcher, entry)
+                async with self._extract_slots:
+                    extracted = await asyncio.to_thread(
+                        extract_stage.choose_text, url=entry.url, html=result.content, feed_html=entry.content_html,
+                        min_zi=self.settings.digest.min_article_chars,
+                    )
+                text, zi = extracted.text, extracted.zi
+                self.store.save_article(
+                    canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
+                    title=entry.title or extracted.title, published=published, status="extracted",
+                    digest_date=digest_date, text=text, text_hash=text_hash(text), zi=zi,
+                    extract_method=extracted.method,
+                )
+                self.report.articles_extracted += 1
+            article = Article(url=entry.url, canonical_url=key, title=entry.title, source=entry.feed_name,
+                              published=entry.published, text=text, zi=zi, text_hash=text_hash(text))
+            if dry_run:
+                self._dry_run_item(article)
+                return
+            await self.summarize_article(article)
+        except ExtractError as exc:
+            status = "skipped" if exc.skipped else "failed"
+            self.store.save_article(canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
+                                    title=entry.title, published=published, status=status, error=str(exc),
+                                    digest_date=digest_date)
+            if exc.skipped:
+                self.report.articles_skipped += 1
+                self.report.skipped.append(str(exc))
+            else:
+                self._fail(str(exc))
+        except FetchError as exc:
+            self.store.save_article(canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
+                                    title=entry.title, published=published, status="failed", error=str(exc),
+                                    digest_date=digest_date)
+            self._fail(str(exc))
+        finally:
+            self.reporter.advance("articles", note)
+
+    def _fail(self, message: str) -> None:
+        self.report.articles_failed += 1
+        self.report.errors.append(message)
+        self.reporter.log(f"✗ {message}")
+
+    def _dry_run_item(self, article: Article) -> None:
+        from .tokens import fit_to_budget
+
+        body, _ = fit_to_budget(article.text, self.settings.llm.input_token_budget)
+        estimate = count_tokens(body) + 700  # the system prompt and framing are about 700 tokens
+        self.report.estimated_input_tokens += estimate
+        self.report.dry_run_items.append({"title": article.title, "url": article.url, "zi": article.zi,
+                                          "estimated_input_tokens": estimate})
+
+    async def summarize_article(self, article: Article) -> Summary | None:
+        """Summarize (or take from the cache) one stored article; record the outcome."""
+        prompt_hash, model = self._cache_key()
+        cached = self.store.summary(article.canonical_url, article.text_hash, prompt_hash, model)
+        if cached is not None:
+            self.store.set_status(article.canonical_url, "summarized")
+            self.report.articles_summarized += 1
+            return Summary.model_validate(cached, context={"rules": self.rules})
+        try:
+            summarizer = await self._get_summarizer()
+        except SummarizerError as exc:
+            self.store.set_status(article.canonical_url, "failed", str(exc))
+            self._fail(f"{article.url}: {exc}")
+            return None
+        assert self._llm_slots is not None
+        async with self._llm_slots:
+            try:
+                result = await summarizer.summarize(article)
+            except SummaryInvalid as exc:
+                self._count_tokens(exc.attempts, exc.input_tokens, exc.output_tokens)
+                self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
+                                    input_tokens=exc.input_tokens, output_tokens=exc.output_tokens, seconds=0.0,
+                                    response=exc.raw, error=str(exc))
+                self.store.set_status(article.canonical_url, "failed", str(exc))
+                self._fail(str(exc))
+                return None
+            except LLMError as exc:
+                self.report.llm_calls += 1
+                self.store.set_status(article.canonical_url, "failed", str(exc))
+                self._fail(str(exc))
+                return None
+        self._count_tokens(len(result.attempts), result.input_tokens, result.output_tokens)
+        for attempt in result.attempts:
+            self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
+                                input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens,
+                                seconds=attempt.seconds, response=attempt.raw, error=attempt.error)
+        self.store.save_summary(canonical_url=article.canonical_url, text_hash=article.text_hash,
+                                prompt_hash=prompt_hash, model=model, data=result.summary.model_dump(),
+                                input_tokens=result.input_tokens, output_tokens=result.output_tokens,
+                                seconds=result.seconds, attempts=len(result.attempts))
+        self.store.set_status(article.canonical_url, "summarized")
+        self.report.articles_summarized += 1
+        return result.summary
+
+    def _count_tokens(self, calls: int, tokens_in: int, tokens_out: int) -> None:
+        self.report.llm_calls += calls
+        self.report.input_tokens += tokens_in
+        self.report.output_tokens += tokens_out
+
+    # -- the digest ---------------------------------------------------------
+    def digest_items(self, digest_date: str) -> list[DigestItem]:
+        prompt_hash, model = self._cache_key()
+        items = []
+        for art in self.store.articles_for_date(digest_date):
+            if art.status != "summarized" or not art.text_hash:
+                continue
+            data = self.store.summary(art.canonical_url, art.text_hash, prompt_hash, model)
+            if data is None:
+                continue
+            items.append(DigestItem(
+                canonical_url=art.canonical_url, headline=data["headline"], emoji=data["emoji"],
+                section=data["section"], bullets=list(data["bullets"]), importance=int(data["importance"]),
+                links=[art.url], source=art.source, source_title=art.title, source_zi=art.zi,
+                published=art.published,
+            ))
+        return items
+
+    async def run(self, *, day: Date | None = None, since: str | None = None, dry_run: bool = False) -> RunReport:
+        started = time.monotonic()
+        digest_date, start, end = window_for(self.settings, day, since)
+        self.report.digest_date = digest_date
+        self.run_id = self.store.start_run("dry-run" if dry_run else "digest", digest_date)
+        feeds = [f for f in self.settings.feeds if f.enabled]
+        status = "failed"
+        try:
+            async with Fetcher(self.settings.fetch) as fetcher:
+                self.reporter.stage("feeds", len(feeds))
+
+                async def one_feed(feed: FeedSettings) -> list[Entry]:
+                    try:
+                        return await self.fetch_feed(fetcher, feed)
+                    finally:
+                        self.reporter.advance("feeds", feed.label[:40])
+
+                batches = await asyncio.gather(*(one_feed(f) for f in feeds))
+                entries = self._select_entries([e for batch in batches for e in batch], start, end, digest_date)
+                self.reporter.stage("articles", len(entries))
+                await asyncio.gather(*(self.process_entry(fetcher, e, digest_date, dry_run) for e in entries))
+            if dry_run:
+                status = "ok"
+                return self.report
+            digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
+            self.report.items_in_digest = len(digest.items)
+            if digest.items:
+                md_path, _ = write_draft(digest, self.settings.output_path)
+                self.report.draft = str(md_path)
+                status = "ok"
+            return self.report
+        finally:
+            if self.provider is not None:
+                await self.provider.aclose()
+            self.report.seconds = round(time.monotonic() - started, 2)
+            self.report.cost = _cost(self.settings, self.report)
+            self.store.finish_run(self.run_id, status=status, report=self.report.as_dict(),
+                                  input_tokens=self.report.input_tokens, output_tokens=self.report.output_tokens)
+
+    def _select_entries(self, entries: list[Entry], start: datetime | None, end: datetime,
+                        digest_date: str) -> list[Entry]:
+        """Entries in the window, once per canonical URL, not already in an earlier day's digest."""
+        chosen: dict[str, Entry] = {}
+        for entry in entries:
+            if not in_window(entry, start, end) or entry.canonical_url in chosen:
+                continue
+            stored = self.store.article(entry.canonical_url)
+            if stored and stored.digest_date and stored.digest_date != digest_date:
+                self.report.articles_seen_before += 1
+                continue
+            chosen[entry.canonical_url] = entry
+        return list(chosen.values())
+
+
+def _cost(settings: Settings, report: RunReport) -> float | None:
+    llm = settings.llm
+    if llm.price_input_per_mtok is None and llm.price_output_per_mtok is None:
+        return None
+    return round(report.input_tokens / 1e6 * (llm.price_input_per_mtok or 0)
+                 + report.output_tokens / 1e6 * (llm.price_output_per_mtok or 0), 6)
+
+
+def run_digest(settings: Settings, *, day: Date | None = None, since: str | None = None, dry_run: bool = False,
+               reporter: Reporter | None = None, provider: Provider | None = None) -> RunReport:
+    """Run one night's digest. Raises ConfigError/StoreError before any work; per-article errors are in the report."""
+    pipeline = Pipeline(settings, reporter=reporter, provider=provider)
+    try:
+        return asyncio.run(pipeline.run(day=day, since=since, dry_run=dry_run))
+    finally:
+        pipeline.close()
+
+
+@dataclass
+class SingleResult:
+    item: DigestItem
+    summary: Summary
+    report: RunReport
+
+
+def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = None,
+                  provider: Provider | None = None) -> SingleResult:
+    """Fetch, extract and summarize one URL (cached like the digest). Raises SummarizerError on any failure."""
+
+    async def go() -> SingleResult:
+        pipeline = Pipeline(settings, reporter=reporter, provider=provider)
+        try:
+            pipeline.run_id = pipeline.store.start_run("summarize", None)
+            async with Fetcher(settings.fetch) as fetcher:
+                result = await fetcher.get(url, accept=PAGE_ACCEPT, allow_file=url.startswith("file://"))
+            extracted = await asyncio.to_thread(extract_stage.choose_text, url=url, html=result.content,
+                                                min_zi=settings.digest.min_article_chars)
+            key = canonical_url(url)
+            article = Article(url=url, canonical_url=key, title=extracted.title, source=_host(url), published=None,
+                              text=extracted.text, zi=extracted.zi, text_hash=text_hash(extracted.text))
+            existing = pipeline.store.article(key)
+            pipeline.store.save_article(
+                canonical_url=key, url=url, source=existing.source if existing else article.source,
+                feed_url=None, title=extracted.title, published=existing.published if existing else None,
+                status="extracted", digest_date=None, text=article.text, text_hash=article.text_hash,
+                zi=article.zi, extract_method=extracted.method,
+            )
+            summary = await pipeline.summarize_article(article)
+            if summary is None:
+                raise LLMError(pipeline.report.errors[-1] if pipeline.report.errors else f"{url}: not summarized")
+            item = DigestItem(canonical_url=key, headline=summary.headline, emoji=summary.emoji,
+                              section=summary.section, bullets=summary.bullets, importance=summary.importance,
+                              links=[url], source=article.source, source_title=article.title, source_zi=article.zi)
+            return SingleResult(item=item, summary=summary, report=pipeline.report)
+        finally:
+            if pipeline.provider is not None:
+                await pipeline.provider.aclose()
+            if pipeline.run_id is not None:
+                pipeline.store.finish_run(pipeline.run_id, status="ok" if not pipeline.report.errors else "failed",
+                                          report=pipeline.report.as_dict(), input_tokens=pipeline.report.input_tokens,
+                                          output_tokens=pipeline.report.output_tokens)
+            pipeline.close()
+
+    return asyncio.run(go())
+
+
+def extract_only(settings: Settings, target: str) -> extract_stage.Extracted:
+    """The clean text the pipeline would summarize for a URL or a local file. Raises SummarizerError."""
+    path = Path(target)
+    if not target.startswith(("http://", "https://", "file://")) and path.exists():
+        return extract_stage.choose_text(url=path.resolve().as_uri(), html=path.read_bytes(),
+                                         min_zi=settings.digest.min_article_chars)
+
+    async def go() -> FetchResult:
+        async with Fetcher(settings.fetch) as fetcher:
+            return await fetcher.get(target, accept=PAGE_ACCEPT, allow_file=target.startswith("file://"))
+
+    result = asyncio.run(go())
+    return extract_stage.choose_text(url=target, html=result.content, min_zi=settings.digest.min_article_chars)
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url

@@ -1,0 +1,92 @@
+"""Progress for long work: rich bars on a TTY, plain log lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Protocol, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+
+class Reporter(Protocol):
+    def stage(self, name: str, total: int) -> None: ...
+    def advance(self, name: str, note: str = "") -> None: ...
+    def log(self, message: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class Silent:
+    def stage(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, name: str, note: str = "") -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PlainReporter:
+    """One line per event with a timestamp, for cron logs and CI."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.totals: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+
+    def _write(self, text: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {text}", file=self.stream, flush=True)
+
+    def stage(self, name: str, total: int) -> None:
+        self.totals[name], self.done[name] = total, 0
+        self._write(f"{name}: {total} to do")
+
+    def advance(self, name: str, note: str = "") -> None:
+        self.done[name] = self.done.get(name, 0) + 1
+        self._write(f"{name} {self.done[name]}/{self.totals.get(name, '?')}" + (f" {note}" if note else ""))
+
+    def log(self, message: str) -> None:
+        self._write(message)
+
+    def close(self) -> None:
+        pass
+
+
+class RichReporter:
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.fields[note]}", style="dim"), console=self.console, transient=False,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.progress.start()
+
+    def stage(self, name: str, total: int) -> None:
+        if name in self.tasks:
+            self.progress.update(self.tasks[name], total=total, completed=0)
+        else:
+            self.tasks[name] = self.progress.add_task(name, total=total, note="")
+
+    def advance(self, name: str, note: str = "") -> None:
+        if name not in self.tasks:
+            self.stage(name, 0)
+        self.progress.update(self.tasks[name], advance=1, note=note[:60])
+
+    def log(self, message: str) -> None:
+        self.progress.console.print(message, markup=False, highlight=False)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def reporter_for(stream: TextIO | None = None) -> Reporter:
+    stream = stream or sys.stderr
+    if stream.isatty():
+        return RichReporter(Console(file=stream))
+    return PlainReporter(stream)

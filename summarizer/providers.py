@@ -1,0 +1,83 @@
+"""Which model answers: a hosted/self-run OpenAI-compatible endpoint, or the bundled local model.
+
+The client is opened lazily, so a run whose summaries are all cached never
+starts the local server or touches the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import AbstractContextManager
+from typing import Literal
+
+from .config import Settings
+from .llm import Endpoint, LLMClient, hosted_endpoint
+from .progress import Reporter, Silent
+
+
+def resolve_provider(settings: Settings) -> Literal["openai", "local"]:
+    if settings.llm.provider != "auto":
+        return settings.llm.provider
+    if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL") or settings.llm.base_url:
+        return "openai"
+    return "local"
+
+
+class Provider:
+    def __init__(self, settings: Settings, *, reporter: Reporter | None = None) -> None:
+        self.settings = settings
+        self.kind = resolve_provider(settings)
+        self.reporter = reporter or Silent()
+        self._client: LLMClient | None = None
+        self._server: AbstractContextManager[object] | None = None
+        self._lock = asyncio.Lock()
+        self.concurrency = settings.llm.concurrency
+        if self.kind == "openai":
+            # Fail on a missing key before any work, not at the first article.
+            self._endpoint: Endpoint | None = hosted_endpoint(settings.llm.model, settings.llm.base_url)
+            self.model_id = settings.llm.model
+        else:
+            self._endpoint = None
+            self.model_id = f"local:{settings.llm.local.model}"
+
+    @property
+    def label(self) -> str:
+        return self._endpoint.label if self._endpoint else self.model_id
+
+    async def client(self) -> LLMClient:
+        async with self._lock:
+            if self._client is None:
+                endpoint = self._endpoint or await asyncio.to_thread(self._start_local)
+                llm = self.settings.llm
+                self._client = LLMClient(
+                    endpoint,
+                    temperature=llm.temperature,
+                    max_output_tokens=llm.max_output_tokens,
+                    timeout=llm.timeout,
+                    max_retries=llm.max_retries,
+                    response_format=llm.response_format,
+                )
+            return self._client
+
+    def _start_local(self) -> Endpoint:
+        from .local import LocalServer, ensure_model  # imported late: only local runs need it
+
+        local = self.settings.llm.local
+        model_path = ensure_model(local.model, cache_dir=local.cache_dir, log=self.reporter.log)
+        server = LocalServer(
+            model_path=model_path, slots=self.settings.llm.concurrency, context_size=local.context_size,
+            threads=local.threads, startup_timeout=local.startup_timeout, log=self.reporter.log,
+        )
+        server.start()
+        self._server = server
+        self.concurrency = server.slots
+        return Endpoint(model=local.model, base_url=server.base_url, api_key="local")
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._server is not None:
+            self._server.__exit__(None, None, None)
+            self._server = None

@@ -1,0 +1,312 @@
+"""The only module with SQL: one SQLite file holding feeds, articles, summaries, LLM calls and runs.
+
+Migrations are numbered and append-only (see ``MIGRATIONS``): a released one
+is never edited; a change is a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .errors import StoreError
+from .fetch import Validators
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            name TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            last_status TEXT,
+            last_error TEXT,
+            last_checked_at TEXT,
+            last_ok_at TEXT,
+            failures_in_a_row INTEGER NOT NULL DEFAULT 0,
+            entries_seen INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE articles (
+            canonical_url TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            source TEXT NOT NULL,
+            feed_url TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            text TEXT,
+            text_hash TEXT,
+            zi INTEGER NOT NULL DEFAULT 0,
+            extract_method TEXT,
+            status TEXT NOT NULL,
+            error TEXT,
+            digest_date TEXT,
+            first_seen_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX articles_digest_date ON articles(digest_date);
+        CREATE TABLE summaries (
+            id INTEGER PRIMARY KEY,
+            canonical_url TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            prompt_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            json TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            attempts INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (canonical_url, text_hash, prompt_hash, model)
+        );
+        CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER,
+            canonical_url TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            response TEXT NOT NULL,
+            error TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            digest_date TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            report TEXT,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("m001_initial", _m001_initial),
+]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    canonical_url: str
+    url: str
+    source: str
+    title: str
+    published: str | None
+    text: str | None
+    text_hash: str | None
+    zi: int
+    extract_method: str | None
+    status: str
+    error: str | None
+    digest_date: str | None
+
+
+@dataclass(frozen=True)
+class StoredFeed:
+    url: str
+    name: str | None
+    validators: Validators
+    last_status: str | None
+    last_error: str | None
+    last_checked_at: str | None
+    last_ok_at: str | None
+    failures_in_a_row: int
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{path}: cannot open the database ({exc})") from exc
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- migrations ---------------------------------------------------------
+    def migrate(self) -> list[str]:
+        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, apply in MIGRATIONS:
+            if name in done:
+                continue
+            with self.db:
+                apply(self.db)
+                self.db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now_iso()))
+            applied.append(name)
+        return applied
+
+    def migrations(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # -- feeds --------------------------------------------------------------
+    def feed(self, url: str) -> StoredFeed | None:
+        row = self.db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        return StoredFeed(
+            url=row["url"], name=row["name"], validators=Validators(row["etag"], row["last_modified"]),
+            last_status=row["last_status"], last_error=row["last_error"], last_checked_at=row["last_checked_at"],
+            last_ok_at=row["last_ok_at"], failures_in_a_row=row["failures_in_a_row"],
+        )
+
+    def record_feed(self, url: str, *, name: str | None, status: str, error: str | None = None,
+                    validators: Validators | None = None, entries: int = 0) -> None:
+        ok = status in {"ok", "not-modified"}
+        stamp = now_iso()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO feeds (url, name, last_status, last_error, last_checked_at, last_ok_at,
+                                      failures_in_a_row, entries_seen, etag, last_modified)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(url) DO UPDATE SET
+                     name = excluded.name, last_status = excluded.last_status, last_error = excluded.last_error,
+                     last_checked_at = excluded.last_checked_at,
+                     last_ok_at = COALESCE(excluded.last_ok_at, feeds.last_ok_at),
+                     failures_in_a_row = CASE WHEN ? THEN 0 ELSE feeds.failures_in_a_row + 1 END,
+                     entries_seen = feeds.entries_seen + excluded.entries_seen,
+                     etag = COALESCE(excluded.etag, feeds.etag),
+                     last_modified = COALESCE(excluded.last_modified, feeds.last_modified)""",
+                (url, name, status, error, stamp, stamp if ok else None, 0 if ok else 1, entries,
+                 validators.etag if validators else None, validators.last_modified if validators else None, ok),
+            )
+
+    def feeds(self) -> list[StoredFeed]:
+        urls = [row[0] for row in self.db.execute("SELECT url FROM feeds ORDER BY url")]
+        return [f for f in (self.feed(u) for u in urls) if f is not None]
+
+    # -- articles -----------------------------------------------------------
+    def article(self, canonical_url: str) -> StoredArticle | None:
+        row = self.db.execute("SELECT * FROM articles WHERE canonical_url = ?", (canonical_url,)).fetchone()
+        return _article(row) if row else None
+
+    def save_article(self, *, canonical_url: str, url: str, source: str, feed_url: str | None, title: str,
+                     published: str | None, status: str, digest_date: str | None, text: str | None = None,
+                     text_hash: str | None = None, zi: int = 0, extract_method: str | None = None,
+                     error: str | None = None) -> None:
+        stamp = now_iso()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO articles (canonical_url, url, source, feed_url, title, published, text, text_hash, zi,
+                                         extract_method, status, error, digest_date, first_seen_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(canonical_url) DO UPDATE SET
+                     url = excluded.url, source = excluded.source, feed_url = excluded.feed_url,
+                     title = excluded.title, published = excluded.published,
+                     text = COALESCE(excluded.text, articles.text),
+                     text_hash = COALESCE(excluded.text_hash, articles.text_hash),
+                     zi = CASE WHEN excluded.text IS NULL THEN articles.zi ELSE excluded.zi END,
+                     extract_method = COALESCE(excluded.extract_method, articles.extract_method),
+                     status = excluded.status, error = excluded.error,
+                     digest_date = COALESCE(articles.digest_date, excluded.digest_date),
+                     updated_at = excluded.updated_at""",
+                (canonical_url, url, source, feed_url, title, published, text, text_hash, zi, extract_method,
+                 status, error, digest_date, stamp, stamp),
+            )
+
+    def set_status(self, canonical_url: str, status: str, error: str | None = None) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE articles SET status = ?, error = ?, updated_at = ? WHERE canonical_url = ?",
+                (status, error, now_iso(), canonical_url),
+            )
+
+    def articles_for_date(self, digest_date: str) -> list[StoredArticle]:
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE digest_date = ? ORDER BY published DESC, canonical_url", (digest_date,)
+        )
+        return [_article(r) for r in rows]
+
+    # -- summaries ----------------------------------------------------------
+    def summary(self, canonical_url: str, text_hash: str, prompt_hash: str, model: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT json FROM summaries WHERE canonical_url = ? AND text_hash = ? AND prompt_hash = ? AND model = ?",
+            (canonical_url, text_hash, prompt_hash, model),
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str, data: dict[str, Any],
+                     input_tokens: int, output_tokens: int, seconds: float, attempts: int) -> None:
+        with self.db:
+            self.db.execute(
+                """INSERT OR REPLACE INTO summaries (canonical_url, text_hash, prompt_hash, model, json, input_tokens,
+                                                     output_tokens, seconds, attempts, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (canonical_url, text_hash, prompt_hash, model, json.dumps(data, ensure_ascii=False), input_tokens,
+                 output_tokens, seconds, attempts, now_iso()),
+            )
+
+    def log_call(self, *, run_id: int | None, canonical_url: str, model: str, input_tokens: int, output_tokens: int,
+                 seconds: float, response: str, error: str | None) -> None:
+        with self.db:
+            self.db.execute(
+                """INSERT INTO llm_calls (run_id, canonical_url, model, input_tokens, output_tokens, seconds, response,
+                                          error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (run_id, canonical_url, model, input_tokens, output_tokens, seconds, response, error, now_iso()),
+            )
+
+    def count(self, table: str) -> int:
+        if table not in {"feeds", "articles", "summaries", "llm_calls", "runs"}:
+            raise ValueError(table)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    # -- runs ---------------------------------------------------------------
+    def start_run(self, kind: str, digest_date: str | None) -> int:
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO runs (kind, digest_date, started_at, status) VALUES (?, ?, ?, 'running')",
+                (kind, digest_date, now_iso()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, *, status: str, report: dict[str, Any], input_tokens: int,
+                   output_tokens: int) -> None:
+        with self.db:
+            self.db.execute(
+                """UPDATE runs SET finished_at = ?, status = ?, report = ?, input_tokens = ?, output_tokens = ?
+                   WHERE id = ?""",
+                (now_iso(), status, json.dumps(report, ensure_ascii=False), input_tokens, output_tokens, run_id),
+            )
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[sqlite3.Row]:
+        """Read-only access for reports and tests."""
+        yield from self.db.execute(sql, params)
+
+
+def _article(row: sqlite3.Row) -> StoredArticle:
+    return StoredArticle(
+        canonical_url=row["canonical_url"], url=row["url"], source=row["source"], title=row["title"],
+        published=row["published"], text=row["text"], text_hash=row["text_hash"], zi=row["zi"],
+        extract_method=row["extract_method"], status=row["status"], error=row["error"],
+        digest_date=row["digest_date"],
+    )

@@ -1,0 +1,311 @@
+"""Article -> validated Chinese summary: prompt, structured call, checks, re-ask.
+
+The model's JSON is validated by ``Summary`` (pydantic). On a validation
+error the bad output and the errors go back to the model, at most
+``max_reasks`` times; then SummaryInvalid records every attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+from .config import LLMSettings, Section
+from .errors import LLMError, SummaryInvalid
+from .llm import LLMClient, Message
+from .text import chinese_share, cjk_chars, count_zi, has_emoji, normalize_space, split_emoji
+from .tokens import count_tokens, fit_to_budget, split_thirds
+
+PROMPT_FILES = ("system.j2", "article.j2", "reask.j2")
+
+
+@dataclass(frozen=True)
+class Article:
+    url: str
+    canonical_url: str
+    title: str
+    source: str
+    published: datetime | None
+    text: str
+    zi: int
+    text_hash: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    sections: tuple[str, ...]
+    bullet_min: int = 60
+    bullet_max: int = 220
+    headline_max: int = 40
+    min_chinese_share: float = 0.6
+
+    @classmethod
+    def from_settings(cls, llm: LLMSettings, sections: list[Section]) -> "Rules":
+        return cls(
+            sections=tuple(s.name for s in sections),
+            bullet_min=llm.bullet_min_chars,
+            bullet_max=llm.bullet_max_chars,
+            headline_max=llm.headline_max_chars,
+            min_chinese_share=llm.min_chinese_share,
+        )
+
+
+_MARKDOWN = re.compile(r"[#*`\[\]<>|]|^\s*[-+>]\s|^\s*\d+[.)]\s")
+_BULLET_PREFIX = re.compile(r"^\s*(?:[-*•·+]|\d+[.)、]|[（(]?\d+[)）])\s*")
+
+
+class Summary(BaseModel):
+    """One digest item as the model must return it. Validate with ``context={"rules": Rules}``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    bullets: list[str]
+    headline: str
+    emoji: str
+    section: str
+    importance: int
+
+    @field_validator("headline")
+    @classmethod
+    def _headline(cls, value: str, info: ValidationInfo) -> str:
+        rules = _rules(info)
+        value = normalize_space(value)
+        if "\n" in value or _MARKDOWN.search(value):
+            raise ValueError("标题不能包含Markdown符号或换行")
+        if has_emoji(value):
+            raise ValueError("标题不能包含emoji，emoji请放在emoji字段")
+        zi = count_zi(value)
+        if zi == 0:
+            raise ValueError("标题为空")
+        if zi > rules.headline_max:
+            raise ValueError(f"标题为{zi}字，不能超过{rules.headline_max}字")
+        if cjk_chars(value) < 2 or chinese_share(value) < rules.min_chinese_share / 2:
+            raise ValueError("标题必须是中文（英文原文也要译成中文）")
+        return value
+
+    @field_validator("emoji")
+    @classmethod
+    def _emoji(cls, value: str) -> str:
+        found = split_emoji(value)
+        if found is None or not found:
+            raise ValueError("emoji字段只能包含1到3个emoji，不能有文字")
+        if len(found) > 3:
+            raise ValueError(f"emoji字段有{len(found)}个emoji，最多3个")
+        return "".join(found)
+
+    @field_validator("section")
+    @classmethod
+    def _section(cls, value: str, info: ValidationInfo) -> str:
+        rules = _rules(info)
+        value = value.strip()
+        if value not in rules.sections:
+            raise ValueError(f"分类“{value}”不存在，只能是：{'、'.join(rules.sections)}")
+        return value
+
+    @field_validator("importance", mode="before")
+    @classmethod
+    def _importance(cls, value: Any) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10:
+            raise ValueError("importance必须是1到10的整数")
+        return value
+
+    @field_validator("bullets")
+    @classmethod
+    def _bullets(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        rules = _rules(info)
+        if len(value) != 3:
+            raise ValueError(f"要点必须恰好3条，现在是{len(value)}条")
+        cleaned = [normalize_space(_BULLET_PREFIX.sub("", b)) for b in value]
+        problems: list[str] = []
+        for i, bullet in enumerate(cleaned, 1):
+            zi = count_zi(bullet)
+            if not rules.bullet_min <= zi <= rules.bullet_max:
+                problems.append(f"第{i}条要点为{zi}字，应在{rules.bullet_min}到{rules.bullet_max}字之间")
+            if chinese_share(bullet) < rules.min_chinese_share:
+                problems.append(f"第{i}条要点不是中文，必须用中文写（专有名词可保留英文）")
+            if re.search(r"[#`<>|]|\[[^\]]*\]\(", bullet):
+                problems.append(f"第{i}条要点不能包含Markdown或HTML")
+        if len(set(cleaned)) < 3:
+            problems.append("三条要点不能重复")
+        if problems:
+            raise ValueError("；".join(problems))
+        return cleaned
+
+
+def _rules(info: ValidationInfo) -> Rules:
+    if not info.context or "rules" not in info.context:
+        raise ValueError("validation needs context={'rules': Rules}")
+    rules: Rules = info.context["rules"]
+    return rules
+
+
+def output_schema(rules: Rules) -> dict[str, Any]:
+    """JSON schema sent as response_format; bullets come first so the model reads before it titles."""
+    return {
+        "type": "object",
+        "properties": {
+            "bullets": {"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 3},
+            "headline": {"type": "string"},
+            "emoji": {"type": "string"},
+            "section": {"type": "string", "enum": list(rules.sections)},
+            "importance": {"type": "integer"},
+        },
+        "required": ["bullets", "headline", "emoji", "section", "importance"],
+        "additionalProperties": False,
+    }
+
+
+def clean_output(raw: str) -> str:
+    """Strip <think> blocks and ``` fences; keep the outermost JSON object."""
+    text = re.sub(r"<think>.*?</think>", "", raw, flags=re.S)
+    text = re.sub(r"^.*?</think>", "", text, flags=re.S)  # an unopened think block (some servers drop the tag)
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
+    if fenced:
+        text = fenced.group(1)
+    start, end = text.find("{"), text.rfind("}")
+    return text[start : end + 1] if start != -1 and end > start else text.strip()
+
+
+def parse_summary(raw: str, rules: Rules) -> Summary:
+    """Validate raw model output. Raises ValueError with Chinese reasons the model can act on."""
+    cleaned = clean_output(raw)
+    try:
+        data = json.loads(cleaned)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"输出不是合法的JSON（{exc.msg}，第{exc.pos}个字符）") from exc
+    if not isinstance(data, dict):
+        raise ValueError("输出必须是一个JSON对象")
+    try:
+        return Summary.model_validate(data, context={"rules": rules})
+    except ValidationError as exc:
+        reasons = []
+        for err in exc.errors():
+            field_name = ".".join(str(p) for p in err["loc"]) or "输出"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "缺少该字段"
+            reasons.append(f"{field_name}: {message}")
+        raise ValueError("；".join(reasons)) from exc
+
+
+class Prompts:
+    """The jinja2 prompt templates in prompts/ and their combined hash (part of the cache key)."""
+
+    def __init__(self) -> None:
+        self._env = jinja2.Environment(
+            loader=jinja2.PackageLoader("summarizer", "prompts"),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=False,
+            autoescape=False,
+        )
+        sources = "".join(resources.files("summarizer.prompts").joinpath(n).read_text("utf-8") for n in PROMPT_FILES)
+        self.hash = hashlib.sha256(sources.encode("utf-8")).hexdigest()[:16]
+
+    def render(self, name: str, **values: Any) -> str:
+        return self._env.get_template(name).render(**values).strip()
+
+
+def prompt_fingerprint(prompts: Prompts, rules: Rules, sections: list[Section]) -> str:
+    """Hash of the templates and every rule they are rendered with: part of the summary cache key."""
+    blob = json.dumps([rules.__dict__, [s.model_dump() for s in sections]], ensure_ascii=False,
+                      sort_keys=True, default=list)
+    return hashlib.sha256((prompts.hash + blob).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Attempt:
+    raw: str
+    input_tokens: int
+    output_tokens: int
+    seconds: float
+    error: str | None = None
+
+
+@dataclass
+class SummaryResult:
+    summary: Summary
+    attempts: list[Attempt] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(a.input_tokens for a in self.attempts)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(a.output_tokens for a in self.attempts)
+
+    @property
+    def seconds(self) -> float:
+        return sum(a.seconds for a in self.attempts)
+
+
+class Summarizer:
+    def __init__(self, client: LLMClient, *, rules: Rules, sections: list[Section], token_budget: int,
+                 max_reasks: int = 2, prompts: Prompts | None = None) -> None:
+        self.client = client
+        self.rules = rules
+        self.sections = sections
+        self.token_budget = token_budget
+        self.max_reasks = max_reasks
+        self.prompts = prompts or Prompts()
+        self.schema = output_schema(rules)
+
+    def messages(self, article: Article) -> tuple[list[Message], bool]:
+        body, truncated = fit_to_budget(article.text, self.token_budget)
+        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules)
+        user = self.prompts.render(
+            "article.j2", title=article.title, source=article.source, parts=split_thirds(body), rules=self.rules
+        )
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated
+
+    def estimate_input_tokens(self, article: Article) -> int:
+        messages, _ = self.messages(article)
+        return sum(count_tokens(m["content"]) for m in messages)
+
+    async def summarize(self, article: Article) -> SummaryResult:
+        """Summarize one article. Raises LLMError (provider failed) or SummaryInvalid (every attempt invalid)."""
+        messages, truncated = self.messages(article)
+        attempts: list[Attempt] = []
+        for _ in range(self.max_reasks + 1):
+            try:
+                completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item")
+            except LLMError as exc:
+                if attempts:
+                    raise SummaryInvalid(
+                        f"{article.url}: {exc}", attempts=len(attempts), raw=attempts[-1].raw,
+                        input_tokens=sum(a.input_tokens for a in attempts),
+                        output_tokens=sum(a.output_tokens for a in attempts),
+                    ) from exc
+                raise LLMError(f"{article.url}: {exc}") from exc
+            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds)
+            attempts.append(attempt)
+            try:
+                summary = parse_summary(completion.text, self.rules)
+                return SummaryResult(summary=summary, attempts=attempts, truncated=truncated)
+            except ValueError as exc:
+                attempt.error = str(exc)
+                if completion.finish_reason == "length":
+                    attempt.error = f"输出被截断（超过最大长度）；{attempt.error}"
+            messages = messages + [
+                {"role": "assistant", "content": completion.text},
+                {"role": "user", "content": self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)},
+            ]
+        last = attempts[-1]
+        raise SummaryInvalid(
+            f"{article.url}: invalid model output after {len(attempts)} attempts: {last.error}",
+            attempts=len(attempts),
+            raw=last.raw,
+            input_tokens=sum(a.input_tokens for a in attempts),
+            output_tokens=sum(a.output_tokens for a in attempts),
+        )

@@ -1,0 +1,83 @@
+"""Counting 字 and other text measures shared by every stage (pure functions).
+
+The 字 rule is the one Chinese word processors use for 字数:
+  * every CJK character (Han ideographs, kana, hangul) counts 1;
+  * every run of Latin letters and/or digits (``GPT4``, ``2023``, ``AI``) counts 1
+    (a "word"); ``GPT-4.5`` is three runs: ``GPT``, ``4``, ``5``;
+  * whitespace, punctuation (ASCII and full-width alike) and emoji count nothing.
+
+Full-width punctuation is left out because the reference issue's own figure
+fits that best: its 30 headlines and 90 bullets are 8,229 字 by this rule
+against the 7,945 it printed, and 8,958 if punctuation counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_CJK = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "\u3040-\u309f\u30a0-\u30ff"  # kana
+    "\uac00-\ud7af"  # hangul
+    "\U00020000-\U0002ffff"
+)
+_CJK_RE = re.compile(f"[{_CJK}]")
+# Latin letters incl. accented ones, and digits, but not CJK.
+_WORD_RE = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]+")
+
+
+def count_zi(text: str) -> int:
+    """字 of ``text`` by the rule in this module's docstring."""
+    return len(_CJK_RE.findall(text)) + len(_WORD_RE.findall(text))
+
+
+def cjk_chars(text: str) -> int:
+    return len(_CJK_RE.findall(text))
+
+
+def chinese_share(text: str) -> float:
+    """Share of the text's 字 (punctuation aside) that are CJK characters; 0 for empty text."""
+    han = cjk_chars(text)
+    words = len(_WORD_RE.findall(text))
+    total = han + words
+    return han / total if total else 0.0
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def normalize_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Emoji: a base pictograph optionally followed by variation selector / skin tone,
+# joined by ZWJ; or a pair of regional indicators (a flag); or a keycap.
+_PICTO = (
+    "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf\u23e9-\u23f3"
+    "\u23f8-\u23fa\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf\u2934\u2935\u2b05-\u2b07"
+    "\u2b1b\u2b1c\u2b50\u2b55\u3030\u303d\u3297\u3299\U0001f000-\U0001faff"
+)
+_MOD = "\ufe0f\ufe0e\U0001f3fb-\U0001f3ff\u20e3\U000e0020-\U000e007f"
+_EMOJI_RE = re.compile(
+    f"(?:[\U0001f1e6-\U0001f1ff]{{2}})"
+    f"|(?:[0-9#*]\ufe0f?\u20e3)"
+    f"|(?:[{_PICTO}][{_MOD}]*(?:\u200d[{_PICTO}][{_MOD}]*)*)"
+)
+
+
+def split_emoji(text: str) -> list[str] | None:
+    """The emoji in ``text`` one by one, or None if it holds anything that is not emoji."""
+    stripped = re.sub(r"\s+", "", text)
+    found = _EMOJI_RE.findall(stripped)
+    if "".join(found) != stripped:
+        return None
+    return found
+
+
+def has_emoji(text: str) -> bool:
+    return any(
+        _EMOJI_RE.fullmatch(ch) and unicodedata.category(ch) == "So" for ch in text
+    ) or bool(re.search(f"[\U0001f000-\U0001faff]", text))

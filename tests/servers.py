@@ -1,0 +1,229 @@
+"""Real HTTP servers on 127.0.0.1 for the tests: a feed/page server and a fake OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+CONTENT_TYPES = {
+    ".xml": "application/xml",
+    ".html": "text/html",
+    ".json": "application/json",
+}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def _start(handler: type[BaseHTTPRequestHandler]) -> _Server:
+    server = _Server(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class SiteServer:
+    """Serves tests/fixtures over HTTP. ``FIXTURE_HOST`` in a file becomes this server's host:port.
+
+    ETags are derived from the body, so a second fetch of an unchanged feed gets 304.
+    ``overrides`` maps a path to (status, headers, body) for one-off pages.
+    """
+
+    def __init__(self, root: Path = FIXTURES) -> None:
+        self.root = root
+        self.requests: list[tuple[str, str]] = []  # (method, path)
+        self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                site.requests.append(("GET", self.path))
+                path = self.path.split("?", 1)[0]
+                if path in site.overrides:
+                    status, headers, body = site.overrides[path]
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                file = (site.root / path.lstrip("/")).resolve()
+                if not file.is_file() or site.root.resolve() not in file.parents:
+                    self.send_error(404)
+                    return
+                body = file.read_bytes().replace(b"FIXTURE_HOST", site.host.encode())
+                etag = '"' + hashlib.sha1(body).hexdigest()[:12] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", CONTENT_TYPES.get(file.suffix, "application/octet-stream"))
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = _start(Handler)
+        self.host = f"127.0.0.1:{self.server.server_port}"
+        self.base = f"http://{self.host}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for _, p in self.requests if p.startswith(prefix))
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class Reply:
+    """One canned answer of the fake model."""
+
+    content: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    finish_reason: str = "stop"
+    refusal: str | None = None
+    delay: float = 0.0
+
+
+def chat_completion(content: str | None, *, model: str, finish_reason: str = "stop", refusal: str | None = None,
+                    prompt_tokens: int = 0, completion_tokens: int = 0) -> dict[str, Any]:
+    """A response body in the real OpenAI chat.completion wire format."""
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "refusal": refusal},
+            "logprobs": None,
+            "finish_reason": finish_reason,
+        }],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+class FakeOpenAI:
+    """A fake OpenAI-compatible server: a queue of replies, a record of every request.
+
+    When the queue is empty, ``responder(request_body)`` answers (by default a
+    valid summary derived from the article title in the prompt).
+    """
+
+    def __init__(self, responder: Callable[[dict[str, Any]], Reply] | None = None) -> None:
+        self.queue: deque[Reply] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.responder = responder or default_responder
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                raw = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self) -> None:
+                if self.path in ("/health", "/v1/health"):
+                    self._send(200, {"status": "ok"})
+                elif self.path == "/v1/models":
+                    self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path != "/v1/chat/completions":
+                    self._send(404, {"error": {"message": "not found"}})
+                    return
+                with fake._lock:
+                    fake.requests.append(body)
+                    fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    reply = fake.queue.popleft() if fake.queue else None
+                if reply is None:
+                    reply = fake.responder(body)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.status != 200:
+                    self._send(reply.status, {"error": {"message": f"fake error {reply.status}", "type": "server_error"}},
+                               reply.headers)
+                    return
+                prompt = sum(len(m.get("content", "")) for m in body.get("messages", []))
+                self._send(200, chat_completion(
+                    reply.content, model=body.get("model", "fake-model"), finish_reason=reply.finish_reason,
+                    refusal=reply.refusal, prompt_tokens=prompt, completion_tokens=len(reply.content or ""),
+                ), reply.headers)
+
+        self.server = _start(Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_port}/v1"
+
+    def push(self, *replies: Reply) -> None:
+        self.queue.extend(replies)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+FILLER = "这一进展涉及产品、市场与技术三个层面，文章给出了具体的数据和时间节点，并分析了对行业参与者的影响与后续的观察重点"
+
+
+def canned_summary(title: str, sections: list[str]) -> dict[str, Any]:
+    """A valid summary that depends only on the article title, so golden files are stable."""
+    h = int(hashlib.sha1(title.encode()).hexdigest(), 16)
+    number = h % 1000
+    return {
+        "bullets": [
+            f"{part}部分：测试新闻{number}号{label}，{FILLER}。"
+            for part, label in (("第一", "介绍了事件的起因与主要参与方"), ("第二", "说明了核心数据与具体做法"),
+                                ("第三", "指出了后续计划、价格与潜在风险"))
+        ],
+        "headline": f"测试新闻{number}号：要点速览",
+        "emoji": ["🚀", "📈", "🤖", "🔬", "💡"][h % 5],
+        "section": sections[h % len(sections)],
+        "importance": 1 + h % 10,
+    }
+
+
+def default_responder(body: dict[str, Any]) -> Reply:
+    user = next((m["content"] for m in body.get("messages", []) if m["role"] == "user"), "")
+    match = re.search(r"原文标题：(.*)", user)
+    title = match.group(1).strip() if match else user[:50]
+    schema = body.get("response_format", {}).get("json_schema", {}).get("schema", {})
+    sections = schema.get("properties", {}).get("section", {}).get("enum") or ["产品介绍", "产业资讯", "技术教程", "其他"]
+    return Reply(json.dumps(canned_summary(title, sections), ensure_ascii=False))
