@@ -165,4 +165,8 @@ def feeds(config: str | None) -> None:
 
 
 def main() -> None:
+    import signal
+
+    # SIGTERM (systemd, timeout) unwinds like Ctrl-C, so the local server and the store close cleanly.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     cli()

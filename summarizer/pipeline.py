@@ -25,7 +25,7 @@ from .fetch import Fetcher, FetchResult
 from .progress import Reporter, Silent
 from .providers import Provider
 from .render import write_draft
-from .store import Store
+from .store import Store, StoredArticle
 from .summarize import Article, Prompts, Rules, Summarizer, Summary, prompt_fingerprint
 from .text import count_zi, text_hash
 from .tokens import count_tokens
@@ -303,6 +303,7 @@ class Pipeline:
 
                 batches = await asyncio.gather(*(one_feed(f) for f in feeds))
                 entries = self._select_entries([e for batch in batches for e in batch], start, end, digest_date)
+                entries += self._unfinished(digest_date, {e.canonical_url for e in entries})
                 self.reporter.stage("articles", len(entries))
                 await asyncio.gather(*(self.process_entry(fetcher, e, digest_date, dry_run) for e in entries))
             if dry_run:
@@ -323,6 +324,13 @@ class Pipeline:
             self.store.finish_run(self.run_id, status=status, report=self.report.as_dict(),
                                   input_tokens=self.report.input_tokens, output_tokens=self.report.output_tokens)
 
+    def _unfinished(self, digest_date: str, chosen: set[str]) -> list[Entry]:
+        """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304."""
+        return [
+            _entry_from_store(a) for a in self.store.articles_for_date(digest_date)
+            if a.status in {"new", "extracted", "failed"} and a.canonical_url not in chosen
+        ]
+
     def _select_entries(self, entries: list[Entry], start: datetime | None, end: datetime,
                         digest_date: str) -> list[Entry]:
         """Entries in the window, once per canonical URL, not already in an earlier day's digest."""
@@ -336,6 +344,12 @@ class Pipeline:
                 continue
             chosen[entry.canonical_url] = entry
         return list(chosen.values())
+
+
+def _entry_from_store(article: StoredArticle) -> Entry:
+    published = datetime.fromisoformat(article.published) if article.published else None
+    return Entry(feed_name=article.source, feed_url=article.feed_url or "", title=article.title, url=article.url,
+                 canonical_url=article.canonical_url, published=published, summary_html="", content_html="")
 
 
 def _cost(settings: Settings, report: RunReport) -> float | None:

@@ -105,6 +105,7 @@ class StoredArticle:
     canonical_url: str
     url: str
     source: str
+    feed_url: str | None
     title: str
     published: str | None
     text: str | None
@@ -305,7 +306,7 @@ class Store:
 
 def _article(row: sqlite3.Row) -> StoredArticle:
     return StoredArticle(
-        canonical_url=row["canonical_url"], url=row["url"], source=row["source"], title=row["title"],
+        canonical_url=row["canonical_url"], url=row["url"], source=row["source"], feed_url=row["feed_url"], title=row["title"],
         published=row["published"], text=row["text"], text_hash=row["text_hash"], zi=row["zi"],
         extract_method=row["extract_method"], status=row["status"], error=row["error"],
         digest_date=row["digest_date"],

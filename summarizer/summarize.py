@@ -202,13 +202,14 @@ class Prompts:
     """The jinja2 prompt templates in prompts/ and their combined hash (part of the cache key)."""
 
     def __init__(self) -> None:
+        folder = resources.files("summarizer.prompts")
         self._env = jinja2.Environment(
-            loader=jinja2.PackageLoader("summarizer", "prompts"),
+            loader=jinja2.FunctionLoader(lambda name: folder.joinpath(name).read_text("utf-8")),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=False,
             autoescape=False,
         )
-        sources = "".join(resources.files("summarizer.prompts").joinpath(n).read_text("utf-8") for n in PROMPT_FILES)
+        sources = "".join(folder.joinpath(n).read_text("utf-8") for n in PROMPT_FILES)
         self.hash = hashlib.sha256(sources.encode("utf-8")).hexdigest()[:16]
 
     def render(self, name: str, **values: Any) -> str:

@@ -35,7 +35,7 @@ def write_config(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, *, feed
     feeds = feeds if feeds is not None else ["feeds/rss2.xml", "feeds/atom.xml", "feeds/gbk.xml", "feeds/big5.xml",
                                              "feeds/malformed.xml"]
     data: dict[str, Any] = {
-        "digest": {"timezone": "UTC", "since": "24h", "min_article_chars": 100},
+        "digest": {"timezone": "UTC", "since": "24h", "min_article_chars": 150},
         "feeds": [{"url": site.url(f), "name": Path(f).stem} for f in feeds],
         "llm": {"provider": "openai", "model": "fake-model", "base_url": fake_llm.base_url, "concurrency": 2,
                 "max_retries": 1, "timeout": 10},

@@ -1,0 +1,158 @@
+"""End to end: the CLI over real loopback servers, a real SQLite file and the real openai client."""
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_config
+from servers import FakeOpenAI, Reply, SiteServer, canned_summary
+from summarizer.cli import cli
+
+GOLDEN = Path(__file__).parent / "golden" / "2026-11-20.md"
+
+
+def digest(config: Path, *args: str):
+    return CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", "2026-11-20", *args])
+
+
+def test_digest_end_to_end_matches_golden_and_second_run_is_free(tmp_path: Path, site: SiteServer,
+                                                                 fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm)
+    result = digest(config)
+    assert result.exit_code == 0, result.output
+    draft = tmp_path / "output" / "drafts" / "2026-11-20.md"
+    text = draft.read_text(encoding="utf-8").replace(site.host, "FIXTURE_HOST")
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+    # 6 stories: rss2 3 (en-1 once despite the atom duplicate), atom en-2, gbk zh-gbk, big5; teaser skipped.
+    assert len(fake_llm.requests) == 6
+    report = result.stderr
+    assert "feeds:    4 ok, 0 not modified, 1 failed" in report
+    assert "malformed" in report
+    assert "6 summarized, 1 skipped, 0 failed" in report
+    assert "teaser.html" in report
+    assert "sk-test-key-never-logged" not in result.output
+
+    data = json.loads((tmp_path / "output" / "drafts" / "2026-11-20.json").read_text(encoding="utf-8"))
+    assert sum(len(s["items"]) for s in data["sections"]) == 6
+    assert set(data["highlights"]) <= {i["canonical_url"] for s in data["sections"] for i in s["items"]}
+
+    db = sqlite3.connect(tmp_path / "state" / "jiandu.db")
+    statuses = dict(db.execute("SELECT status, COUNT(*) FROM articles GROUP BY status").fetchall())
+    assert statuses == {"summarized": 6, "skipped": 1}
+    assert db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0] == 6
+    assert db.execute("SELECT COUNT(*) FROM llm_calls").fetchone()[0] == 6
+    method = db.execute("SELECT extract_method FROM articles WHERE url LIKE '%en-2.html'").fetchone()[0]
+    assert method == "feed"
+    assert db.execute("SELECT last_status FROM feeds WHERE url LIKE '%malformed.xml'").fetchone()[0] == "failed"
+    dumped = "\n".join(db.iterdump())
+    assert "sk-test-key-never-logged" not in dumped
+
+    pages_before = site.count("/pages/")
+    again = digest(config)
+    assert again.exit_code == 0, again.output
+    assert len(fake_llm.requests) == 6  # no new LLM request
+    assert site.count("/pages/") == pages_before  # no page downloaded again
+    assert "4 not modified" in again.stderr
+    assert draft.read_text(encoding="utf-8").replace(site.host, "FIXTURE_HOST") == GOLDEN.read_text(encoding="utf-8")
+    runs = db.execute("SELECT status, input_tokens FROM runs ORDER BY id").fetchall()
+    assert runs[0][0] == "ok" and runs[0][1] > 0 and runs[1] == ("ok", 0)
+
+
+def test_invalid_three_times_completes_the_run_with_that_article_failed(tmp_path: Path, site: SiteServer,
+                                                                       fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml", "feeds/rss2.xml"],
+                          llm__concurrency=1)
+    two_bullets = json.dumps({**canned_summary("x", ["其他"]), "bullets": ["只有两条。", "第二条。"]}, ensure_ascii=False)
+    state = {"n": 0}
+
+    def responder(body: dict) -> Reply:
+        user = body["messages"][1]["content"]
+        if "映川" in user:  # the Big5 story never validates
+            return Reply(two_bullets if state.setdefault("n", 0) % 2 else "{not json")
+        from servers import default_responder
+        return default_responder(body)
+
+    fake_llm.responder = responder
+    result = digest(config)
+    assert result.exit_code == 0, result.output
+    big5_calls = [r for r in fake_llm.requests if "映川" in r["messages"][1]["content"]]
+    assert len(big5_calls) == 3
+    assert "3 summarized, 0 skipped, 1 failed" in result.stderr
+    assert "invalid model output after 3 attempts" in result.stderr
+    db = sqlite3.connect(tmp_path / "state" / "jiandu.db")
+    status, error = db.execute("SELECT status, error FROM articles WHERE url LIKE '%zh-big5.html'").fetchone()
+    assert status == "failed" and "3 attempts" in error
+
+    # The failed article is retried on the next run; the others are not repeated.
+    fake_llm.responder = __import__("servers").default_responder
+    calls = len(fake_llm.requests)
+    rerun = digest(config)
+    assert rerun.exit_code == 0
+    assert len(fake_llm.requests) == calls + 1
+
+
+def test_dry_run_makes_no_llm_call(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    result = digest(config, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert fake_llm.requests == []
+    assert "3 articles, about" in result.stdout
+    assert not (tmp_path / "output" / "drafts" / "2026-11-20.md").exists()
+
+
+def test_nothing_produced_exits_1(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/malformed.xml"])
+    result = digest(config)
+    assert result.exit_code == 1
+    assert "no draft written" in result.stderr
+
+
+def test_provider_down_fails_each_article_and_exits_1(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], llm__max_retries=0)
+    fake_llm.push(Reply(status=500))
+    result = digest(config)
+    assert result.exit_code == 1
+    assert "HTTP 500" in result.stderr and "zh-big5.html" in result.stderr
+
+
+def test_articles_in_an_earlier_digest_are_not_repeated(tmp_path: Path, site: SiteServer,
+                                                        fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], digest__since="all")
+    assert digest(config).exit_code == 0
+    # Many servers ignore conditional GET: the same feed comes back whole the next day.
+    body = (site.root / "feeds" / "big5.xml").read_bytes().replace(b"FIXTURE_HOST", site.host.encode())
+    site.overrides["/feeds/big5.xml"] = (200, {"Content-Type": "application/xml"}, body)
+    result = CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", "2026-11-21"])
+    assert result.exit_code == 1  # the only story was in yesterday's issue
+    assert "1 seen on an earlier day" in result.stderr
+    assert len(fake_llm.requests) == 1
+
+
+def test_summarize_url_prints_the_item(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm)
+    url = site.url("pages/zh-1.html")
+    result = CliRunner().invoke(cli, ["summarize", "--config", str(config), url])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("### 测试新闻")
+    assert "> 要点解析:" in lines
+    assert sum(1 for line in lines if line.startswith("- ")) == 3
+    assert lines[-1] == f"原文链接:[{url}]({url})"
+    as_json = CliRunner().invoke(cli, ["summarize", "--config", str(config), "--json", url])
+    assert json.loads(as_json.stdout)["url"] == url
+    assert len(fake_llm.requests) == 1  # the second call was served from the cache
+
+
+def test_summarize_bad_url_is_one_line_error(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm)
+    url = site.url("pages/missing.html")
+    result = CliRunner().invoke(cli, ["summarize", "--config", str(config), url])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"error: {url}: HTTP 404"
