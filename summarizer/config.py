@@ -193,7 +193,7 @@ class Settings(_Strict):
 
     def path(self, value: str) -> Path:
         p = Path(os.path.expanduser(value))
-        return p if p.is_absolute() else (self.base_dir / p)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     @property
     def database_path(self) -> Path:

@@ -133,6 +133,8 @@ def parse_feed(
         if not link:
             without_link += 1
             continue
+        if link.startswith("file://") and not link.startswith("file:///"):
+            link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
         entries.append(
             Entry(
                 feed_name=feed_name or title,

@@ -43,6 +43,7 @@ class SiteServer:
     def __init__(self, root: Path = FIXTURES) -> None:
         self.root = root
         self.requests: list[tuple[str, str]] = []  # (method, path)
+        self.request_headers: list[dict[str, str]] = []
         self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
         site = self
 
@@ -52,6 +53,7 @@ class SiteServer:
 
             def do_GET(self) -> None:
                 site.requests.append(("GET", self.path))
+                site.request_headers.append({k.lower(): v for k, v in self.headers.items()})
                 path = self.path.split("?", 1)[0]
                 if path in site.overrides:
                     status, headers, body = site.overrides[path]

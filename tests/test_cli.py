@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_config
+from servers import FakeOpenAI, SiteServer
+from summarizer.cli import cli
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert cli.commands[command].help, f"{command} has no help text"
+
+
+def test_extract_prints_clean_text_of_a_file() -> None:
+    page = Path(__file__).parent / "fixtures" / "pages" / "zh-1.html"
+    result = CliRunner().invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "小澄" in result.stdout
+    assert "字, from the page" in result.stderr
+
+
+def test_extract_url_and_skip_reason(site: SiteServer) -> None:
+    result = CliRunner().invoke(cli, ["extract", site.url("pages/script-only.html")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: http://127.0.0.1")
+    assert "script-only" in result.stderr
+
+
+def test_feeds_lists_last_status(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml", "feeds/malformed.xml"])
+    before = CliRunner().invoke(cli, ["feeds", "--config", str(config)])
+    assert before.stdout.count("never fetched") == 2
+    CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", "2026-11-20"])
+    after = CliRunner().invoke(cli, ["feeds", "--config", str(config)])
+    assert "ok at" in after.stdout
+    assert "failed at" in after.stdout and "1 failures in a row" in after.stdout
+
+
+def test_module_entry_point_runs() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "summarizer", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "digest" in result.stdout

@@ -1,0 +1,55 @@
+import sqlite3
+from pathlib import Path
+
+from summarizer.store import MIGRATIONS, Store
+
+
+def test_migrations_are_applied_once_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "db" / "j.db"
+    with Store(path) as store:
+        assert store.migrations() == [name for name, _ in MIGRATIONS]
+    with Store(path) as store:
+        assert store.migrate() == []
+    names = [name for name, _ in MIGRATIONS]
+    assert names == sorted(names) and all(n.startswith("m0") for n in names)
+
+
+def test_summary_cache_key_has_all_four_parts(tmp_path: Path) -> None:
+    with Store(tmp_path / "j.db") as store:
+        store.save_summary(canonical_url="u", text_hash="t", prompt_hash="p", model="m", data={"a": 1},
+                           input_tokens=10, output_tokens=5, seconds=0.1, attempts=1)
+        assert store.summary("u", "t", "p", "m") == {"a": 1}
+        assert store.summary("u", "t2", "p", "m") is None  # text changed
+        assert store.summary("u", "t", "p2", "m") is None  # prompt changed
+        assert store.summary("u", "t", "p", "m2") is None  # model changed
+
+
+def test_article_digest_date_is_kept_from_first_sighting(tmp_path: Path) -> None:
+    with Store(tmp_path / "j.db") as store:
+        common = dict(canonical_url="u", url="u", source="s", feed_url=None, title="t", published=None)
+        store.save_article(**common, status="extracted", digest_date="2026-11-20", text="x", text_hash="h", zi=1)
+        store.save_article(**common, status="failed", digest_date="2026-11-21", error="boom")
+        article = store.article("u")
+        assert article is not None
+        assert (article.digest_date, article.status, article.text, article.error) == ("2026-11-20", "failed", "x",
+                                                                                         "boom")
+
+
+def test_feed_failures_in_a_row(tmp_path: Path) -> None:
+    with Store(tmp_path / "j.db") as store:
+        for _ in range(3):
+            store.record_feed("f", name="F", status="failed", error="HTTP 500")
+        assert store.feed("f").failures_in_a_row == 3  # type: ignore[union-attr]
+        store.record_feed("f", name="F", status="ok")
+        assert store.feed("f").failures_in_a_row == 0  # type: ignore[union-attr]
+
+
+def test_bad_database_path_is_a_store_error(tmp_path: Path) -> None:
+    import pytest
+
+    from summarizer.errors import StoreError
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(tmp_path / "file" / "j.db")
+    sqlite3.connect(":memory:").close()
