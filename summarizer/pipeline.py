@@ -116,7 +116,7 @@ class Pipeline:
             self._summarizer = Summarizer(
                 client, rules=self.rules, sections=self.settings.digest.sections,
                 token_budget=self.settings.llm.input_token_budget, max_reasks=self.settings.llm.max_reasks,
-                prompts=self.prompts,
+                prompts=self.prompts, length_constraints=provider.kind == "local",
             )
             self._llm_slots = asyncio.Semaphore(provider.concurrency)
         return self._summarizer

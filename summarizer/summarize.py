@@ -149,13 +149,27 @@ def _rules(info: ValidationInfo) -> Rules:
     return rules
 
 
-def output_schema(rules: Rules) -> dict[str, Any]:
-    """JSON schema sent as response_format; bullets come first so the model reads before it titles."""
+def output_schema(rules: Rules, *, lengths: bool = False) -> dict[str, Any]:
+    """JSON schema sent as response_format; bullets come first so the model reads before it titles.
+
+    ``lengths`` adds item counts and string lengths. llama.cpp turns them into a
+    grammar, which is what makes a small local model write full-length bullets;
+    hosted providers' strict modes reject or ignore such constraints, so for them
+    the validator and the re-ask enforce the same rules.
+    """
+    bullet: dict[str, Any] = {"type": "string"}
+    bullets: dict[str, Any] = {"type": "array", "items": bullet}
+    headline: dict[str, Any] = {"type": "string"}
+    if lengths:
+        # Characters, not 字: punctuation is ~15 % of Chinese text, so ask for a little more.
+        bullet.update(minLength=rules.bullet_min + rules.bullet_min // 4, maxLength=rules.bullet_max)
+        bullets.update(minItems=3, maxItems=3)
+        headline.update(minLength=4, maxLength=rules.headline_max + 8)
     return {
         "type": "object",
         "properties": {
-            "bullets": {"type": "array", "items": {"type": "string"}, "minItems": 3, "maxItems": 3},
-            "headline": {"type": "string"},
+            "bullets": bullets,
+            "headline": headline,
             "emoji": {"type": "string"},
             "section": {"type": "string", "enum": list(rules.sections)},
             "importance": {"type": "integer"},
@@ -253,20 +267,21 @@ class SummaryResult:
 
 class Summarizer:
     def __init__(self, client: LLMClient, *, rules: Rules, sections: list[Section], token_budget: int,
-                 max_reasks: int = 2, prompts: Prompts | None = None) -> None:
+                 max_reasks: int = 2, prompts: Prompts | None = None, length_constraints: bool = False) -> None:
         self.client = client
         self.rules = rules
         self.sections = sections
         self.token_budget = token_budget
         self.max_reasks = max_reasks
         self.prompts = prompts or Prompts()
-        self.schema = output_schema(rules)
+        self.schema = output_schema(rules, lengths=length_constraints)
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules)
         user = self.prompts.render(
-            "article.j2", title=article.title, source=article.source, parts=split_thirds(body), rules=self.rules
+            "article.j2", title=article.title, source=article.source, parts=split_thirds(body), rules=self.rules,
+            english=chinese_share(body) < 0.5,
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated
 
