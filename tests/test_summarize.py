@@ -39,8 +39,19 @@ def test_valid_reply_in_one_call(fake_llm: FakeOpenAI) -> None:
     assert len(fake_llm.requests) == 1
     request = fake_llm.requests[0]
     assert request["response_format"]["type"] == "json_schema"
-    assert request["response_format"]["json_schema"]["schema"]["properties"]["bullets"]["maxItems"] == 3
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert schema["required"] == ["bullets", "headline", "emoji", "section", "importance"]
+    assert schema["properties"]["section"]["enum"] == list(RULES.sections)
+    assert "maxItems" not in schema["properties"]["bullets"]  # hosted strict modes reject length constraints
     assert fake_llm.headers[0]["authorization"] == "Bearer sk-test"
+
+
+def test_local_schema_carries_lengths_for_the_grammar() -> None:
+    from summarizer.summarize import output_schema
+
+    bullets = output_schema(RULES, lengths=True)["properties"]["bullets"]
+    assert (bullets["minItems"], bullets["maxItems"]) == (3, 3)
+    assert bullets["items"]["minLength"] >= RULES.bullet_min and bullets["items"]["maxLength"] == RULES.bullet_max
 
 
 def test_invalid_twice_then_valid_takes_three_requests(fake_llm: FakeOpenAI) -> None:
