@@ -50,12 +50,15 @@ class Provider:
             if self._client is None:
                 endpoint = self._endpoint or await asyncio.to_thread(self._start_local)
                 llm = self.settings.llm
+                local = self.kind == "local"
                 self._client = LLMClient(
                     endpoint,
                     temperature=llm.temperature,
                     max_output_tokens=llm.max_output_tokens,
-                    timeout=llm.timeout,
-                    max_retries=llm.max_retries,
+                    # A CPU model needs minutes for a long article; retrying a timed-out call on our own
+                    # server only queues the same work again, so it gets no retries.
+                    timeout=max(llm.timeout, 1800.0) if local else llm.timeout,
+                    max_retries=0 if local else llm.max_retries,
                     response_format=llm.response_format,
                 )
             return self._client
