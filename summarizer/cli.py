@@ -11,7 +11,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from .config import Settings, load_settings
-from .errors import ConfigError, LocalModelError, StoreError, SummarizerError
+from .errors import ConfigError, LocalModelError, ReviewError, StoreError, SummarizerError
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .render import render_item
@@ -162,6 +162,80 @@ def feeds(config: str | None) -> None:
                     state += f", {stored.failures_in_a_row} failures in a row: {stored.last_error}"
             flag = "" if feed.enabled else " (disabled)"
             click.echo(f"{feed.label}{flag}\n  {feed.url}\n  {state}")
+
+
+def _latest_draft(settings: Settings) -> str:
+    drafts = sorted((settings.output_path / "drafts").glob("????-??-??.json"))
+    if not drafts:
+        raise ReviewError(f"{settings.output_path / 'drafts'}: no draft to review (run `summarizer digest` first)")
+    return drafts[-1].stem
+
+
+@cli.command()
+@config_option
+@click.argument("date", required=False)
+@click.option("--list", "as_list", is_flag=True, help="Print the items with their number, state and flags.")
+@click.option("--approve-all", is_flag=True, help="Approve every item not dropped.")
+@click.option("--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the review page listens on.")
+@click.option("--port", default=0, show_default=True, help="Port (0: any free port).")
+@_guard
+def review(config: str | None, date: str | None, as_list: bool, approve_all: bool, drops: tuple[str, ...],
+           host: str, port: int) -> None:
+    """Review a draft (default: the newest): a local web page, or --list / --approve-all / --drop."""
+    from .review.state import Review
+
+    settings = _settings(config)
+    date = date or _latest_draft(settings)
+    with Store(settings.database_path) as store:
+        state = Review.open(store, settings, date)
+        for ref in drops:
+            state.drop(ref)
+            click.echo(f"dropped item {state.item(ref).id}")
+        if approve_all:
+            click.echo(f"approved {state.approve_all()} items")
+        if as_list or drops or approve_all:
+            if as_list:
+                click.echo(format_review(state))
+            click.echo(f"{date}: {state.state}")
+            return
+    from .review.app import ReviewApp, bind, new_token, serve, url_for
+
+    token = new_token()
+    sock = bind(host, port)
+    click.echo(f"review {date} at {url_for(sock, token)}  (Ctrl-C to stop)")
+    serve(ReviewApp(settings, date, token=token), sock)
+
+
+def format_review(state: Any) -> str:
+    lines = []
+    stats = state.digest().stats
+    lines.append(f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%")
+    for item in sorted(state.items.values(), key=lambda i: i.id):
+        star = " ⭐" if item.highlight else ""
+        lines.append(f"{item.id:>3}  {item.status:<8}  {item.section}  {item.headline} {item.emoji}{star}")
+        for flag in item.flags:
+            lines.append(f"       ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@config_option
+@click.argument("date")
+@click.option("--force", is_flag=True, help="Publish even if not every item is approved.")
+@click.option("--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable.")
+@_guard
+def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...]) -> None:
+    """Publish a reviewed draft to output/DATE.md, output/feed.xml and output/index.md."""
+    from .review.publish import publish as publish_day
+
+    settings = _settings(config)
+    with Store(settings.database_path) as store:
+        result = publish_day(store, settings, date, force=force, ack=acks)
+    if result.changed:
+        click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
+    else:
+        click.echo(f"{result.path}: already published, nothing changed")
 
 
 def main() -> None:

@@ -8,7 +8,10 @@
     ├── LLMError           the provider failed (HTTP, timeout, refusal) after the client's retries
     │   └── SummaryInvalid the model's output failed validation after every re-ask (.attempts, .raw)
     ├── LocalModelError    the bundled local model could not be assembled or served
-    └── StoreError         the SQLite file could not be opened or migrated
+    ├── StoreError         the SQLite file could not be opened or migrated
+    └── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
+        ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
+        └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
 
 Every error carries a one-line message naming the feed, URL or key at fault;
 the CLI prints ``str(error)`` and maps the class to an exit code.
@@ -63,3 +66,17 @@ class LocalModelError(SummarizerError):
 
 class StoreError(SummarizerError):
     """The SQLite store could not be used."""
+
+
+class ReviewError(SummarizerError):
+    """A review action could not be done (no draft for the date, unknown item, invalid edit)."""
+
+
+class PublishRefused(ReviewError):
+    """Publishing was refused: the draft is not reviewed, or trust flags are not acknowledged."""
+
+
+class DraftFormatError(ReviewError):
+    def __init__(self, message: str, *, line: int) -> None:
+        super().__init__(message)
+        self.line = line

@@ -217,11 +217,11 @@ class Pipeline:
         self.report.dry_run_items.append({"title": article.title, "url": article.url, "zi": article.zi,
                                           "estimated_input_tokens": estimate})
 
-    async def summarize_article(self, article: Article) -> Summary | None:
-        """Summarize (or take from the cache) one stored article; record the outcome."""
+    async def summarize_article(self, article: Article, *, fresh: bool = False) -> Summary | None:
+        """Summarize (or take from the cache, unless ``fresh``) one stored article; record the outcome."""
         prompt_hash, model = self._cache_key()
         cached = self.store.summary(article.canonical_url, article.text_hash, prompt_hash, model)
-        if cached is not None:
+        if cached is not None and not fresh:
             self.store.set_status(article.canonical_url, "summarized")
             self.report.articles_summarized += 1
             return Summary.model_validate(cached, context={"rules": self.rules})

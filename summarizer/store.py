@@ -91,8 +91,44 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _m004_review(db: sqlite3.Connection) -> None:
+    # One row per digest date (draft -> reviewed -> published), its items' current values as JSON,
+    # and an append-only history of every change, so a dead browser or process loses nothing.
+    db.executescript(
+        """
+        CREATE TABLE review_digests (
+            date TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            draft_sha TEXT,
+            published_sha TEXT,
+            published_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE review_items (
+            date TEXT NOT NULL REFERENCES review_digests(date),
+            item_id INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (date, item_id)
+        );
+        CREATE TABLE review_history (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL,
+            item_id INTEGER,
+            what TEXT NOT NULL,
+            old TEXT,
+            new TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX review_history_date ON review_history(date, id);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
+    ("m004_review", _m004_review),
 ]
 
 
@@ -127,6 +163,39 @@ class StoredFeed:
     last_checked_at: str | None
     last_ok_at: str | None
     failures_in_a_row: int
+
+
+@dataclass(frozen=True)
+class StoredReview:
+    date: str
+    state: str
+    meta: dict[str, Any]
+    draft_sha: str | None
+    published_sha: str | None
+    published_at: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    item_id: int | None
+    what: str
+    old: str | None
+    new: str | None
+    at: str
+
+
+@dataclass(frozen=True)
+class ReviewWrite:
+    """One review change, written in a single transaction: digest row, changed items, history lines."""
+
+    date: str
+    state: str
+    meta: dict[str, Any]
+    draft_sha: str | None
+    published_sha: str | None
+    published_at: str | None
+    items: dict[int, dict[str, Any]]
+    history: list[tuple[int | None, str, str | None, str | None]]
 
 
 class Store:
@@ -297,6 +366,50 @@ class Store:
                 """UPDATE runs SET finished_at = ?, status = ?, report = ?, input_tokens = ?, output_tokens = ?
                    WHERE id = ?""",
                 (now_iso(), status, json.dumps(report, ensure_ascii=False), input_tokens, output_tokens, run_id),
+            )
+
+    # -- review (m004) --------------------------------------------------------
+    def review(self, date: str) -> StoredReview | None:
+        row = self.db.execute("SELECT * FROM review_digests WHERE date = ?", (date,)).fetchone()
+        if row is None:
+            return None
+        return StoredReview(date=row["date"], state=row["state"], meta=json.loads(row["meta"]),
+                            draft_sha=row["draft_sha"], published_sha=row["published_sha"],
+                            published_at=row["published_at"])
+
+    def review_items(self, date: str) -> dict[int, dict[str, Any]]:
+        rows = self.db.execute("SELECT item_id, data FROM review_items WHERE date = ? ORDER BY item_id", (date,))
+        return {int(r[0]): json.loads(r[1]) for r in rows}
+
+    def review_history(self, date: str) -> list[HistoryEntry]:
+        rows = self.db.execute("SELECT * FROM review_history WHERE date = ? ORDER BY id", (date,))
+        return [HistoryEntry(r["item_id"], r["what"], r["old"], r["new"], r["at"]) for r in rows]
+
+    def reviews(self, state: str) -> list[StoredReview]:
+        dates = [r[0] for r in self.db.execute("SELECT date FROM review_digests WHERE state = ? ORDER BY date DESC",
+                                               (state,))]
+        return [r for r in (self.review(d) for d in dates) if r is not None]
+
+    def save_review(self, write: ReviewWrite) -> None:
+        """Upsert the digest row and the given items, append the history lines: all or nothing."""
+        stamp = now_iso()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO review_digests (date, state, meta, draft_sha, published_sha, published_at, created_at,
+                                               updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(date) DO UPDATE SET state = excluded.state, meta = excluded.meta,
+                     draft_sha = excluded.draft_sha, published_sha = excluded.published_sha,
+                     published_at = excluded.published_at, updated_at = excluded.updated_at""",
+                (write.date, write.state, json.dumps(write.meta, ensure_ascii=False), write.draft_sha,
+                 write.published_sha, write.published_at, stamp, stamp),
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO review_items (date, item_id, data) VALUES (?, ?, ?)",
+                [(write.date, item_id, json.dumps(data, ensure_ascii=False)) for item_id, data in write.items.items()],
+            )
+            self.db.executemany(
+                "INSERT INTO review_history (date, item_id, what, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(write.date, item_id, what, old, new, stamp) for item_id, what, old, new in write.history],
             )
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[sqlite3.Row]:
