@@ -1,0 +1,114 @@
+"""Helpers for the review tests: a real draft made by the pipeline, with trust flags planted in its JSON."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from conftest import write_config
+from servers import FakeOpenAI, SiteServer
+from summarizer.cli import cli
+from summarizer.config import Settings, load_settings
+from summarizer.render import REVIEW_MARKER
+
+DATE = "2026-11-20"
+SCRIPT_TITLE = "<script>alert('x')</script> **粗体** [链接](http://evil.example) # 标题"
+
+
+@dataclass
+class Day:
+    config: Path
+    settings: Settings
+    output: Path
+
+    @property
+    def draft_md(self) -> Path:
+        return self.output / "drafts" / f"{DATE}.md"
+
+    @property
+    def draft_json(self) -> Path:
+        return self.output / "drafts" / f"{DATE}.json"
+
+
+def make_draft(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, *,
+               flags: dict[int, list[str]] | None = None, script_title: bool = False) -> Day:
+    """Run the real digest (4 items: rss2 feed), then plant flags on the n-th item (0-based, digest order)."""
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml", "feeds/big5.xml"])
+    result = CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", DATE])
+    assert result.exit_code == 0, result.output
+    settings = load_settings(config)
+    day = Day(config=config, settings=settings, output=settings.output_path)
+    if flags or script_title:
+        data = json.loads(day.draft_json.read_text(encoding="utf-8"))
+        items = [item for section in data["sections"] for item in section["items"]]
+        markdown = day.draft_md.read_text(encoding="utf-8")
+        for n, planted in (flags or {}).items():
+            items[n]["flags"] = planted
+            # The draft Markdown shows each flag as a reviewer marker line before the item's links.
+            link = f"原文链接:[{items[n]['links'][0]}]"
+            markers = "".join(f"{REVIEW_MARKER}: {flag}\n" for flag in planted)
+            markdown = markdown.replace(link, markers + "\n" + link, 1)
+        day.draft_md.write_text(markdown, encoding="utf-8")
+        if script_title:
+            items[0]["source_title"] = SCRIPT_TITLE
+        day.draft_json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return day
+
+
+def invoke(day: Day, *args: str) -> Any:
+    return CliRunner().invoke(cli, [args[0], "--config", str(day.config), *args[1:]])
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class Browserless:
+    """A client for the review app over real HTTP on 127.0.0.1 (urllib: no extra dependency)."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base, self.token = base, token
+        self.opener = urllib.request.build_opener(_NoRedirect)
+
+    def get(self, path: str = "/", *, token: str | None = "") -> tuple[int, str]:
+        query = "" if token is None else "?" + urllib.parse.urlencode({"token": token or self.token})
+        return self._open(urllib.request.Request(self.base + path + query))
+
+    def post(self, path: str, fields: dict[str, str] | None = None, *, token: str | None = "") -> tuple[int, str]:
+        data = dict(fields or {})
+        if token is not None:
+            data["token"] = token or self.token
+        body = urllib.parse.urlencode(data).encode()
+        return self._open(urllib.request.Request(self.base + path, data=body, method="POST"))
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            location = exc.headers.get("Location", "")
+            return exc.code, location or exc.read().decode("utf-8", errors="replace")
+
+
+def start_app(review_app: Any) -> tuple[str, Any, threading.Thread]:
+    """Serve the app with the real uvicorn server on a free loopback port, in a thread."""
+    from summarizer.review.app import bind, server_for
+
+    sock = bind("127.0.0.1", 0)
+    server = server_for(review_app.app, sock)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}", server, thread

@@ -1,0 +1,117 @@
+"""Review state over a real SQLite file: transitions, history, persistence, regenerate with the fake model."""
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from reviewing import DATE, make_draft
+from servers import FakeOpenAI, Reply, SiteServer, canned_summary
+from summarizer.errors import ReviewError
+from summarizer.render import REVIEW_MARKER
+from summarizer.review.regenerate import regenerate
+from summarizer.review.state import Review
+from summarizer.store import Store
+
+FLAG = "数字“42%”在原文中找不到"
+
+
+def test_import_transitions_and_history_survive_a_new_process(tmp_path: Path, site: SiteServer,
+                                                               fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm, flags={1: [FLAG]})
+    with Store(day.settings.database_path) as store:
+        assert "m004_review" in store.migrations()
+        review = Review.open(store, day.settings, DATE)
+        assert review.state == "draft" and len(review.items) == 4
+        assert review.item(2).flags == [FLAG] and review.item(2).unresolved == [FLAG]
+        old = review.item(1).headline
+        review.edit(1, headline="人工改写的标题")
+        review.drop(4)
+        for ref in (1, 2):
+            review.approve(ref)
+        assert review.state == "draft"  # item 3 still pending
+        review.approve(3)
+        assert review.state == "reviewed"
+        review.restore(4)  # a restored item needs review again
+        assert review.state == "draft"
+
+    db = sqlite3.connect(day.settings.database_path)
+    state, = db.execute("SELECT state FROM review_digests WHERE date = ?", (DATE,)).fetchone()
+    assert state == "draft"
+    history = db.execute("SELECT item_id, what, old, new FROM review_history WHERE date = ? ORDER BY id",
+                         (DATE,)).fetchall()
+    assert history[0][1] == "import"
+    assert (1, "headline", old, "人工改写的标题") in history
+    assert (4, "status", "pending", "dropped") in history
+    assert (None, "state", "draft", "reviewed") in history and (None, "state", "reviewed", "draft") in history
+    assert (4, "status", "dropped", "pending") in history
+
+    with Store(day.settings.database_path) as store:  # a new process sees exactly the same state
+        again = Review.open(store, day.settings, DATE)
+        assert again.item(1).headline == "人工改写的标题"
+        assert [i.status for i in sorted(again.items.values(), key=lambda i: i.id)] == \
+            ["approved", "approved", "approved", "pending"]
+    draft = day.draft_md.read_text(encoding="utf-8")
+    assert "### 人工改写的标题 " in draft and f"{REVIEW_MARKER}: {FLAG}" in draft
+
+
+def test_move_highlight_reorder_and_stats(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        first = review.digest()
+        assert [i.headline for i in first.highlights][:2] == [review.item(1).headline, review.item(2).headline]
+        review.reorder(2, -1)
+        assert [i.id for i in review.live() if i.section == "产品介绍"] == [2, 1]
+        review.reorder(2, -1)  # already first: nothing changes
+        assert [i.id for i in review.live() if i.section == "产品介绍"] == [2, 1]
+        review.move(1, "其他")
+        assert dict(review.digest().sections)["其他"][0].headline == review.item(1).headline
+        review.toggle_highlight(1)
+        assert review.item(1).highlight == 0 and len(review.digest().highlights) == 3
+        review.toggle_highlight(1)
+        assert review.digest().highlights[-1].headline == review.item(1).headline
+        review.drop(3)
+        after = review.digest()
+        assert after.stats.source_zi == first.stats.source_zi - review.item(3).source_zi
+        assert after.stats.digest_zi < first.stats.digest_zi
+        with pytest.raises(ReviewError, match="unknown section"):
+            review.move(2, "不存在")
+        with pytest.raises(ReviewError, match="3 non-empty bullets"):
+            review.edit(2, bullets=["只有一条"])
+        with pytest.raises(ReviewError, match="emoji"):
+            review.edit(2, emoji="文字")
+        with pytest.raises(ReviewError, match="no item '99'"):
+            review.item(99)
+    assert f"原文共计**{after.stats.source_zi}**字" in day.draft_md.read_text(encoding="utf-8")
+
+
+def test_regenerate_makes_one_new_validated_call_and_keeps_the_old_text(tmp_path: Path, site: SiteServer,
+                                                                         fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm, flags={0: [FLAG]})
+    calls = len(fake_llm.requests)
+    new = canned_summary("完全不同的标题", ["产品介绍"])
+    # First answer breaks validation (2 bullets): the same re-ask as the pipeline, then a valid answer.
+    fake_llm.push(Reply(json.dumps({**new, "bullets": new["bullets"][:2]}, ensure_ascii=False)),
+                  Reply(json.dumps(new, ensure_ascii=False)))
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        review.approve(1)
+        old = review.item(1).headline
+        item = asyncio.run(regenerate(review, 1, day.settings))
+        assert item.headline == new["headline"] and item.bullets == new["bullets"]
+        assert item.status == "pending" and item.flags == []
+        assert len(fake_llm.requests) == calls + 2
+        assert "恰好3条" in fake_llm.requests[-1]["messages"][-1]["content"]
+        history = store.review_history(DATE)
+        assert any(h.item_id == 1 and h.what == "headline" and h.old == old for h in history)
+        assert any(h.what == "regenerate" for h in history)
+        # The store's summary cache now holds the new text, so a digest re-run keeps it.
+        assert store.count("llm_calls") == calls + 2
+
+        fake_llm.push(*[Reply("{not json")] * 3)
+        with pytest.raises(ReviewError, match="regenerate failed"):
+            asyncio.run(regenerate(review, 2, day.settings))
+        assert Review(store, day.output, DATE).item(2).headline == review.item(2).headline
