@@ -1,0 +1,103 @@
+"""The digest Markdown parser: the golden draft parses; planted errors name their line; hand edits round-trip."""
+
+from pathlib import Path
+
+import pytest
+
+from reviewing import DATE, invoke, make_draft
+from servers import FakeOpenAI, SiteServer
+from summarizer.errors import DraftFormatError
+from summarizer.render import REVIEW_MARKER
+from summarizer.review.markdown import parse_digest, strip_markers
+from summarizer.review.state import Review
+from summarizer.store import Store
+
+GOLDEN = Path(__file__).parent / "golden" / "2026-11-20.md"
+SECTIONS = ["产品介绍", "产业资讯", "技术教程", "其他"]
+
+
+def test_golden_draft_parses() -> None:
+    parsed = parse_digest(GOLDEN.read_text(encoding="utf-8"), sections=SECTIONS)
+    assert [name for name, _ in parsed.sections] == ["产品介绍", "产业资讯", "技术教程"]
+    assert len(parsed.items) == 6 and len(parsed.highlights) == 6
+    assert all(len(item.bullets) == 3 and item.links for item in parsed.items)
+    assert parsed.items[0].headline == "测试新闻988号：要点速览" and parsed.items[0].emoji == "🔬"
+
+
+def _line_of(text: str, needle: str, nth: int = 1) -> int:
+    lines = text.split("\n")
+    hits = [n for n, line in enumerate(lines, 1) if needle in line]
+    return hits[nth - 1]
+
+
+@pytest.mark.parametrize("case", ["two_bullets", "no_emoji", "no_quote", "bad_section", "stray_line", "no_link"])
+def test_planted_error_names_its_line(case: str) -> None:
+    text = GOLDEN.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    heading = _line_of(text, "### 测试新闻8号")
+    if case == "two_bullets":
+        del lines[_line_of(text, "- 第二部分：测试新闻8号") - 1]
+        expected, message = heading, "exactly 3 bullets, found 2"
+    elif case == "no_emoji":
+        lines[heading - 1] = "### 测试新闻8号：要点速览"
+        expected, message = heading, "1-3 emoji"
+    elif case == "no_quote":
+        lines[heading + 1] = ">要点解析:"
+        expected, message = heading + 2, "expected '> 要点解析:'"
+    elif case == "bad_section":
+        at = _line_of(text, "## 产业资讯")
+        lines[at - 1] = "## 八卦"
+        expected, message = at, "unknown section '八卦'"
+    elif case == "stray_line":
+        at = _line_of(text, "- 第三部分：测试新闻8号")
+        lines.insert(at, "这一行不属于任何结构")
+        expected, message = at + 1, "unexpected line"
+    else:
+        at = _line_of(text, "pages/zh-1.html")
+        lines[at - 1] = "原文链接: http://example.com"
+        expected, message = at, "unexpected line"
+    with pytest.raises(DraftFormatError, match=message) as info:
+        parse_digest("\n".join(lines), sections=SECTIONS, name="draft.md")
+    assert info.value.line == expected
+    assert f"draft.md line {expected}:" in str(info.value)
+
+
+def test_strip_markers_leaves_the_reference_format() -> None:
+    text = GOLDEN.read_text(encoding="utf-8")
+    marked = text.replace("\n原文链接:[http://FIXTURE_HOST/pages/zh-1.html]",
+                          f"\n{REVIEW_MARKER}: 数字“42%”在原文中找不到\n\n原文链接:[http://FIXTURE_HOST/pages/zh-1.html]", 1)
+    assert marked != text and strip_markers(marked) == text
+
+
+def test_hand_edited_draft_is_read_back(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm, flags={1: ["数字“42%”在原文中找不到"]})
+    assert invoke(day, "review", DATE, "--list").exit_code == 0
+    text = day.draft_md.read_text(encoding="utf-8")
+    # The reviewer renames item 1, deletes item 4's whole block, and deletes item 2's marker after checking it.
+    text = text.replace("测试新闻8号：要点速览", "编辑器里改的标题")
+    start = text.index("## 技术教程")
+    text = text[:start].rstrip("\n") + "\n"
+    text = "\n".join(line for line in text.split("\n") if "测试新闻762号" not in line)
+    text = "\n".join(line for line in text.split("\n") if not line.startswith(REVIEW_MARKER))
+    day.draft_md.write_text(text, encoding="utf-8")
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        assert review.item(1).headline == "编辑器里改的标题"
+        assert review.item(4).status == "dropped"
+        assert review.item(2).unresolved == []
+        assert any(h.what == "editor" for h in store.review_history(DATE))
+    # The state re-rendered the draft: the highlight list follows the renamed item.
+    assert "- 编辑器里改的标题 🔬" in day.draft_md.read_text(encoding="utf-8")
+
+
+def test_publish_names_the_line_of_a_broken_hand_edit(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    assert invoke(day, "review", DATE, "--approve-all").exit_code == 0
+    text = day.draft_md.read_text(encoding="utf-8")
+    broken = text.replace("- 第三部分：测试新闻36号", "第三部分：测试新闻36号", 1)
+    day.draft_md.write_text(broken, encoding="utf-8")
+    expected = _line_of(broken, "第三部分：测试新闻36号")
+    result = invoke(day, "publish", DATE)
+    assert result.exit_code == 1
+    assert f"{DATE}.md line {expected}: unexpected line" in result.stderr
+    assert not (day.output / f"{DATE}.md").exists()
