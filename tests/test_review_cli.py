@@ -1,0 +1,99 @@
+"""review / publish end to end with CliRunner: listing, approving, dropping, refusals, publishing, idempotence."""
+
+from pathlib import Path
+
+import feedparser
+
+from reviewing import DATE, invoke, make_draft
+from servers import FakeOpenAI, SiteServer
+from summarizer.render import REVIEW_MARKER
+from summarizer.review.markdown import parse_digest
+
+FLAG = "数字“42%”在原文中找不到"
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.glob("*")) if p.is_file()}
+
+
+def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm, flags={1: [FLAG]})
+    listed = invoke(day, "review", DATE, "--list")
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith("原文 1682字")
+    assert lines[1].split()[:3] == ["1", "pending", "产品介绍"]
+    assert f"⚠️ {FLAG}" in listed.stdout
+    assert lines[-1] == f"{DATE}: draft"
+
+    refused = invoke(day, "publish", DATE)
+    assert refused.exit_code == 1
+    assert "not reviewed (items 1, 2, 3, 4 not approved)" in refused.stderr
+
+    dropped = invoke(day, "review", DATE, "--drop", "4")
+    assert dropped.exit_code == 0 and "dropped item 4" in dropped.stdout
+    approved = invoke(day, "review", DATE, "--approve-all")
+    assert "approved 3 items" in approved.stdout and approved.stdout.strip().endswith(f"{DATE}: reviewed")
+
+    flagged = invoke(day, "publish", DATE)
+    assert flagged.exit_code == 1
+    assert f"unacknowledged trust flags (item 2: {FLAG})" in flagged.stderr
+    assert not (day.output / f"{DATE}.md").exists()
+
+    published = invoke(day, "publish", DATE, "--ack", "2")
+    assert published.exit_code == 0, published.output
+    assert "updated 2026-11-20.md, feed.xml, index.md" in published.stdout
+    issue = (day.output / f"{DATE}.md").read_text(encoding="utf-8")
+    assert REVIEW_MARKER not in issue and FLAG not in issue
+    parsed = parse_digest(issue, sections=day.settings.digest.section_names)
+    assert len(parsed.items) == 3 and "测试新闻762号" not in issue
+    assert f"{REVIEW_MARKER}: {FLAG}" not in issue
+    assert "待核实" not in issue
+    assert issue.startswith("## 目的\n")
+
+    feed = feedparser.parse((day.output / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "简读·AI日报"
+    assert [e.title for e in feed.entries] == [f"简读·AI日报 {DATE}"]
+    assert "测试新闻8号" in feed.entries[0].content[0].value
+    assert feed.entries[0].links[0].href == f"{DATE}.md"
+    index = (day.output / "index.md").read_text(encoding="utf-8")
+    assert f"- [{DATE}]({DATE}.md) · 3条 · 测试新闻8号：要点速览 🔬" in index
+
+    before = _snapshot(day.output)
+    again = invoke(day, "publish", DATE)
+    assert again.exit_code == 0 and "already published, nothing changed" in again.stdout
+    assert _snapshot(day.output) == before
+    assert invoke(day, "review", DATE, "--list").stdout.strip().endswith(f"{DATE}: published")
+
+
+def test_publish_force_skips_approval_but_not_flags(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm, flags={0: [FLAG, "“Anthropic”在原文中找不到"]})
+    forced = invoke(day, "publish", DATE, "--force")
+    assert forced.exit_code == 1 and "item 1: " in forced.stderr and "(+1)" in forced.stderr
+    ok = invoke(day, "publish", DATE, "--force", "--ack", "1")
+    assert ok.exit_code == 0, ok.output
+    assert len(parse_digest((day.output / f"{DATE}.md").read_text(encoding="utf-8")).items) == 4
+
+
+def test_published_issue_changes_when_edited_and_republished(tmp_path: Path, site: SiteServer,
+                                                             fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    invoke(day, "review", DATE, "--approve-all")
+    assert invoke(day, "publish", DATE).exit_code == 0
+    first_feed = (day.output / "feed.xml").read_text(encoding="utf-8")
+    text = day.draft_md.read_text(encoding="utf-8").replace("测试新闻8号：要点速览", "发布后更正的标题")
+    day.draft_md.write_text(text, encoding="utf-8")
+    # An edit after publishing is absorbed; the approvals stand, so it can be published again.
+    assert invoke(day, "publish", DATE).exit_code == 0
+    assert "发布后更正的标题" in (day.output / f"{DATE}.md").read_text(encoding="utf-8")
+    assert (day.output / "feed.xml").read_text(encoding="utf-8") != first_feed
+
+
+def test_review_without_a_draft_is_one_line_error(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    result = invoke(day, "review", "2026-01-01", "--list")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"error: {day.output / 'drafts' / '2026-01-01.json'}: no draft for 2026-01-01 "
+                                     "(run `summarizer digest --date 2026-01-01` first)")
+    assert invoke(day, "review", "--drop", "99").stderr.strip().startswith(f"error: {DATE}: no item '99'")
