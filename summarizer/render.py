@@ -23,7 +23,8 @@ def inline(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = text.replace("<", "＜").replace(">", "＞")
     text = re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r"\1", text)
-    return re.sub(r"^([#>\-*+]|\d+\.)\s*", "", text)
+    # Repeated: "- ### x" must not leave a heading inside the bullet.
+    return re.sub(r"^(?:(?:[#>\-*+]|\d+\.)\s*)+", "", text)
 
 
 def link_target(url: str) -> str:

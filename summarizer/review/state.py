@@ -18,7 +18,7 @@ from typing import Any
 from ..config import Settings
 from ..digest import Digest, DigestItem, compute_stats
 from ..errors import DraftFormatError, ReviewError
-from ..render import link_target, render_markdown, write_atomic
+from ..render import inline, link_target, render_markdown, write_atomic
 from ..store import ReviewWrite, Store
 from ..text import split_emoji
 from .markdown import ParsedDigest, parse_digest
@@ -170,7 +170,8 @@ class Review:
         """Change headline / emoji / bullets. Raises ReviewError if the result breaks the digest format."""
         item = self.item(ref)
         if headline is not None:
-            headline = " ".join(headline.split())
+            # Stored as it will be printed: Markdown/HTML control characters cannot reach the issue.
+            headline = inline(headline)
             if not headline:
                 raise ReviewError(f"item {item.id}: the headline cannot be empty")
             self._set(item, "headline", headline)
@@ -180,7 +181,7 @@ class Review:
                 raise ReviewError(f"item {item.id}: emoji must be 1 to 3 emoji, got '{emoji}'")
             self._set(item, "emoji", "".join(found))
         if bullets is not None:
-            cleaned = [" ".join(b.split()) for b in bullets]
+            cleaned = [inline(b) for b in bullets]
             if len(cleaned) != 3 or not all(cleaned):
                 raise ReviewError(f"item {item.id}: exactly 3 non-empty bullets are needed")
             self._set(item, "bullets", cleaned)
@@ -317,9 +318,12 @@ class Review:
                     raise DraftFormatError(f"{self.draft_path} line {got.line}: item '{got.headline}' appears twice "
                                            f"(first at line {seen[item.id]})", line=got.line)
                 seen[item.id] = got.line
-                self._set(item, "headline", got.headline)
+                # The file shows text through render.inline: only a real edit changes the stored value.
+                if got.headline != inline(item.headline):
+                    self._set(item, "headline", got.headline)
                 self._set(item, "emoji", got.emoji)
-                self._set(item, "bullets", got.bullets)
+                if got.bullets != [inline(b) for b in item.bullets]:
+                    self._set(item, "bullets", got.bullets)
                 self._set(item, "section", section)
                 self._set(item, "position", position)
                 if item.status == DROPPED:
@@ -333,7 +337,8 @@ class Review:
                 self._set(item, "status", DROPPED)
         order: dict[int, int] = {}
         for place, highlight in enumerate(parsed.highlights, 1):
-            match = next((i for i in self.items.values() if i.id in seen and i.headline == highlight.headline), None)
+            match = next((i for i in self.items.values()
+                          if i.id in seen and inline(i.headline) == highlight.headline), None)
             if match is None:
                 raise DraftFormatError(f"{self.draft_path} line {highlight.line}: 看点 '{highlight.headline}' is not "
                                        "an item of this digest", line=highlight.line)
