@@ -115,3 +115,30 @@ def test_regenerate_makes_one_new_validated_call_and_keeps_the_old_text(tmp_path
         with pytest.raises(ReviewError, match="regenerate failed"):
             asyncio.run(regenerate(review, 2, day.settings))
         assert Review(store, day.output, DATE).item(2).headline == review.item(2).headline
+
+
+def test_a_new_digest_run_keeps_review_changes_and_adds_new_items(tmp_path: Path, site: SiteServer,
+                                                                  fake_llm: FakeOpenAI) -> None:
+    from click.testing import CliRunner
+
+    from conftest import write_config
+    from summarizer.cli import cli
+
+    day = make_draft(tmp_path, site, fake_llm)
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        review.edit(1, headline="审阅时改的标题")
+        review.approve_all()
+        assert review.state == "reviewed"
+    # The nightly job runs again with one more feed: it rewrites drafts/DATE.md and DATE.json.
+    write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml", "feeds/big5.xml", "feeds/gbk.xml"])
+    rerun = CliRunner().invoke(cli, ["digest", "--config", str(day.config), "--date", DATE])
+    assert rerun.exit_code == 0, rerun.output
+    assert "审阅时改的标题" not in day.draft_md.read_text(encoding="utf-8")
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        assert review.item(1).headline == "审阅时改的标题"  # not undone by the rewritten draft
+        assert len(review.items) == 5 and review.item(5).status == "pending"
+        assert review.state == "draft"
+        assert any(h.what == "added by a new digest run" for h in store.review_history(DATE))
+    assert "审阅时改的标题" in day.draft_md.read_text(encoding="utf-8")

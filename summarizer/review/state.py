@@ -99,6 +99,7 @@ class Review:
         if store.review(date) is None:
             import_draft(store, settings, date)
         review = cls(store, settings.output_path, date)
+        review.merge_new_run()
         review.absorb_draft()
         return review
 
@@ -293,6 +294,36 @@ class Review:
         except FileNotFoundError:
             return None
 
+    # -- a new digest run of the same day --------------------------------------
+    def merge_new_run(self) -> int:
+        """A digest run after review began rewrote DATE.json and DATE.md: keep every review change, add new items.
+
+        Without this, the rewritten Markdown would look like a hand edit and silently undo the reviewer's work.
+        """
+        path = self.output_dir / "drafts" / f"{self.date}.json"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return 0
+        if sha(text) == self.meta.get("json_sha"):
+            return 0
+        known = {i.canonical_url for i in self.items.values()}
+        added = 0
+        for raw, section, _ in _draft_items(json.loads(text)):
+            if raw["canonical_url"] in known:
+                continue
+            item = _item(raw, section, item_id=max(self.items, default=0) + 1,
+                         position=max((i.position for i in self.items.values() if i.section == section),
+                                      default=-1) + 1)
+            self.items[item.id] = item
+            self._dirty.add(item.id)
+            self._changes.append((item.id, "added by a new digest run", None, item.canonical_url))
+            added += 1
+        self._changes.append((None, "new digest run", self.meta.get("json_sha"), sha(text)))
+        self.meta = {**self.meta, "json_sha": sha(text)}
+        self._commit()
+        return added
+
     # -- the draft file edited by hand ---------------------------------------
     def absorb_draft(self) -> bool:
         """Read back a draft edited in an editor since we last wrote it. Raises DraftFormatError naming the line."""
@@ -347,30 +378,40 @@ class Review:
             self._set(item, "highlight", order.get(item.id, 0))
 
 
+def _draft_items(data: dict[str, Any]) -> list[tuple[dict[str, Any], str, int]]:
+    """(item, section, position) of every item in a draft JSON, in digest order."""
+    return [(raw, section["name"], position) for section in data["sections"]
+            for position, raw in enumerate(section["items"])]
+
+
+def _item(raw: dict[str, Any], section: str, *, item_id: int, position: int, highlight: int = 0) -> ReviewItem:
+    return ReviewItem(
+        id=item_id, canonical_url=raw["canonical_url"], headline=raw["headline"], emoji=raw["emoji"],
+        section=section, bullets=list(raw["bullets"]), links=list(raw["links"]), source=raw["source"],
+        source_title=raw["source_title"], source_zi=int(raw["source_zi"]), importance=int(raw["importance"]),
+        position=position, published=raw.get("published"), highlight=highlight, flags=list(raw.get("flags") or []),
+    )
+
+
 def import_draft(store: Store, settings: Settings, date: str) -> None:
     """Start reviewing ``date`` from the pipeline's output/drafts/DATE.json. Raises ReviewError without one."""
     path = settings.output_path / "drafts" / f"{date}.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except FileNotFoundError as exc:
         raise ReviewError(f"{path}: no draft for {date} (run `summarizer digest --date {date}` first)") from exc
     except (OSError, ValueError) as exc:
         raise ReviewError(f"{path}: unreadable draft ({exc})") from exc
     highlights = {url: n for n, url in enumerate(data.get("highlights", []), 1)}
     items: dict[int, dict[str, Any]] = {}
-    for section in data["sections"]:
-        for position, raw in enumerate(section["items"]):
-            item_id = len(items) + 1
-            item = ReviewItem(
-                id=item_id, canonical_url=raw["canonical_url"], headline=raw["headline"], emoji=raw["emoji"],
-                section=section["name"], bullets=list(raw["bullets"]), links=list(raw["links"]),
-                source=raw["source"], source_title=raw["source_title"], source_zi=int(raw["source_zi"]),
-                importance=int(raw["importance"]), position=position, published=raw.get("published"),
-                highlight=highlights.get(raw["canonical_url"], 0), flags=list(raw.get("flags") or []),
-            )
-            items[item_id] = item.data()
+    for raw, section, position in _draft_items(data):
+        item = _item(raw, section, item_id=len(items) + 1, position=position,
+                     highlight=highlights.get(raw["canonical_url"], 0))
+        items[item.id] = item.data()
     meta = {"title": data.get("title", settings.digest.title), "purpose": data.get("purpose", settings.digest.purpose),
-            "sections": settings.digest.section_names, "reading_speed": settings.digest.reading_speed}
+            "sections": settings.digest.section_names, "reading_speed": settings.digest.reading_speed,
+            "json_sha": sha(text)}
     store.save_review(ReviewWrite(date=date, state="draft", meta=meta, draft_sha=None, published_sha=None,
                                   published_at=None, items=items, history=[(None, "import", None, str(path))]))
     review = Review(store, settings.output_path, date)
