@@ -97,3 +97,31 @@ def test_review_without_a_draft_is_one_line_error(tmp_path: Path, site: SiteServ
     assert result.stderr.strip() == (f"error: {day.output / 'drafts' / '2026-01-01.json'}: no draft for 2026-01-01 "
                                      "(run `summarizer digest --date 2026-01-01` first)")
     assert invoke(day, "review", "--drop", "99").stderr.strip().startswith(f"error: {DATE}: no item '99'")
+
+
+def test_review_serves_the_page_on_loopback_with_a_token(tmp_path: Path, site: SiteServer,
+                                                          fake_llm: FakeOpenAI) -> None:
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    day = make_draft(tmp_path, site, fake_llm)
+    proc = subprocess.Popen([sys.executable, "-m", "summarizer", "review", DATE, "--config", str(day.config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith(f"review {DATE} at http://127.0.0.1:"), line + (proc.stderr.read() if proc.stderr else "")
+        url = line.split(" at ", 1)[1].split()[0]
+        assert "?token=" in url and len(url.split("?token=")[1]) >= 32
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200 and "测试新闻8号" in response.read().decode("utf-8")
+        try:
+            urllib.request.urlopen(url.split("?")[0], timeout=30)
+            raise AssertionError("the page answered without its token")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
