@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date as Date
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
@@ -16,6 +16,9 @@ from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .render import render_item
 from .store import Store
+
+if TYPE_CHECKING:
+    from .review.state import Review
 
 EXIT_OK, EXIT_NOTHING, EXIT_CONFIG = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -207,7 +210,7 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
     serve(ReviewApp(settings, date, token=token), sock)
 
 
-def format_review(state: Any) -> str:
+def format_review(state: "Review") -> str:
     lines = []
     stats = state.digest().stats
     lines.append(f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%")

@@ -1,5 +1,6 @@
 """review / publish end to end with CliRunner: listing, approving, dropping, refusals, publishing, idempotence."""
 
+import sqlite3
 from pathlib import Path
 
 import feedparser
@@ -61,9 +62,12 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert f"- [{DATE}]({DATE}.md) · 3条 · 测试新闻8号：要点速览 🔬" in index
 
     before = _snapshot(day.output)
+    history = sqlite3.connect(day.settings.database_path).execute("SELECT COUNT(*) FROM review_history").fetchone()
     again = invoke(day, "publish", DATE)
     assert again.exit_code == 0 and "already published, nothing changed" in again.stdout
     assert _snapshot(day.output) == before
+    assert sqlite3.connect(day.settings.database_path).execute(
+        "SELECT COUNT(*) FROM review_history").fetchone() == history
     assert invoke(day, "review", DATE, "--list").stdout.strip().endswith(f"{DATE}: published")
 
 
