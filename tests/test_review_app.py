@@ -16,11 +16,12 @@ from summarizer.review.state import Review
 from summarizer.store import Store
 
 FLAG = "数字“42%”在原文中找不到"
+AMOUNT = "金额“3 亿元”与原文表述不一致"
 
 
 @pytest.fixture
 def app(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> Iterator[tuple[Day, Browserless]]:
-    day = make_draft(tmp_path, site, fake_llm, flags={1: [FLAG]}, script_title=True)
+    day = make_draft(tmp_path, site, fake_llm, flags={1: [FLAG, AMOUNT]}, script_title=True)
     token = new_token()
     base, server, thread = start_app(ReviewApp(day.settings, DATE, token=token))
     yield day, Browserless(base, token)
@@ -60,6 +61,9 @@ def test_page_shows_digest_source_and_flags_as_plain_text(app: tuple[Day, Browse
     assert f"⚠️ 待核实: {FLAG}" in page.replace("&#34;", '"')
     assert "澄光" in page or "小澄" in page  # the extracted source text sits beside the item
     assert "cdn" not in page.lower() and "<script" not in page.lower()
+    # The flagged amount is marked where it occurs in the extracted source beside item 2.
+    item2 = page[page.index('id="item-2"'):page.index('id="item-3"')]
+    assert "<mark>3 亿元</mark>" in item2 and "<mark>" not in page[:page.index('id="item-2"')]
 
 
 def test_every_action_over_http(app: tuple[Day, Browserless], fake_llm: FakeOpenAI) -> None:

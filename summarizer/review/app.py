@@ -8,12 +8,14 @@ thread and every change must be on disk before the page is shown again.
 
 from __future__ import annotations
 
+import re
 import secrets
 import socket
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
+from markupsafe import Markup, escape
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,9 +37,27 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def flagged_terms(flags: list[str]) -> list[str]:
+    """The quoted names and numbers in trust flags (数字“42%”…): what the page marks in bullets and source."""
+    return sorted({t for flag in flags for t in re.findall(r"[“\"「]([^”\"」]{1,40})[”\"」]", flag)}, key=len,
+                  reverse=True)
+
+
+def mark(text: str, terms: list[str]) -> Markup:
+    """Escape ``text`` and wrap every occurrence of a flagged term in <mark>."""
+    escaped = str(escape(text))
+    for term in terms:
+        safe = str(escape(term))
+        escaped = escaped.replace(safe, f"<mark>{safe}</mark>")
+    return Markup(escaped)
+
+
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                              autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["mark"] = mark
+    env.globals["flagged_terms"] = flagged_terms
+    return env
 
 
 class ReviewApp:
