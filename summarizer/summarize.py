@@ -160,17 +160,21 @@ def output_schema(rules: Rules, *, lengths: bool = False) -> dict[str, Any]:
     bullet: dict[str, Any] = {"type": "string"}
     bullets: dict[str, Any] = {"type": "array", "items": bullet}
     headline: dict[str, Any] = {"type": "string"}
+    emoji: dict[str, Any] = {"type": "string"}
     if lengths:
         # Characters, not 字: punctuation is ~15 % of Chinese text, so ask for a little more.
         bullet.update(minLength=rules.bullet_min + rules.bullet_min // 4, maxLength=rules.bullet_max)
         bullets.update(minItems=3, maxItems=3)
         headline.update(minLength=4, maxLength=rules.headline_max + 8)
+        # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
+        # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points.
+        emoji.update(minLength=1, maxLength=8)
     return {
         "type": "object",
         "properties": {
             "bullets": bullets,
             "headline": headline,
-            "emoji": {"type": "string"},
+            "emoji": emoji,
             "section": {"type": "string", "enum": list(rules.sections)},
             "importance": {"type": "integer"},
         },
