@@ -80,6 +80,8 @@ _BOILERPLATE = re.compile(
     r"|评论|comments?\b|回复|reply|点赞|\blikes?\b|分钟前|小时前|minutes? ago|hours? ago|返回顶部|back to top",
     re.I,
 )
+_BYLINE = re.compile(r"^\s*by [A-Z]|作者[:：]|来源[:：]|编辑[:：]|\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}"
+                     r"|\b\d{1,2}:\d{2}\s*(am|pm)\b", re.I)
 # A boilerplate marker inside a long line is more likely the article talking about it (e.g. a subscription price).
 _MARKER_LINE_MAX_ZI = 30
 NOISE_WEIGHT = 3  # one 字 of nav/boilerplate cancels three 字 of article text
@@ -88,37 +90,83 @@ METHODS = ("page", "feed", "page-recall", "page-readability")  # order breaks ti
 
 @dataclass(frozen=True)
 class Candidate:
+    """One extractor's text with its all-noise lines trimmed, and how much noise it carried."""
+
     method: str
-    text: str
-    zi: int
-    noise_zi: int  # 字 in lines that are link text or boilerplate
+    text: str  # trimmed, except trafilatura's default ("page")
+    zi: int  # of ``text``
+    noise_zi: int  # link text left inside kept lines
+    trimmed_zi: int  # 字 of the all-noise lines (trimmed away unless the method is "page")
 
     @property
     def score(self) -> int:
-        return self.zi - (1 + NOISE_WEIGHT) * self.noise_zi
+        # Scored as if trimmed, whether or not it was: all-noise lines cost a little (the extractor let chrome
+        # through); link text left inside article lines costs much.
+        clean_zi = self.zi - (0 if self.method != "page" else self.trimmed_zi)
+        return clean_zi - (1 + NOISE_WEIGHT) * self.noise_zi - self.trimmed_zi
+
+
+_LINK_BLOCKS = {"li", "p", "div", "td", "nav", "ul", "ol", "section", "aside", "header", "footer", "span"}
 
 
 def link_texts(html: bytes | str) -> set[str]:
-    """Normalised texts of the page's links: a candidate line equal to one is navigation, not article."""
+    """Normalised texts of the page's navigational links: those whose block is mostly link text.
+
+    Lines of a proposed text made of them are nav lists, share bars or related links; a link inside an
+    article paragraph is left out, so the paragraph does not count as noise.
+    """
     try:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return set()
-    return {_norm(a.text_content()) for a in root.iter("a")} - {""}
+    found = set()
+    for a in root.iter("a"):
+        text = _norm(a.text_content())
+        block = next((el for el in a.iterancestors() if isinstance(el.tag, str) and el.tag in _LINK_BLOCKS), None)
+        if not count_zi(text) or block is None:
+            continue
+        linked = sum(count_zi(x.text_content()) for x in block.iter("a"))
+        if linked * 2 >= count_zi(block.text_content()):
+            found.add(text)
+    return found
 
 
-def score_candidate(method: str, text: str, links: set[str]) -> Candidate:
-    """Measure one proposed text: its 字 and the 字 of its link-text and boilerplate lines."""
-    noise = 0
+def _line_noise(line: str, links: set[str]) -> tuple[int, int, bool]:
+    """(字, noise 字, whole line is noise) of one line of a proposed text.
+
+    A line is all noise when links cover half of it, or when it is short and carries a boilerplate
+    marker or a byline; in a longer line only the link text counts as noise.
+    """
+    zi = count_zi(line)
+    if not zi:
+        return 0, 0, False
+    norm = _norm(line)
+    # One-字 links ("AI", "Share") only count as a whole line; inside a sentence they are ordinary words.
+    linked = zi if norm in links else min(
+        zi, sum(count_zi(link) * norm.count(link) for link in links if count_zi(link) >= 2 and link in norm))
+    short = zi <= _MARKER_LINE_MAX_ZI
+    if linked * 2 >= zi or (short and (_BOILERPLATE.search(line) or _BYLINE.search(line))):
+        return zi, zi, True
+    return zi, linked, False
+
+
+def score_candidate(method: str, text: str, links: set[str], *, trim: bool = True) -> Candidate:
+    """Trim one proposed text's all-noise lines (unless ``trim`` is False) and measure what is left."""
+    kept, noise, trimmed = [], 0, 0
     for line in text.splitlines():
-        zi = count_zi(line)
-        if _norm(line) in links or (zi <= _MARKER_LINE_MAX_ZI and _BOILERPLATE.search(line)):
-            noise += zi
-    return Candidate(method=method, text=text, zi=count_zi(text), noise_zi=noise)
+        zi, line_noise, all_noise = _line_noise(line, links)
+        if all_noise:
+            trimmed += zi
+        else:
+            kept.append(line)
+            noise += line_noise
+    clean = "\n".join(kept) if trim else text
+    return Candidate(method=method, text=clean, zi=count_zi(clean), noise_zi=noise, trimmed_zi=trimmed)
 
 
-def candidates(*, url: str, html: bytes | str | None, feed_html: str = "") -> tuple[list[Candidate], str]:
-    """Every extractor's proposal for one article (empty ones left out), and the page title."""
+def candidates(*, url: str, html: bytes | str | None,
+               feed_html: str = "") -> tuple[list[Candidate], str, set[str]]:
+    """Every extractor's proposal for one article (empty ones left out), the page title and its link texts."""
     proposals: list[tuple[str, str]] = []
     title = ""
     if html:
@@ -127,8 +175,11 @@ def candidates(*, url: str, html: bytes | str | None, feed_html: str = "") -> tu
         proposals += [("page", default), ("page-recall", recall), ("page-readability", readability_text(html))]
     proposals.append(("feed", html_fragment_to_text(feed_html)))
     links = link_texts(html) if html else set()
-    found = [score_candidate(method, text, links) for method, text in proposals if count_zi(text) > 0]
-    return found, title
+    # trafilatura's default text is kept as it is (what the pipeline always used); the fallbacks, which let
+    # more chrome through, are trimmed.
+    found = [score_candidate(method, text, links, trim=method != "page")
+             for method, text in proposals if count_zi(text) > 0]
+    return found, title, links
 
 
 def best_candidate(found: list[Candidate]) -> Candidate | None:
@@ -149,7 +200,7 @@ def choose_text(
 
     Raises ExtractError (``skipped=True``) when the text is too short to summarize.
     """
-    found, title = candidates(url=url, html=html, feed_html=feed_html)
+    found, title, _ = candidates(url=url, html=html, feed_html=feed_html)
     best = best_candidate(found)
     if best is None:
         raise ExtractError(f"{url}: no article text found (script-only or empty page)", url=url, skipped=True)
