@@ -131,23 +131,30 @@ def link_texts(html: bytes | str) -> set[str]:
     return found
 
 
+def _link_zi(norm: str, links: set[str], min_zi: int) -> int:
+    """字 of ``norm`` covered by link texts of at least ``min_zi`` 字 (Latin ones only as whole words)."""
+    rest = norm
+    for link in sorted((x for x in links if count_zi(x) >= min_zi), key=len, reverse=True):
+        if link in rest:
+            rest = re.sub(rf"(?<![0-9a-z]){re.escape(link)}(?![0-9a-z])", " ", rest)
+    return count_zi(norm) - count_zi(rest)
+
+
 def _line_noise(line: str, links: set[str]) -> tuple[int, int, bool]:
     """(字, noise 字, whole line is noise) of one line of a proposed text.
 
-    A line is all noise when links cover half of it, or when it is short and carries a boilerplate
-    marker or a byline; in a longer line only the link text counts as noise.
+    A line is all noise when links cover half of it (a share bar is a row of one-word links), or when it
+    is short and carries a boilerplate marker or a byline. In a longer line only links of two 字 or more
+    count as noise: a one-字 link ("AI") inside a sentence is an ordinary word.
     """
     zi = count_zi(line)
     if not zi:
         return 0, 0, False
     norm = _norm(line)
-    # One-字 links ("AI", "Share") only count as a whole line; inside a sentence they are ordinary words.
-    linked = zi if norm in links else min(
-        zi, sum(count_zi(link) * norm.count(link) for link in links if count_zi(link) >= 2 and link in norm))
     short = zi <= _MARKER_LINE_MAX_ZI
-    if linked * 2 >= zi or (short and (_BOILERPLATE.search(line) or _BYLINE.search(line))):
+    if _link_zi(norm, links, 1) * 2 >= zi or (short and (_BOILERPLATE.search(line) or _BYLINE.search(line))):
         return zi, zi, True
-    return zi, linked, False
+    return zi, _link_zi(norm, links, 2), False
 
 
 def score_candidate(method: str, text: str, links: set[str], *, trim: bool = True) -> Candidate:
