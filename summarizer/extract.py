@@ -93,16 +93,17 @@ class Candidate:
     """One extractor's text with its all-noise lines trimmed, and how much noise it carried."""
 
     method: str
-    text: str  # trimmed, except trafilatura's default ("page")
+    text: str
     zi: int  # of ``text``
     noise_zi: int  # link text left inside kept lines
-    trimmed_zi: int  # 字 of the all-noise lines (trimmed away unless the method is "page")
+    trimmed_zi: int  # 字 of the all-noise lines
+    trimmed: bool = True  # whether those lines were taken out of ``text``
 
     @property
     def score(self) -> int:
         # Scored as if trimmed, whether or not it was: all-noise lines cost a little (the extractor let chrome
         # through); link text left inside article lines costs much.
-        clean_zi = self.zi - (0 if self.method != "page" else self.trimmed_zi)
+        clean_zi = self.zi if self.trimmed else self.zi - self.trimmed_zi
         return clean_zi - (1 + NOISE_WEIGHT) * self.noise_zi - self.trimmed_zi
 
 
@@ -168,7 +169,7 @@ def score_candidate(method: str, text: str, links: set[str], *, trim: bool = Tru
             kept.append(line)
             noise += line_noise
     clean = "\n".join(kept) if trim else text
-    return Candidate(method=method, text=clean, zi=count_zi(clean), noise_zi=noise, trimmed_zi=trimmed)
+    return Candidate(method=method, text=clean, zi=count_zi(clean), noise_zi=noise, trimmed_zi=trimmed, trimmed=trim)
 
 
 def candidates(*, url: str, html: bytes | str | None,
