@@ -73,7 +73,8 @@ def score_page(page_id: str, lang: str, html: bytes, expected: str) -> PageScore
     url = f"https://{SITES[lang]}/{page_id}.html"
     bare, _ = page_text(html, url=url)
     chosen = choose_text(url=url, html=html, min_zi=0)
-    return PageScore(page_id, lang, shingle_f1(expected, bare), shingle_f1(expected, chosen.text), chosen.method)
+    return PageScore(page_id, lang, shingle_f1(expected, bare), shingle_f1(expected, chosen.text),
+                     chosen.method)
 
 
 def extraction_scores() -> list[PageScore]:
@@ -123,7 +124,8 @@ def report(verbose: bool = False) -> list[str]:
             lines.append(f"extraction F1 ({lang}{label}, {len(group)} pages): bare trafilatura {bare:.3f}, "
                          f"chain {chain:.3f} (chosen: {methods})")
     if verbose:
-        lines += [f"  {s.id}: bare {s.bare_f1:.3f} chain {s.chain_f1:.3f} [{s.method}]" for s in scores + heldout]
+        lines += [f"  {s.id}: bare {s.bare_f1:.3f} chain {s.chain_f1:.3f} [{s.method}]"
+                  for s in scores + heldout]
     return lines
 
 

@@ -40,7 +40,7 @@ _TOKEN_RE = re.compile(
 
 @dataclass(frozen=True)
 class DedupRules:
-    """When two articles are the same story. Defaults tuned on bench/fixtures/dedup (see bench/quality_data.py)."""
+    """When two articles are the same story (defaults set on bench/fixtures/stories.yaml)."""
 
     # Copies and rewrites: a share of the shorter text's shingles (names, numbers, quotes, whole phrases) is
     # found in the longer one. On the labelled set true duplicates share 0.21-0.53 and look-alikes (same

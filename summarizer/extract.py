@@ -54,7 +54,8 @@ def html_fragment_to_text(html: str) -> str:
 def page_text(html: bytes | str, *, url: str, favor_recall: bool = False) -> tuple[str, str]:
     """(text, title) trafilatura finds in a page; empty text if none."""
     document = trafilatura.bare_extraction(
-        html, url=url, include_comments=False, include_tables=True, with_metadata=True, favor_recall=favor_recall
+        html, url=url, include_comments=False, include_tables=True, with_metadata=True,
+        favor_recall=favor_recall,
     )
     if document is None:
         return "", ""
@@ -67,22 +68,23 @@ def readability_text(html: bytes | str) -> str:
     """The main text readability-lxml finds in a page; empty if it finds none."""
     try:
         summary = ReadabilityDocument(html).summary(html_partial=True)
-    except Exception:  # readability raises bare Exceptions (Unparseable) on broken markup; it is only a fallback
-        return ""
+    except Exception:  # readability raises bare Exceptions (Unparseable) on broken markup; a fallback may
+        return ""  # fail without failing the article
     return html_fragment_to_text(summary)
 
 
 # Short lines that are page chrome, not article text, in Chinese and English sites.
 _BOILERPLATE = re.compile(
     r"cookie|订阅|sign ?up|subscribe|newsletter|log ?in|登录|注册|分享到|分享至|share (on|this|via)|^share$"
-    r"|相关阅读|相关文章|推荐阅读|热门文章|延伸阅读|read more|related (stories|articles)|you may also like"
-    r"|版权所有|©|all rights reserved|privacy policy|隐私政策|advertisement|^广告|责任编辑|扫码|关注我们|follow us"
+    r"|相关阅读|相关文章|推荐阅读|热门文章|延伸阅读|read more|related (stories|articles)"
+    r"|you may also like|版权所有|©|all rights reserved|privacy policy|隐私政策|advertisement|^广告"
+    r"|责任编辑|扫码|关注我们|follow us"
     r"|评论|comments?\b|回复|reply|点赞|\blikes?\b|分钟前|小时前|minutes? ago|hours? ago|返回顶部|back to top",
     re.I,
 )
 _BYLINE = re.compile(r"^\s*by [A-Z]|作者[:：]|来源[:：]|编辑[:：]|\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}"
                      r"|\b\d{1,2}:\d{2}\s*(am|pm)\b", re.I)
-# A boilerplate marker inside a long line is more likely the article talking about it (e.g. a subscription price).
+# A boilerplate marker inside a long line is more likely the article talking about it (a subscription price).
 _MARKER_LINE_MAX_ZI = 30
 NOISE_WEIGHT = 3  # one 字 of nav/boilerplate cancels three 字 of article text
 METHODS = ("page", "feed", "page-recall", "page-readability")  # order breaks ties
@@ -123,7 +125,8 @@ def link_texts(html: bytes | str) -> set[str]:
     found = set()
     for a in root.iter("a"):
         text = _norm(a.text_content())
-        block = next((el for el in a.iterancestors() if isinstance(el.tag, str) and el.tag in _LINK_BLOCKS), None)
+        block = next((el for el in a.iterancestors() if isinstance(el.tag, str) and el.tag in _LINK_BLOCKS),
+                     None)
         if not count_zi(text) or block is None:
             continue
         linked = sum(count_zi(x.text_content()) for x in block.iter("a"))
@@ -169,7 +172,8 @@ def score_candidate(method: str, text: str, links: set[str], *, trim: bool = Tru
             kept.append(line)
             noise += line_noise
     clean = "\n".join(kept) if trim else text
-    return Candidate(method=method, text=clean, zi=count_zi(clean), noise_zi=noise, trimmed_zi=trimmed, trimmed=trim)
+    return Candidate(method=method, text=clean, zi=count_zi(clean), noise_zi=noise, trimmed_zi=trimmed,
+                     trimmed=trim)
 
 
 def candidates(*, url: str, html: bytes | str | None,
@@ -180,7 +184,8 @@ def candidates(*, url: str, html: bytes | str | None,
     if html:
         default, title = page_text(html, url=url)
         recall, _ = page_text(html, url=url, favor_recall=True)
-        proposals += [("page", default), ("page-recall", recall), ("page-readability", readability_text(html))]
+        proposals += [("page", default), ("page-recall", recall),
+                      ("page-readability", readability_text(html))]
     proposals.append(("feed", html_fragment_to_text(feed_html)))
     links = link_texts(html) if html else set()
     # trafilatura's default text is kept as it is (what the pipeline always used); the fallbacks, which let

@@ -217,11 +217,13 @@ class Pipeline:
         later run spends no tokens on a story it has summarized.
         """
         in_run = {a.canonical_url: a for a in articles}
+        with_text = {"extracted", "summarized", "duplicate", "failed"}
         stored = {a.canonical_url: a for a in self.store.articles_for_date(digest_date)
-                  if a.text and a.text_hash and a.status in {"extracted", "summarized", "duplicate", "failed"}}
+                  if a.text and a.text_hash and a.status in with_text}
         docs = [StoryDoc(key=key, title=a.title, text=a.text or "", zi=a.zi, summarized=a.status == "summarized")
                 for key, a in stored.items()]
-        docs += [StoryDoc(key=key, title=a.title, text=a.text, zi=a.zi) for key, a in in_run.items() if key not in stored]
+        docs += [StoryDoc(key=key, title=a.title, text=a.text, zi=a.zi)
+                 for key, a in in_run.items() if key not in stored]
         kept: list[Article] = []
         for group in group_stories(docs):
             self.store.set_duplicate_of(group.kept, None)
@@ -338,7 +340,8 @@ class Pipeline:
                 entries = self._select_entries([e for batch in batches for e in batch], start, end, digest_date)
                 entries += self._unfinished(digest_date, {e.canonical_url for e in entries})
                 self.reporter.stage("articles", len(entries))
-                extracted = await asyncio.gather(*(self.process_entry(fetcher, e, digest_date) for e in entries))
+                extracted = await asyncio.gather(*(self.process_entry(fetcher, e, digest_date)
+                                                   for e in entries))
             to_summarize = self.merge_duplicates(digest_date, [a for a in extracted if a is not None])
             if dry_run:
                 for article in to_summarize:
@@ -396,8 +399,9 @@ def _url(key: str, in_run: dict[str, Article], stored: dict[str, StoredArticle])
 def _article_from_store(article: StoredArticle) -> Article:
     text = article.text or ""
     published = datetime.fromisoformat(article.published) if article.published else None
-    return Article(url=article.url, canonical_url=article.canonical_url, title=article.title, source=article.source,
-                   published=published, text=text, zi=article.zi, text_hash=article.text_hash or text_hash(text))
+    return Article(url=article.url, canonical_url=article.canonical_url, title=article.title,
+                   source=article.source, published=published, text=text, zi=article.zi,
+                   text_hash=article.text_hash or text_hash(text))
 
 
 def _cost(settings: Settings, report: RunReport) -> float | None:

@@ -71,7 +71,8 @@ def test_chain_prefers_the_extractor_without_chrome() -> None:
 
 def test_scoring_counts_link_lines_and_boilerplate_as_noise() -> None:
     links = {"微信", "微博", "复制链接", "share", "twitter", "copy link"}
-    text = "正文第一段，讲述了一家公司的新产品和价格。\n分享到： 微信 微博 复制链接\nShare Twitter Copy link\n本站使用Cookie改善体验"
+    text = ("正文第一段，讲述了一家公司的新产品和价格。\n分享到： 微信 微博 复制链接\n"
+            "Share Twitter Copy link\n本站使用Cookie改善体验")
     candidate = score_candidate("page-readability", text, links)
     assert candidate.text == "正文第一段，讲述了一家公司的新产品和价格。"
     assert candidate.trimmed_zi == count_zi(text) - candidate.zi
@@ -81,7 +82,8 @@ def test_scoring_counts_link_lines_and_boilerplate_as_noise() -> None:
 
 
 def test_best_candidate_breaks_ties_towards_the_default_mode() -> None:
-    same = [score_candidate(m, "同样的正文内容，一字不差。", set()) for m in ("page-readability", "page-recall", "page")]
+    same = [score_candidate(m, "同样的正文内容，一字不差。", set())
+            for m in ("page-readability", "page-recall", "page")]
     assert best_candidate(same).method == "page"  # type: ignore[union-attr]
     assert best_candidate([]) is None
 
