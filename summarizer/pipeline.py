@@ -238,6 +238,12 @@ class Pipeline:
                 kept.append(_article_from_store(stored[group.kept]))
         return kept
 
+    async def _summarize_counted(self, article: Article) -> None:
+        try:
+            await self.summarize_article(article)
+        finally:
+            self.reporter.advance("summaries", article.title[:40])
+
     def _fail(self, message: str) -> None:
         self.report.articles_failed += 1
         self.report.errors.append(message)
@@ -348,7 +354,8 @@ class Pipeline:
                     self._dry_run_item(article)
                 status = "ok"
                 return self.report
-            await asyncio.gather(*(self.summarize_article(a) for a in to_summarize))
+            self.reporter.stage("summaries", len(to_summarize))
+            await asyncio.gather(*(self._summarize_counted(a) for a in to_summarize))
             digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
             self.report.items_in_digest = len(digest.items)
             if digest.items:

@@ -96,3 +96,23 @@ def test_duplicate_story_from_two_feeds_is_one_item_with_two_links(tmp_path: Pat
     assert again.exit_code == 0, again.output
     assert len(fake_llm.requests) == 2
     assert (tmp_path / "output" / "drafts" / "2026-11-20.md").read_text(encoding="utf-8") == draft
+
+
+def test_a_later_copy_of_a_summarized_story_costs_no_tokens(tmp_path: Path, site: SiteServer,
+                                                            fake_llm: FakeOpenAI) -> None:
+    # Morning: only the rewrite is out, and it is summarized.
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/dup-b.xml"])
+    args = ["digest", "--config", str(config), "--date", "2026-11-20"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert len(fake_llm.requests) == 1
+    # Evening: the longer original arrives with a look-alike. The summarized rewrite stays the kept article.
+    write_config(tmp_path, site, fake_llm, feeds=["feeds/dup-a.xml", "feeds/dup-b.xml"])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert len(fake_llm.requests) == 2  # only the look-alike
+    assert "星河智能第三季度营收" in fake_llm.requests[-1]["messages"][1]["content"]
+    original, rewrite = site.url("pages/dup-xinghe-a.html"), site.url("pages/dup-xinghe-b.html")
+    assert f"dup-xinghe-a.html: same story as {rewrite}" in result.stderr
+    draft = (tmp_path / "output" / "drafts" / "2026-11-20.md").read_text(encoding="utf-8")
+    item = next(part for part in draft.split("\n### ") if f"({rewrite})" in part)
+    assert f"({original})" in item and draft.count("\n### ") == 2
