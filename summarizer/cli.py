@@ -79,6 +79,8 @@ def format_report(report: RunReport) -> str:
         lines.append(f"  failed:   {message}")
     for message in report.skipped:
         lines.append(f"  skipped:  {message}")
+    for message in report.duplicates:
+        lines.append(f"  merged:   {message}")
     return "\n".join(lines)
 
 

@@ -1,4 +1,13 @@
-"""Page -> article text. The only module that imports trafilatura."""
+"""Page -> article text. The only module that imports trafilatura (and readability-lxml).
+
+Extraction is a small fallback chain: the feed's own full text, trafilatura's
+default mode, its recall-favouring mode and readability-lxml each propose a
+text, and the one with the most article-like text wins, judged by measurable
+signals (see ``score_candidate``): how many 字 it has, how much of it is link
+text (nav lists, related links) and how much is boilerplate (cookie banners,
+"订阅", "Sign up", share buttons, comment chrome). The winner's name is
+recorded as the article's ``extract_method``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,7 @@ from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
+from readability import Document as ReadabilityDocument
 
 from .errors import ExtractError
 from .text import count_zi
@@ -19,7 +29,7 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "bloc
 class Extracted:
     text: str
     zi: int
-    method: str  # "page" or "feed"
+    method: str  # one of METHODS
     title: str = ""
 
 
@@ -41,16 +51,155 @@ def html_fragment_to_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def page_text(html: bytes | str, *, url: str) -> tuple[str, str]:
+def page_text(html: bytes | str, *, url: str, favor_recall: bool = False) -> tuple[str, str]:
     """(text, title) trafilatura finds in a page; empty text if none."""
     document = trafilatura.bare_extraction(
-        html, url=url, include_comments=False, include_tables=True, with_metadata=True
+        html, url=url, include_comments=False, include_tables=True, with_metadata=True,
+        favor_recall=favor_recall,
     )
     if document is None:
         return "", ""
     text = (getattr(document, "text", None) or "").strip()
     title = (getattr(document, "title", None) or "").strip()
     return text, title
+
+
+def readability_text(html: bytes | str) -> str:
+    """The main text readability-lxml finds in a page; empty if it finds none."""
+    try:
+        summary = ReadabilityDocument(html).summary(html_partial=True)
+    except Exception:  # readability raises bare Exceptions (Unparseable) on broken markup; a fallback may
+        return ""  # fail without failing the article
+    return html_fragment_to_text(summary)
+
+
+# Short lines that are page chrome, not article text, in Chinese and English sites.
+_BOILERPLATE = re.compile(
+    r"cookie|订阅|sign ?up|subscribe|newsletter|log ?in|登录|注册|分享到|分享至|share (on|this|via)|^share$"
+    r"|相关阅读|相关文章|推荐阅读|热门文章|延伸阅读|read more|related (stories|articles)"
+    r"|you may also like|版权所有|©|all rights reserved|privacy policy|隐私政策|advertisement|^广告"
+    r"|责任编辑|扫码|关注我们|follow us"
+    r"|评论|comments?\b|回复|reply|点赞|\blikes?\b|分钟前|小时前|minutes? ago|hours? ago|返回顶部|back to top",
+    re.I,
+)
+_BYLINE = re.compile(r"^\s*by [A-Z]|作者[:：]|来源[:：]|编辑[:：]|\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}"
+                     r"|\b\d{1,2}:\d{2}\s*(am|pm)\b", re.I)
+# A boilerplate marker inside a long line is more likely the article talking about it (a subscription price).
+_MARKER_LINE_MAX_ZI = 30
+NOISE_WEIGHT = 3  # one 字 of nav/boilerplate cancels three 字 of article text
+METHODS = ("page", "feed", "page-recall", "page-readability")  # order breaks ties
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One extractor's text with its all-noise lines trimmed, and how much noise it carried."""
+
+    method: str
+    text: str
+    zi: int  # of ``text``
+    noise_zi: int  # link text left inside kept lines
+    trimmed_zi: int  # 字 of the all-noise lines
+    trimmed: bool = True  # whether those lines were taken out of ``text``
+
+    @property
+    def score(self) -> int:
+        # Scored as if trimmed, whether or not it was: all-noise lines cost a little (the extractor let chrome
+        # through); link text left inside article lines costs much.
+        clean_zi = self.zi if self.trimmed else self.zi - self.trimmed_zi
+        return clean_zi - (1 + NOISE_WEIGHT) * self.noise_zi - self.trimmed_zi
+
+
+_LINK_BLOCKS = {"li", "p", "div", "td", "nav", "ul", "ol", "section", "aside", "header", "footer", "span"}
+
+
+def link_texts(html: bytes | str) -> set[str]:
+    """Normalised texts of the page's navigational links: those whose block is mostly link text.
+
+    Lines of a proposed text made of them are nav lists, share bars or related links; a link inside an
+    article paragraph is left out, so the paragraph does not count as noise.
+    """
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return set()
+    found = set()
+    for a in root.iter("a"):
+        text = _norm(a.text_content())
+        block = next((el for el in a.iterancestors() if isinstance(el.tag, str) and el.tag in _LINK_BLOCKS),
+                     None)
+        if not count_zi(text) or block is None:
+            continue
+        linked = sum(count_zi(x.text_content()) for x in block.iter("a"))
+        if linked * 2 >= count_zi(block.text_content()):
+            found.add(text)
+    return found
+
+
+def _link_zi(norm: str, links: set[str], min_zi: int) -> int:
+    """字 of ``norm`` covered by link texts of at least ``min_zi`` 字 (Latin ones only as whole words)."""
+    rest = norm
+    for link in sorted((x for x in links if count_zi(x) >= min_zi), key=len, reverse=True):
+        if link in rest:
+            rest = re.sub(rf"(?<![0-9a-z]){re.escape(link)}(?![0-9a-z])", " ", rest)
+    return count_zi(norm) - count_zi(rest)
+
+
+def _line_noise(line: str, links: set[str]) -> tuple[int, int, bool]:
+    """(字, noise 字, whole line is noise) of one line of a proposed text.
+
+    A line is all noise when links cover half of it (a share bar is a row of one-word links), or when it
+    is short and carries a boilerplate marker or a byline. In a longer line only links of two 字 or more
+    count as noise: a one-字 link ("AI") inside a sentence is an ordinary word.
+    """
+    zi = count_zi(line)
+    if not zi:
+        return 0, 0, False
+    norm = _norm(line)
+    short = zi <= _MARKER_LINE_MAX_ZI
+    if _link_zi(norm, links, 1) * 2 >= zi or (short and (_BOILERPLATE.search(line) or _BYLINE.search(line))):
+        return zi, zi, True
+    return zi, _link_zi(norm, links, 2), False
+
+
+def score_candidate(method: str, text: str, links: set[str], *, trim: bool = True) -> Candidate:
+    """Trim one proposed text's all-noise lines (unless ``trim`` is False) and measure what is left."""
+    kept, noise, trimmed = [], 0, 0
+    for line in text.splitlines():
+        zi, line_noise, all_noise = _line_noise(line, links)
+        if all_noise:
+            trimmed += zi
+        else:
+            kept.append(line)
+            noise += line_noise
+    clean = "\n".join(kept) if trim else text
+    return Candidate(method=method, text=clean, zi=count_zi(clean), noise_zi=noise, trimmed_zi=trimmed,
+                     trimmed=trim)
+
+
+def candidates(*, url: str, html: bytes | str | None,
+               feed_html: str = "") -> tuple[list[Candidate], str, set[str]]:
+    """Every extractor's proposal for one article (empty ones left out), the page title and its link texts."""
+    proposals: list[tuple[str, str]] = []
+    title = ""
+    if html:
+        default, title = page_text(html, url=url)
+        recall, _ = page_text(html, url=url, favor_recall=True)
+        proposals += [("page", default), ("page-recall", recall),
+                      ("page-readability", readability_text(html))]
+    proposals.append(("feed", html_fragment_to_text(feed_html)))
+    links = link_texts(html) if html else set()
+    # trafilatura's default text is kept as it is (what the pipeline always used); the fallbacks, which let
+    # more chrome through, are trimmed.
+    found = [score_candidate(method, text, links, trim=method != "page")
+             for method, text in proposals if count_zi(text) > 0]
+    return found, title, links
+
+
+def best_candidate(found: list[Candidate]) -> Candidate | None:
+    """The candidate with the most article text net of noise; ties go to the earlier method in METHODS."""
+    if not found:
+        return None
+    return max(found, key=lambda c: (c.score, -METHODS.index(c.method)))
 
 
 def choose_text(
@@ -60,20 +209,23 @@ def choose_text(
     feed_html: str = "",
     min_zi: int = 200,
 ) -> Extracted:
-    """The text to summarize: the page's extract, or the feed's full text when that is longer.
+    """The text to summarize: the best of the fallback chain (see the module docstring).
 
     Raises ExtractError (``skipped=True``) when the text is too short to summarize.
     """
-    page, title = page_text(html, url=url) if html else ("", "")
-    feed = html_fragment_to_text(feed_html)
-    page_zi, feed_zi = count_zi(page), count_zi(feed)
-    text, zi, method = (feed, feed_zi, "feed") if feed_zi > page_zi else (page, page_zi, "page")
-    if zi == 0:
+    found, title, _ = candidates(url=url, html=html, feed_html=feed_html)
+    best = best_candidate(found)
+    if best is None:
         raise ExtractError(f"{url}: no article text found (script-only or empty page)", url=url, skipped=True)
+    text, zi = best.text, best.zi
     if zi < min_zi:
         why = "teaser or paywall" if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html))) else "too short"
         raise ExtractError(f"{url}: {why}: {zi} 字, fewer than {min_zi}", url=url, skipped=True)
-    return Extracted(text=text, zi=zi, method=method, title=title)
+    return Extracted(text=text, zi=zi, method=best.method, title=title)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def _as_str(html: bytes | str) -> str:

@@ -1,9 +1,12 @@
 """Wires the stages: feeds -> pages -> text -> summaries -> draft. No CLI code here.
 
-Every article flows through its own task (fetch page, extract, summarize), so
-the stages overlap instead of waiting for each other. Each finished step is
-written to the store at once: a crash loses at most the calls in flight, and
-a re-run repeats none that finished.
+Every article flows through its own task (fetch page, extract), then the day's
+articles are grouped into stories (``dedup``) so that a story told by several
+sites is summarized once, then the kept articles are summarized concurrently.
+Grouping after every extraction has finished makes the kept article the same
+whatever order the tasks finished in. Each finished step is written to the
+store at once: a crash loses at most the calls in flight, and a re-run repeats
+none that finished.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from . import extract as extract_stage
 from .config import FeedSettings, Settings, parse_since
+from .dedup import StoryDoc, group_stories
 from .digest import Digest, DigestItem, build_digest
 from .errors import ExtractError, FeedError, FetchError, LLMError, SummarizerError, SummaryInvalid
 from .feeds import Entry, canonical_url, in_window, parse_feed
@@ -48,6 +52,7 @@ class RunReport:
     articles_skipped: int = 0
     articles_failed: int = 0
     items_in_digest: int = 0
+    articles_duplicate: int = 0  # same story as another article of the day: not summarized, linked from it
     llm_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -57,6 +62,7 @@ class RunReport:
     draft: str | None = None
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # "<url>: same story as <url>"
     dry_run_items: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -153,8 +159,11 @@ class Pipeline:
         local_feed = entry.feed_url.startswith("file://")
         return await fetcher.get(entry.url, accept=PAGE_ACCEPT, allow_file=local_feed)
 
-    async def process_entry(self, fetcher: Fetcher, entry: Entry, digest_date: str, dry_run: bool) -> None:
-        """Fetch, extract and summarize one entry; every failure is recorded with the article."""
+    async def process_entry(self, fetcher: Fetcher, entry: Entry, digest_date: str) -> Article | None:
+        """Fetch and extract one entry (or take its stored text); every failure is recorded with the article.
+
+        Returns the article to summarize, or None when it failed or was skipped.
+        """
         key = entry.canonical_url
         stored = self.store.article(key)
         published = _iso(entry.published)
@@ -179,12 +188,8 @@ class Pipeline:
                     extract_method=extracted.method,
                 )
                 self.report.articles_extracted += 1
-            article = Article(url=entry.url, canonical_url=key, title=entry.title, source=entry.feed_name,
-                              published=entry.published, text=text, zi=zi, text_hash=text_hash(text))
-            if dry_run:
-                self._dry_run_item(article)
-                return
-            await self.summarize_article(article)
+            return Article(url=entry.url, canonical_url=key, title=entry.title, source=entry.feed_name,
+                           published=entry.published, text=text, zi=zi, text_hash=text_hash(text))
         except ExtractError as exc:
             status = "skipped" if exc.skipped else "failed"
             self.store.save_article(canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
@@ -202,6 +207,42 @@ class Pipeline:
             self._fail(str(exc))
         finally:
             self.reporter.advance("articles", note)
+        return None
+
+    def merge_duplicates(self, digest_date: str, articles: list[Article]) -> list[Article]:
+        """Group the day's extracted articles into stories; mark all but one of each as duplicates.
+
+        Returns the articles of this run to summarize: those kept for their story. The day's stored
+        articles take part too, and one that is already summarized is kept before any other, so a
+        later run spends no tokens on a story it has summarized.
+        """
+        in_run = {a.canonical_url: a for a in articles}
+        with_text = {"extracted", "summarized", "duplicate", "failed"}
+        stored = {a.canonical_url: a for a in self.store.articles_for_date(digest_date)
+                  if a.text and a.text_hash and a.status in with_text}
+        docs = [StoryDoc(key=key, title=a.title, text=a.text or "", zi=a.zi, summarized=a.status == "summarized")
+                for key, a in stored.items()]
+        docs += [StoryDoc(key=key, title=a.title, text=a.text, zi=a.zi)
+                 for key, a in in_run.items() if key not in stored]
+        kept: list[Article] = []
+        for group in group_stories(docs):
+            self.store.set_duplicate_of(group.kept, None)
+            for key in group.duplicates:
+                self.store.set_duplicate_of(key, group.kept)
+                self.report.articles_duplicate += 1
+                self.report.duplicates.append(f"{_url(key, in_run, stored)}: same story as "
+                                              f"{_url(group.kept, in_run, stored)}")
+            if group.kept in in_run:
+                kept.append(in_run[group.kept])
+            elif stored[group.kept].status != "summarized":  # was a duplicate of an article no longer kept
+                kept.append(_article_from_store(stored[group.kept]))
+        return kept
+
+    async def _summarize_counted(self, article: Article) -> None:
+        try:
+            await self.summarize_article(article)
+        finally:
+            self.reporter.advance("summaries", article.title[:40])
 
     def _fail(self, message: str) -> None:
         self.report.articles_failed += 1
@@ -279,8 +320,8 @@ class Pipeline:
             items.append(DigestItem(
                 canonical_url=art.canonical_url, headline=data["headline"], emoji=data["emoji"],
                 section=data["section"], bullets=list(data["bullets"]), importance=int(data["importance"]),
-                links=[art.url], source=art.source, source_title=art.title, source_zi=art.zi,
-                published=art.published,
+                links=[art.url, *(d.url for d in self.store.duplicates_of(art.canonical_url))],
+                source=art.source, source_title=art.title, source_zi=art.zi, published=art.published,
             ))
         return items
 
@@ -305,10 +346,16 @@ class Pipeline:
                 entries = self._select_entries([e for batch in batches for e in batch], start, end, digest_date)
                 entries += self._unfinished(digest_date, {e.canonical_url for e in entries})
                 self.reporter.stage("articles", len(entries))
-                await asyncio.gather(*(self.process_entry(fetcher, e, digest_date, dry_run) for e in entries))
+                extracted = await asyncio.gather(*(self.process_entry(fetcher, e, digest_date)
+                                                   for e in entries))
+            to_summarize = self.merge_duplicates(digest_date, [a for a in extracted if a is not None])
             if dry_run:
+                for article in to_summarize:
+                    self._dry_run_item(article)
                 status = "ok"
                 return self.report
+            self.reporter.stage("summaries", len(to_summarize))
+            await asyncio.gather(*(self._summarize_counted(a) for a in to_summarize))
             digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
             self.report.items_in_digest = len(digest.items)
             if digest.items:
@@ -350,6 +397,18 @@ def _entry_from_store(article: StoredArticle) -> Entry:
     published = datetime.fromisoformat(article.published) if article.published else None
     return Entry(feed_name=article.source, feed_url=article.feed_url or "", title=article.title, url=article.url,
                  canonical_url=article.canonical_url, published=published, summary_html="", content_html="")
+
+
+def _url(key: str, in_run: dict[str, Article], stored: dict[str, StoredArticle]) -> str:
+    return in_run[key].url if key in in_run else stored[key].url
+
+
+def _article_from_store(article: StoredArticle) -> Article:
+    text = article.text or ""
+    published = datetime.fromisoformat(article.published) if article.published else None
+    return Article(url=article.url, canonical_url=article.canonical_url, title=article.title,
+                   source=article.source, published=published, text=text, zi=article.zi,
+                   text_hash=article.text_hash or text_hash(text))
 
 
 def _cost(settings: Settings, report: RunReport) -> float | None:

@@ -91,6 +91,16 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _m003_story_groups(db: sqlite3.Connection) -> None:
+    # An article that tells the same story as another of its day points at the one that is summarized.
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN duplicate_of TEXT;
+        CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+        """
+    )
+
+
 def _m004_review(db: sqlite3.Connection) -> None:
     # One row per digest date (draft -> reviewed -> published), its items' current values as JSON,
     # and an append-only history of every change, so a dead browser or process loses nothing.
@@ -128,6 +138,7 @@ def _m004_review(db: sqlite3.Connection) -> None:
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
+    ("m003_story_groups", _m003_story_groups),
     ("m004_review", _m004_review),
 ]
 
@@ -151,6 +162,7 @@ class StoredArticle:
     status: str
     error: str | None
     digest_date: str | None
+    duplicate_of: str | None = None  # canonical URL of the article summarized for the same story
 
 
 @dataclass(frozen=True)
@@ -311,6 +323,32 @@ class Store:
                 (status, error, now_iso(), canonical_url),
             )
 
+    def set_duplicate_of(self, canonical_url: str, kept: str | None) -> None:
+        """Mark an article as a duplicate of ``kept`` (status "duplicate"), or clear the mark (None).
+
+        A cleared article that was a duplicate goes back to "extracted", so it is summarized.
+        """
+        with self.db:
+            if kept is None:
+                self.db.execute(
+                    """UPDATE articles SET duplicate_of = NULL, updated_at = ?,
+                              status = CASE WHEN status = 'duplicate' THEN 'extracted' ELSE status END
+                       WHERE canonical_url = ? AND (duplicate_of IS NOT NULL OR status = 'duplicate')""",
+                    (now_iso(), canonical_url),
+                )
+            else:
+                self.db.execute(
+                    """UPDATE articles SET duplicate_of = ?, status = 'duplicate', error = NULL, updated_at = ?
+                       WHERE canonical_url = ?""",
+                    (kept, now_iso(), canonical_url),
+                )
+
+    def duplicates_of(self, canonical_url: str) -> list[StoredArticle]:
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE duplicate_of = ? ORDER BY url", (canonical_url,)
+        )
+        return [_article(r) for r in rows]
+
     def articles_for_date(self, digest_date: str) -> list[StoredArticle]:
         rows = self.db.execute(
             "SELECT * FROM articles WHERE digest_date = ? ORDER BY published DESC, canonical_url", (digest_date,)
@@ -422,5 +460,5 @@ def _article(row: sqlite3.Row) -> StoredArticle:
         canonical_url=row["canonical_url"], url=row["url"], source=row["source"], feed_url=row["feed_url"], title=row["title"],
         published=row["published"], text=row["text"], text_hash=row["text_hash"], zi=row["zi"],
         extract_method=row["extract_method"], status=row["status"], error=row["error"],
-        digest_date=row["digest_date"],
+        digest_date=row["digest_date"], duplicate_of=row["duplicate_of"],
     )

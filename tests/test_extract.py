@@ -2,7 +2,7 @@ import pytest
 
 from servers import FIXTURES
 from summarizer.errors import ExtractError
-from summarizer.extract import choose_text, html_fragment_to_text
+from summarizer.extract import best_candidate, choose_text, html_fragment_to_text, page_text, score_candidate
 from summarizer.feeds import parse_feed
 from summarizer.text import count_zi
 
@@ -46,3 +46,52 @@ def test_script_only_page_is_skipped() -> None:
 def test_fragment_to_text_keeps_paragraphs() -> None:
     text = html_fragment_to_text("<p>第一段。</p><p>Second <b>para</b>.</p><script>x()</script>")
     assert text == "第一段。\nSecond para."
+
+
+def test_chain_recovers_paragraphs_the_default_mode_drops() -> None:
+    # The second half of the article sits in <div class="article-footer">, which trafilatura's default prunes.
+    html = page("chain-footer-div.html")
+    bare, _ = page_text(html, url="http://127.0.0.1:9/pages/chain-footer-div.html")
+    result = choose_text(url="http://127.0.0.1:9/pages/chain-footer-div.html", html=html, min_zi=100)
+    assert "300多家企业参与了内测" not in bare
+    assert result.method == "page-recall"
+    assert "300多家企业参与了内测" in result.text and "分析人士指出" in result.text
+    assert "双十一云服务器特惠" not in result.text  # the ad the default mode kept instead
+
+
+def test_chain_prefers_the_extractor_without_chrome() -> None:
+    # trafilatura keeps an inline "相关阅读" link list and an ad; readability's text, trimmed, has neither.
+    url = "http://127.0.0.1:9/pages/chain-related-inline.html"
+    result = choose_text(url=url, html=page("chain-related-inline.html"), min_zi=100)
+    assert result.method == "page-readability"
+    assert "这是快云汽车今年的第二次召回。" in result.text
+    for chrome in ("相关阅读", "国产大模型价格战再升级", "分享到", "作者：李明", "双十一"):
+        assert chrome not in result.text
+
+
+def test_scoring_counts_link_lines_and_boilerplate_as_noise() -> None:
+    links = {"微信", "微博", "复制链接", "share", "twitter", "copy link"}
+    text = ("正文第一段，讲述了一家公司的新产品和价格。\n分享到： 微信 微博 复制链接\n"
+            "Share Twitter Copy link\n本站使用Cookie改善体验")
+    candidate = score_candidate("page-readability", text, links)
+    assert candidate.text == "正文第一段，讲述了一家公司的新产品和价格。"
+    assert candidate.trimmed_zi == count_zi(text) - candidate.zi
+    assert candidate.score < candidate.zi
+    untrimmed = score_candidate("page", text, links, trim=False)
+    assert untrimmed.text == text and untrimmed.score == candidate.score
+
+
+def test_best_candidate_breaks_ties_towards_the_default_mode() -> None:
+    same = [score_candidate(m, "同样的正文内容，一字不差。", set())
+            for m in ("page-readability", "page-recall", "page")]
+    assert best_candidate(same).method == "page"  # type: ignore[union-attr]
+    assert best_candidate([]) is None
+
+
+def test_chain_recovers_an_english_article_split_across_containers() -> None:
+    url = "http://127.0.0.1:9/pages/chain-en-footer-div.html"
+    html = page("chain-en-footer-div.html")
+    bare, _ = page_text(html, url=url)
+    result = choose_text(url=url, html=html, min_zi=50)
+    assert "Marcus Lee" not in bare and "Marcus Lee" in result.text
+    assert result.method != "page" and "Advertisement" not in result.text

@@ -53,3 +53,18 @@ def test_bad_database_path_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open"):
         Store(tmp_path / "file" / "j.db")
     sqlite3.connect(":memory:").close()
+
+
+def test_duplicate_mark_is_set_listed_and_cleared(tmp_path: Path) -> None:
+    with Store(tmp_path / "j.db") as store:
+        for key in ("a", "b", "c"):
+            store.save_article(canonical_url=key, url=f"https://x/{key}", source="s", feed_url=None, title=key,
+                               published=None, status="extracted", digest_date="2026-11-20", text="x",
+                               text_hash="h", zi=1)
+        store.set_duplicate_of("c", "a")
+        store.set_duplicate_of("b", "a")
+        assert [d.url for d in store.duplicates_of("a")] == ["https://x/b", "https://x/c"]
+        assert store.article("b").status == "duplicate" and store.article("b").duplicate_of == "a"  # type: ignore[union-attr]
+        store.set_duplicate_of("b", None)  # b is its own story again: back in line to be summarized
+        assert store.article("b").status == "extracted" and store.article("b").duplicate_of is None  # type: ignore[union-attr]
+        assert [d.url for d in store.duplicates_of("a")] == ["https://x/c"]
