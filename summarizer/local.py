@@ -186,7 +186,8 @@ class LocalServer:
             )
         except OSError as exc:
             raise LocalModelError(f"cannot start {binary}: {exc.strerror}") from exc
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         atexit.register(self.stop)  # SIGTERM or an unhandled error must not leave an orphan server
         try:
             self._wait_ready()
@@ -207,6 +208,7 @@ class LocalServer:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
+                self._drainer.join(timeout=5)  # its last words explain the exit; let the reader finish them
                 tail = " | ".join(self._output[-3:])
                 if "unknown argument" in tail and "--no-webui" in tail:
                     raise LocalModelError(f"llama-server rejected an option: {tail}")
