@@ -22,6 +22,8 @@ class DigestItem:
     source_title: str
     source_zi: int
     published: str | None = None
+    # One Chinese line per unresolved trust problem; the draft shows each as a REVIEW_MARKER line.
+    flags: list[str] = field(default_factory=list)
 
     @property
     def zi(self) -> int:

@@ -14,6 +14,9 @@ import jinja2
 
 from .digest import Digest, DigestItem
 
+# Reviewer marker: one line per flag in the draft; the published version drops every line starting with it.
+REVIEW_MARKER = "> ⚠️ 待核实"
+
 
 def inline(text: str) -> str:
     """One line of text that cannot open Markdown structure (headings, quotes, lists, HTML, links)."""
@@ -39,6 +42,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(inline=inline, link_target=link_target, link_text=link_text)
+    env.globals["review_marker"] = REVIEW_MARKER
     return env
 
 
