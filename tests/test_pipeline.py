@@ -208,3 +208,27 @@ def test_planted_faults_are_reasked_then_flagged_in_the_draft_and_counted(tmp_pa
     assert again.exit_code == 0 and len(fake_llm.requests) == 4
     assert "1 flagged items, 1 unsupported claims, 0 re-asks" in again.stderr
     assert (tmp_path / "output" / "drafts" / "2026-11-20.md").read_text(encoding="utf-8").count(REVIEW_MARKER) == 2
+
+
+def test_summarize_url_shows_flags_and_check_counts(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    from servers import default_responder
+
+    def responder(body: dict) -> Reply:
+        reply = json.loads(default_responder(body).content or "{}")
+        reply["bullets"][2] = reply["bullets"][2].replace("时间表", "2099年时间表")  # a year the page never gives
+        return Reply(json.dumps(reply, ensure_ascii=False))
+
+    fake_llm.responder = responder
+    config = write_config(tmp_path, site, fake_llm)
+    url = site.url("pages/zh-1.html")
+    result = CliRunner().invoke(cli, ["summarize", "--config", str(config), url])
+    assert result.exit_code == 0, result.output
+    assert len(fake_llm.requests) == 2  # the re-ask, then the flag
+    lines = result.stdout.splitlines()
+    flag = f"{REVIEW_MARKER}: 第3条要点：数字“2099”在原文中找不到"
+    assert lines.index(flag) < lines.index(f"原文链接:[{url}]({url})")
+    assert lines.index(flag) > max(i for i, line in enumerate(lines) if line.startswith("- "))
+    assert "checks:   1 flagged items, 1 unsupported claims, 1 re-asks; quotes 3/3 found" in result.stderr
+    as_json = json.loads(CliRunner().invoke(cli, ["summarize", "--config", str(config), "--json", url]).stdout)
+    assert as_json["flags"] == ["第3条要点：数字“2099”在原文中找不到"]
+    assert len(as_json["quotes"]) == 3
