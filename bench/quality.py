@@ -66,8 +66,9 @@ def load_cases(path: Path) -> list[Case]:
     for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
         page = ROOT / entry["article"]
         extracted = choose_text(url=page.as_uri(), html=page.read_bytes())
-        article = Article(url=page.as_uri(), canonical_url=page.as_uri(), title=extracted.title, source="bench",
-                          published=None, text=extracted.text, zi=extracted.zi, text_hash=text_hash(extracted.text))
+        article = Article(url=page.as_uri(), canonical_url=page.as_uri(), title=extracted.title,
+                          source="bench", published=None, text=extracted.text, zi=extracted.zi,
+                          text_hash=text_hash(extracted.text))
         cases.append(Case(article, list(entry.get("planted") or []), list(entry["replies"]),
                           list(entry.get("still") or [])))
     return cases
@@ -118,15 +119,18 @@ def report(outcomes: list[Outcome]) -> list[str]:
     unplanted = sum(len(o.detected - set(o.case.planted)) for o in outcomes)
     kept = sum(len(set(o.case.still) & {p.kind for p in o.result.check.problems}) for o in done if o.result)
     expected_kept = sum(len(o.case.still) for o in outcomes)
-    unexpected = sum(len([p for p in o.result.check.problems if p.kind not in o.case.still]) for o in done if o.result)
+    unexpected = sum(len([p for p in o.result.check.problems if p.kind not in o.case.still])
+                     for o in done if o.result)
     full = sum(1 for c in after if c.full_coverage)
     thirds = sum(len(c.thirds) for c in after)
     lines = [
         f"summaries (labelled fixtures):   {n} articles, {sum(o.requests for o in outcomes)} model requests, "
         f"{sum(o.result.check_reasks for o in done if o.result)} trust re-asks",
-        f"format pass rate:                first reply {len(first_valid)}/{n} ({100 * len(first_valid) / n:.0f}%), "
+        f"format pass rate:                first reply {len(first_valid)}/{n} "
+        f"({100 * len(first_valid) / n:.0f}%), "
         f"after re-asks {len(done)}/{n} ({100 * len(done) / n:.0f}%)",
-        f"unsupported claims / 100 bullets: before re-ask {per_100(sum(c.unsupported_claims for c in before), first_bullets):.1f}, "
+        f"unsupported claims / 100 bullets: before re-ask "
+        f"{per_100(sum(c.unsupported_claims for c in before), first_bullets):.1f}, "
         f"after {per_100(sum(c.unsupported_claims for c in after), bullets):.1f}",
         f"quote-found rate:                before re-ask {_rate(before)}, after {_rate(after)}",
         f"coverage of thirds:              {full}/{len(after)} items quote all three thirds, "

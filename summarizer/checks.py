@@ -30,9 +30,9 @@ from .text import chinese_share
 
 # Latin words that are generic vocabulary in Chinese tech writing, not names to ground.
 GENERIC_TERMS = frozenset(
-    "ai api app apps ceo cto cfo coo cpu gpu npu tpu ipo ar vr xr mr it pc saas paas iaas b2b b2c llm llms aigc "
-    "agi ui ux sdk os ok vs kw mw gw gb tb mb kb hz ghz mhz nm ms km kg mah usd rmb cny eur hk pro max mini plus "
-    "beta app ios".split()
+    "ai api app apps ceo cto cfo coo cpu gpu npu tpu ipo ar vr xr mr it pc saas paas iaas b2b b2c "
+    "llm llms aigc agi ui ux sdk os ok vs kw mw gw gb tb mb kb hz ghz mhz nm ms km kg mah usd rmb "
+    "cny eur hk pro max mini plus beta ios".split()
 )
 
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -42,8 +42,8 @@ _EN_MULT = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9
 _EN_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
-_EN_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-                  "dozen": 12, "hundred": 100, "thousand": 1000})
+_EN_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+                  "ninety": 90, "dozen": 12, "hundred": 100, "thousand": 1000})
 _EN_ORDINALS = {w: i for i, w in enumerate(
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth".split()) if i}
 _MONTHS = {m: i for i, m in enumerate(
@@ -52,7 +52,8 @@ _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 
 _CN_MULT = "(?:[十百千万亿]{1,3})"
-_EN_MULT_RE = r"(?:\s*(?:[Hh]undred|[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b|(?:bn|mn|[kKMB])(?![A-Za-z]))"
+_EN_MULT_RE = (r"(?:\s*(?:[Hh]undred|[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b"
+               r"|(?:bn|mn|[kKMB])(?![A-Za-z]))")
 _ARABIC = re.compile(
     r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
     rf"(?:\s*({_CN_MULT})(?![一二两三四五六七八九])|({_EN_MULT_RE}))?"
@@ -60,7 +61,8 @@ _ARABIC = re.compile(
 _PERCENT_CN = re.compile(r"百分之([〇零一二两三四五六七八九十百点]+|\d+(?:\.\d+)?)")
 _CN_NUMBER = re.compile(r"[〇零一二两三四五六七八九十][〇零一二两三四五六七八九十百千万亿]*(?:点[〇零一二三四五六七八九]+[万亿]?)?")
 _EN_NUMBER_WORD = re.compile(
-    r"\b(" + "|".join(sorted(_EN_WORDS, key=len, reverse=True)) + r")(?:[\s-]+(hundred|thousand|million|billion))?\b",
+    r"\b(" + "|".join(sorted(_EN_WORDS, key=len, reverse=True))
+    + r")(?:[\s-]+(hundred|thousand|million|billion))?\b",
     re.I,
 )
 _EN_ORDINAL = re.compile(r"\b(" + "|".join(_EN_ORDINALS) + r")\b", re.I)
@@ -86,7 +88,8 @@ class CheckRules:
     def from_settings(cls, settings: CheckSettings) -> "CheckRules":
         return cls(
             enabled=settings.enabled, reasks=settings.reasks, copy_max_chars=settings.copy_max_chars,
-            duplicate_similarity=settings.duplicate_similarity, headline_min_overlap=settings.headline_min_overlap,
+            duplicate_similarity=settings.duplicate_similarity,
+            headline_min_overlap=settings.headline_min_overlap,
             quote_max_chars=settings.quote_max_chars,
             allowed_terms=tuple(sorted(t.lower() for t in settings.allowed_terms)),
         )
@@ -208,7 +211,8 @@ def numbers(text: str) -> list[Number]:
         if cn_unit:
             mult = _unit_multiplier(cn_unit)
         elif en_unit:
-            mult = _EN_MULT[en_unit.strip().lower() if en_unit.strip().lower() in _EN_MULT else en_unit.strip()]
+            unit = en_unit.strip()
+            mult = _EN_MULT[unit.lower() if unit.lower() in _EN_MULT else unit]
         quantum = Decimal(1).scaleb(-len(frac or "")) * mult
         raw = match.group(0).strip()
         if text.startswith("%", match.end()):
@@ -387,7 +391,8 @@ def headline_faithful(headline: str, source: Source, rules: CheckRules) -> bool:
     head_names = {_key(n) for n in latin_names(headline, rules.allowed_terms)}
     title_numbers = numbers(source.title)
     head_numbers = numbers(headline)
-    if head_names & title_names or any(supported_number(n, [t.value for t in title_numbers]) for n in head_numbers):
+    title_values = [t.value for t in title_numbers]
+    if head_names & title_names or any(supported_number(n, title_values) for n in head_numbers):
         return True
     han = [b for b in bigrams(headline) if _CJK_RUN.fullmatch(b)]
     if chinese_share(source.text) < 0.3:
