@@ -97,7 +97,7 @@ class CheckRules:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # number | name | quote | duplicate | copy | headline
+    kind: str  # number | name | quote | duplicate | copy | headline | language (from the format validator)
     text: str  # one Chinese line for the model and the reviewer
     bullet: int | None = None  # 1-based bullet number; None for the headline
 

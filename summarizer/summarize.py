@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from .checks import CheckResult, CheckRules, Source, check_summary
+from .checks import CheckResult, CheckRules, Problem, Source, check_summary
 from .config import LLMSettings, Section
 from .errors import LLMError, SummaryInvalid
 from .llm import LLMClient, Message
@@ -101,7 +101,7 @@ class Summary(BaseModel):
             raise ValueError("标题为空")
         if zi > rules.headline_max:
             raise ValueError(f"标题为{zi}字，不能超过{rules.headline_max}字")
-        if cjk_chars(value) < 2 or chinese_share(value) < rules.min_chinese_share / 2:
+        if rules.min_chinese_share > 0 and (cjk_chars(value) < 2 or chinese_share(value) < rules.min_chinese_share / 2):
             raise ValueError("标题必须是中文（英文原文也要译成中文）")
         return value
 
@@ -332,6 +332,23 @@ class Summarizer:
             return CheckResult(quotes_total=len(summary.bullets))
         return check_summary(summary.headline, summary.bullets, summary.quotes, source, self.checks)
 
+    def _language_only(self, raw: str, error: str, source: Source) -> tuple[Summary, CheckResult] | None:
+        """A reply whose only fault left is its language: kept with flags rather than lost.
+
+        The validator's own language verdicts (its error text) become the flags,
+        so the CJK-share rule lives in one place.
+        """
+        try:
+            summary = parse_summary(raw, replace(self.rules, min_chinese_share=0.0))
+        except ValueError:
+            return None
+        check = self.check(summary, source)
+        language = [Problem("language", f"第{n}条要点：不是中文", int(n)) for n in re.findall(r"第(\d+)条要点不是中文", error)]
+        if "标题必须是中文" in error:
+            language.insert(0, Problem("language", "标题：不是中文"))
+        check.problems[:0] = language
+        return summary, check
+
     async def summarize(self, article: Article) -> SummaryResult:
         """Summarize one article. Raises LLMError (provider failed) or SummaryInvalid (every attempt invalid).
 
@@ -368,6 +385,8 @@ class Summarizer:
                     attempt.error = f"输出被截断（超过最大长度）；{attempt.error}"
                 format_failures += 1
                 if format_failures > self.max_reasks:
+                    if best is None:
+                        best = self._language_only(completion.text, attempt.error, source)
                     break
                 reask = self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)
             else:

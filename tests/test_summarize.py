@@ -218,3 +218,18 @@ def test_check_rules_and_the_recheck_prompt_change_the_prompt_hash() -> None:
     default = prompt_fingerprint(prompts, RULES, DEFAULT_SECTIONS, CheckRules())
     assert default != prompt_fingerprint(prompts, RULES, DEFAULT_SECTIONS, CheckRules(copy_max_chars=50))
     assert default != prompt_fingerprint(prompts, RULES, DEFAULT_SECTIONS)
+
+
+def test_english_bullet_after_every_reask_is_kept_with_a_language_flag(fake_llm: FakeOpenAI) -> None:
+    english = " ".join(["Chengguang launched a home care robot for elderly people living alone in Suzhou."] * 5)
+    fake_llm.push(*(Reply(good(bullets=bullets_with(1, english), headline="Chengguang robot launch")) for _ in range(3)))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 3  # the format re-asks, no extra trust re-ask
+    assert result.flags[:2] == ["标题：不是中文", "第2条要点：不是中文"]
+    assert result.summary.bullets[1] == english
+
+
+def test_other_format_errors_still_fail_the_article(fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(*(Reply(good(bullets=bullets_with(1, "太短了。"))) for _ in range(3)))
+    with pytest.raises(SummaryInvalid, match="应在60到220字之间"):
+        run(fake_llm)
