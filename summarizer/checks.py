@@ -185,8 +185,17 @@ def _unit_multiplier(unit: str) -> int:
     return value
 
 
-def numbers(text: str) -> list[Number]:
-    """Every number stated in ``text``, as a value with its rounding quantum."""
+# After a single Chinese digit these make it a figure: dates always; counts only in the source,
+# where reading too much costs nothing (一家公司 in a summary must not need a "1" in the source).
+_DATE_AFTER = "月日号"
+_MEASURE_AFTER = "年个家名位款项次倍天周台辆起条人种件张层代期批届轮元"
+
+
+def numbers(text: str, *, source: bool = False) -> list[Number]:
+    """Every number stated in ``text``, as a value with its rounding quantum.
+
+    ``source`` also reads single Chinese digits before a measure word (九起, 两家).
+    """
     text = _nfkc(text)
     found: list[Number] = []
     taken: list[tuple[int, int]] = []
@@ -227,6 +236,11 @@ def numbers(text: str) -> list[Number]:
         has_unit = any(ch in _CN_UNITS for ch in raw)
         # Single characters (一, 十) and bare digit pairs (一一, 三三两两) are words, not figures;
         # bare digit strings count only as years (二〇二六年).
+        after = text[match.end() : match.end() + 1]
+        single = len(raw) == 1 and has_digit and (after in _DATE_AFTER or (source and after and after in _MEASURE_AFTER))
+        if single:
+            found.append(Number(raw, Decimal(_CN_DIGITS[raw]), Decimal(1)))
+            continue
         if len(raw) < 2 or not has_digit:
             continue
         if not has_unit and not text.startswith("年", match.end()):
@@ -261,7 +275,7 @@ def source_values(text: str) -> list[Decimal]:
     """Every value the source supports: its numbers (bare and scaled), number words, ordinals, month names."""
     values: list[Decimal] = []
     nfkc = _nfkc(text)
-    for number in numbers(nfkc):
+    for number in numbers(nfkc, source=True):
         values.append(number.value)
     # A bare figure also stands on its own ("3 亿元" supports "3"), so scaled ones add their base.
     for match in _ARABIC.finditer(nfkc):

@@ -329,7 +329,7 @@ class Summarizer:
     def check(self, summary: Summary, source: Source) -> CheckResult:
         """The trust checks of one valid summary (none when checks are disabled)."""
         if not self.checks.enabled:
-            return CheckResult(quotes_total=len(summary.bullets))
+            return CheckResult()
         return check_summary(summary.headline, summary.bullets, summary.quotes, source, self.checks)
 
     def _language_only(self, raw: str, error: str, source: Source) -> tuple[Summary, CheckResult] | None:

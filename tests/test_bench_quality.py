@@ -17,6 +17,6 @@ def test_quality_bench_catches_every_planted_fault(capsys) -> None:
     out = capsys.readouterr().out
     assert lines and lines[0] in out
     text = "\n".join(lines)
-    assert "planted faults caught:           8/8 on the first reply; 0 unplanted problem kinds" in text
+    assert "planted faults caught:           11/11 on the first reply; 0 unplanted problem kinds; 0 problems on 3 clean" in text
     assert "2/2 kept faults flagged, 0 flags on fixed or clean replies" in text
-    assert "after re-asks 7/7 (100%)" in text
+    assert "after re-asks 11/11 (100%)" in text

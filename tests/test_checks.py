@@ -133,3 +133,11 @@ def test_squash_and_tally() -> None:
     tally.add(run().as_dict())
     tally.add(run(bullets=[BULLETS[0].replace("澄光智能", "Anthropic"), *BULLETS[1:]]).as_dict())
     assert (tally.items, tally.flagged_items, tally.unsupported_claims, tally.full_coverage_items) == (2, 1, 1, 2)
+
+
+def test_single_chinese_digits_count_in_dates_and_in_source_counts_only() -> None:
+    assert [n.value for n in numbers("三月五日")] == [Decimal(3), Decimal(5)]
+    assert numbers("一家公司发布了两款产品") == []  # a summary's 一家 needs no "1" in the source
+    values = Source.of("", "共收到投诉九起，两家公司").values
+    assert all(supported_number(n, values) for n in numbers("9起投诉，2家公司"))
+    assert not any(supported_number(n, values) for n in numbers("8起投诉"))
