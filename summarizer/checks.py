@@ -237,9 +237,8 @@ def numbers(text: str, *, source: bool = False) -> list[Number]:
         # Single characters (一, 十) and bare digit pairs (一一, 三三两两) are words, not figures;
         # bare digit strings count only as years (二〇二六年).
         after = text[match.end() : match.end() + 1]
-        single = len(raw) == 1 and has_digit and (after in _DATE_AFTER or (source and after and after in _MEASURE_AFTER))
-        if single:
-            found.append(Number(raw, Decimal(_CN_DIGITS[raw]), Decimal(1)))
+        if len(raw) == 1 and after and (after in _DATE_AFTER or (source and has_digit and after in _MEASURE_AFTER)):
+            found.append(Number(raw, Decimal(_CN_DIGITS.get(raw, 10)), Decimal(1)))  # 三月, 十日, 九起
             continue
         if len(raw) < 2 or not has_digit:
             continue
@@ -247,8 +246,22 @@ def numbers(text: str, *, source: bool = False) -> list[Number]:
             continue
         value = _cn_decimal(raw)
         if value is not None:
-            found.append(Number(raw, value, Decimal(1)))
+            found.append(Number(raw, value, _cn_quantum(raw)))
     return found
+
+
+def _cn_quantum(raw: str) -> Decimal:
+    """Place value of a Chinese numeral's last digit: 两万 -> 10000, 三百二十 -> 10, 三点五亿 -> 10^7."""
+    whole, dot, frac = raw.partition("点")
+    tail = frac if dot else whole
+    unit = Decimal(1)
+    while tail and tail[-1] in _CN_UNITS:
+        unit *= _CN_UNITS[tail[-1]]
+        tail = tail[:-1]
+    if dot:
+        digits = sum(1 for ch in frac if ch in _CN_DIGITS)
+        return Decimal(1).scaleb(-digits) * unit
+    return unit
 
 
 def _decimal(text: str) -> Decimal | None:

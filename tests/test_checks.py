@@ -141,3 +141,10 @@ def test_single_chinese_digits_count_in_dates_and_in_source_counts_only() -> Non
     values = Source.of("", "共收到投诉九起，两家公司").values
     assert all(supported_number(n, values) for n in numbers("9起投诉，2家公司"))
     assert not any(supported_number(n, values) for n in numbers("8起投诉"))
+
+
+def test_chinese_numerals_round_to_their_last_place() -> None:
+    values = Source.of("", "共召回 21,430 辆").values
+    assert supported_number(numbers("约两万辆")[0], values)
+    assert not supported_number(numbers("约三万辆")[0], values)
+    assert [n.value for n in numbers("十月十日")] == [Decimal(10), Decimal(10)]
