@@ -138,7 +138,8 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
     finally:
         reporter.close()
     if as_json:
-        click.echo(json.dumps(result.summary.model_dump() | {"url": url, "flags": result.item.flags}, ensure_ascii=False, indent=2))
+        data = result.summary.model_dump() | {"url": url, "flags": result.item.flags}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)
     click.echo(format_report(result.report), err=True)

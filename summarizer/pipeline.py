@@ -297,13 +297,12 @@ class Pipeline:
             data = self.store.summary(art.canonical_url, art.text_hash, prompt_hash, model)
             if data is None:
                 continue
-            checks = dict(data.get("checks") or {})
-            self._checks[art.canonical_url] = checks
+            self._checks[art.canonical_url] = dict(data.get("checks") or {})
             items.append(DigestItem(
                 canonical_url=art.canonical_url, headline=data["headline"], emoji=data["emoji"],
                 section=data["section"], bullets=list(data["bullets"]), importance=int(data["importance"]),
                 links=[art.url], source=art.source, source_title=art.title, source_zi=art.zi,
-                published=art.published, flags=[str(f) for f in checks.get("flags") or []],
+                published=art.published, flags=self.flags_for(art.canonical_url),
             ))
         return items
 
@@ -347,6 +346,10 @@ class Pipeline:
             self.report.cost = _cost(self.settings, self.report)
             self.store.finish_run(self.run_id, status=status, report=self.report.as_dict(),
                                   input_tokens=self.report.input_tokens, output_tokens=self.report.output_tokens)
+
+    def flags_for(self, canonical_url: str) -> list[str]:
+        """The stored trust-check flags of one summarized article."""
+        return [str(f) for f in self._checks.get(canonical_url, {}).get("flags") or []]
 
     def tally(self, items: list[DigestItem]) -> Tally:
         """Totals of the stored trust checks over these items."""
@@ -436,7 +439,7 @@ def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = N
             item = DigestItem(canonical_url=key, headline=summary.headline, emoji=summary.emoji,
                               section=summary.section, bullets=summary.bullets, importance=summary.importance,
                               links=[url], source=article.source, source_title=article.title, source_zi=article.zi,
-                              flags=[str(f) for f in pipeline._checks.get(key, {}).get("flags") or []])
+                              flags=pipeline.flags_for(key))
             pipeline.report.add_checks(pipeline.tally([item]))
             return SingleResult(item=item, summary=summary, report=pipeline.report)
         finally:
