@@ -359,11 +359,17 @@ class Pipeline:
         return tally
 
     def _unfinished(self, digest_date: str, chosen: set[str]) -> list[Entry]:
-        """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304."""
+        """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304,
+        and those summarized under other prompts or check settings (their summary is not in the cache)."""
         return [
             _entry_from_store(a) for a in self.store.articles_for_date(digest_date)
-            if a.status in {"new", "extracted", "failed"} and a.canonical_url not in chosen
+            if (a.status in {"new", "extracted", "failed"} or self._stale(a)) and a.canonical_url not in chosen
         ]
+
+    def _stale(self, article: StoredArticle) -> bool:
+        if article.status != "summarized" or not article.text_hash:
+            return False
+        return self.store.summary(article.canonical_url, article.text_hash, *self._cache_key()) is None
 
     def _select_entries(self, entries: list[Entry], start: datetime | None, end: datetime,
                         digest_date: str) -> list[Entry]:

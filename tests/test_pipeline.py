@@ -232,3 +232,16 @@ def test_summarize_url_shows_flags_and_check_counts(tmp_path: Path, site: SiteSe
     as_json = json.loads(CliRunner().invoke(cli, ["summarize", "--config", str(config), "--json", url]).stdout)
     assert as_json["flags"] == ["第3条要点：数字“2099”在原文中找不到"]
     assert len(as_json["quotes"]) == 3
+
+
+def test_changing_a_check_setting_resummarizes_and_disabling_hides_the_checks_line(
+        tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"])
+    assert digest(config).exit_code == 0 and len(fake_llm.requests) == 1
+    assert digest(config).exit_code == 0 and len(fake_llm.requests) == 1  # cached
+    changed = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], checks__copy_max_chars=40)
+    assert digest(changed).exit_code == 0 and len(fake_llm.requests) == 2  # the cache key changed
+    off = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], checks__enabled=False)
+    result = digest(off)
+    assert result.exit_code == 0 and len(fake_llm.requests) == 3
+    assert "checks:" not in result.stderr
