@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
+from hanziconv import HanziConv
+
 from .config import CheckSettings
 from .text import chinese_share
 
@@ -139,12 +141,14 @@ class CheckResult:
 # -- normalisation -------------------------------------------------------------
 
 def squash(text: str) -> str:
-    """NFKC, lower case, no whitespace or punctuation: what quotes and copies are compared on."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+    """Folded, lower case, no whitespace or punctuation: what quotes and copies are compared on."""
+    return re.sub(r"[\W_]+", "", _nfkc(text).lower())
 
 
 def _nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    """NFKC (full-width digits and letters become ASCII) and traditional Chinese folded to simplified,
+    so a simplified summary of a Big5 article still matches its 萬, 億 and words."""
+    return HanziConv.toSimplified(unicodedata.normalize("NFKC", text))
 
 
 # -- numbers -------------------------------------------------------------------

@@ -148,3 +148,11 @@ def test_chinese_numerals_round_to_their_last_place() -> None:
     assert supported_number(numbers("约两万辆")[0], values)
     assert not supported_number(numbers("约三万辆")[0], values)
     assert [n.value for n in numbers("十月十日")] == [Decimal(10), Decimal(10)]
+
+
+def test_traditional_source_matches_a_simplified_summary() -> None:
+    source = Source.of("映川科技發布新一代機器人", "映川科技今日發布新一代倉儲機器人，融資 3 億元，售價為兩萬元。")
+    assert all(supported_number(n, source.values) for n in numbers("融资3亿元，售价2万元"))
+    assert quote_position("映川科技今日發布新一代倉儲機器人", source, RULES) is not None
+    assert quote_position("映川科技今日发布新一代仓储机器人", source, RULES) is not None
+    assert headline_faithful("映川科技发布新一代仓储机器人", source, RULES)
