@@ -75,6 +75,8 @@ def format_report(report: RunReport) -> str:
         f"  digest:   {report.items_in_digest} items" + (f" -> {report.draft}" if report.draft else ", no draft written"),
         f"  time:     {report.seconds:.1f}s",
     ]
+    if report.quotes_total:
+        lines.insert(-1, format_checks(report))
     for message in report.errors:
         lines.append(f"  failed:   {message}")
     for message in report.skipped:
@@ -82,6 +84,14 @@ def format_report(report: RunReport) -> str:
     for message in report.duplicates:
         lines.append(f"  merged:   {message}")
     return "\n".join(lines)
+
+
+def format_checks(report: RunReport) -> str:
+    """The trust-check line of the run report."""
+    items = report.items_in_digest or 1
+    return (f"  checks:   {report.flagged_items} flagged items, {report.unsupported_claims} unsupported claims, "
+            f"{report.check_reasks} re-asks; quotes {report.quotes_found}/{report.quotes_total} found; "
+            f"{report.full_coverage_items}/{items} items quote all three thirds")
 
 
 @cli.command()
@@ -133,7 +143,8 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
     finally:
         reporter.close()
     if as_json:
-        click.echo(json.dumps(result.summary.model_dump() | {"url": url}, ensure_ascii=False, indent=2))
+        data = result.summary.model_dump() | {"url": url, "flags": result.item.flags}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)
     click.echo(format_report(result.report), err=True)

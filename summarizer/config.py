@@ -172,6 +172,18 @@ class LLMSettings(_Strict):
         return self
 
 
+class CheckSettings(_Strict):
+    """Trust checks on every summary (summarizer/checks.py); every value is part of the summary cache key."""
+
+    enabled: bool = True
+    reasks: Annotated[int, Field(ge=0, le=3)] = 1
+    copy_max_chars: Annotated[int, Field(ge=5)] = 30
+    duplicate_similarity: Annotated[float, Field(gt=0, le=1)] = 0.6
+    headline_min_overlap: Annotated[float, Field(ge=0, le=1)] = 0.4
+    quote_max_chars: Annotated[int, Field(ge=8, le=200)] = 40
+    allowed_terms: list[str] = Field(default_factory=list)
+
+
 class FetchSettings(_Strict):
     concurrency: Annotated[int, Field(ge=1, le=128)] = 16
     per_host: Annotated[int, Field(ge=1, le=32)] = 4
@@ -186,6 +198,7 @@ class Settings(_Strict):
     feeds: list[FeedSettings] = Field(default_factory=list)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
     database: str = "output/jiandu.db"
     output_dir: str = "output"
     # Folder that relative paths above are resolved against (the config file's folder).

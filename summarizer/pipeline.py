@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import extract as extract_stage
+from .checks import CheckRules, Tally
 from .config import FeedSettings, Settings, parse_since
 from .dedup import StoryDoc, group_stories
 from .digest import Digest, DigestItem, build_digest
@@ -64,6 +65,20 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # "<url>: same story as <url>"
     dry_run_items: list[dict[str, Any]] = field(default_factory=list)
+    # Trust checks (checks.py) over the items of this digest, and the re-asks they cost this run.
+    flagged_items: int = 0
+    unsupported_claims: int = 0
+    check_reasks: int = 0
+    quotes_found: int = 0
+    quotes_total: int = 0
+    full_coverage_items: int = 0
+
+    def add_checks(self, tally: Tally) -> None:
+        self.flagged_items = tally.flagged_items
+        self.unsupported_claims = tally.unsupported_claims
+        self.quotes_found = tally.quotes_found
+        self.quotes_total = tally.quotes_total
+        self.full_coverage_items = tally.full_coverage_items
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +115,8 @@ class Pipeline:
         self._llm_slots: asyncio.Semaphore | None = None
         self._extract_slots = asyncio.Semaphore(2)
         self.prompts = Prompts()
+        self.check_rules = CheckRules.from_settings(settings.checks)
+        self._checks: dict[str, dict[str, Any]] = {}  # canonical URL -> stored check record
 
     def close(self) -> None:
         if self._own_store:
@@ -113,7 +130,8 @@ class Pipeline:
 
     def _cache_key(self) -> tuple[str, str]:
         """(prompt fingerprint, model id): with URL and text hash, the summary cache key."""
-        return prompt_fingerprint(self.prompts, self.rules, self.settings.digest.sections), self._provider().model_id
+        fingerprint = prompt_fingerprint(self.prompts, self.rules, self.settings.digest.sections, self.check_rules)
+        return fingerprint, self._provider().model_id
 
     async def _get_summarizer(self) -> Summarizer:
         if self._summarizer is None:
@@ -122,7 +140,7 @@ class Pipeline:
             self._summarizer = Summarizer(
                 client, rules=self.rules, sections=self.settings.digest.sections,
                 token_budget=self.settings.llm.input_token_budget, max_reasks=self.settings.llm.max_reasks,
-                prompts=self.prompts, length_constraints=provider.kind == "local",
+                prompts=self.prompts, length_constraints=provider.kind == "local", checks=self.check_rules,
             )
             self._llm_slots = asyncio.Semaphore(provider.concurrency)
         return self._summarizer
@@ -265,6 +283,7 @@ class Pipeline:
         if cached is not None and not fresh:
             self.store.set_status(article.canonical_url, "summarized")
             self.report.articles_summarized += 1
+            self._checks[article.canonical_url] = dict(cached.get("checks") or {})
             return Summary.model_validate(cached, context={"rules": self.rules})
         try:
             summarizer = await self._get_summarizer()
@@ -295,11 +314,13 @@ class Pipeline:
                                 input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens,
                                 seconds=attempt.seconds, response=attempt.raw, error=attempt.error)
         self.store.save_summary(canonical_url=article.canonical_url, text_hash=article.text_hash,
-                                prompt_hash=prompt_hash, model=model, data=result.summary.model_dump(),
+                                prompt_hash=prompt_hash, model=model, data=result.stored(),
                                 input_tokens=result.input_tokens, output_tokens=result.output_tokens,
                                 seconds=result.seconds, attempts=len(result.attempts))
         self.store.set_status(article.canonical_url, "summarized")
         self.report.articles_summarized += 1
+        self.report.check_reasks += result.check_reasks
+        self._checks[article.canonical_url] = result.check.as_dict()
         return result.summary
 
     def _count_tokens(self, calls: int, tokens_in: int, tokens_out: int) -> None:
@@ -317,11 +338,13 @@ class Pipeline:
             data = self.store.summary(art.canonical_url, art.text_hash, prompt_hash, model)
             if data is None:
                 continue
+            self._checks[art.canonical_url] = dict(data.get("checks") or {})
             items.append(DigestItem(
                 canonical_url=art.canonical_url, headline=data["headline"], emoji=data["emoji"],
                 section=data["section"], bullets=list(data["bullets"]), importance=int(data["importance"]),
                 links=[art.url, *(d.url for d in self.store.duplicates_of(art.canonical_url))],
                 source=art.source, source_title=art.title, source_zi=art.zi, published=art.published,
+                flags=self.flags_for(art.canonical_url),
             ))
         return items
 
@@ -358,6 +381,7 @@ class Pipeline:
             await asyncio.gather(*(self._summarize_counted(a) for a in to_summarize))
             digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
             self.report.items_in_digest = len(digest.items)
+            self.report.add_checks(self.tally(digest.items))
             if digest.items:
                 md_path, _ = write_draft(digest, self.settings.output_path)
                 self.report.draft = str(md_path)
@@ -371,12 +395,29 @@ class Pipeline:
             self.store.finish_run(self.run_id, status=status, report=self.report.as_dict(),
                                   input_tokens=self.report.input_tokens, output_tokens=self.report.output_tokens)
 
+    def flags_for(self, canonical_url: str) -> list[str]:
+        """The stored trust-check flags of one summarized article."""
+        return [str(f) for f in self._checks.get(canonical_url, {}).get("flags") or []]
+
+    def tally(self, items: list[DigestItem]) -> Tally:
+        """Totals of the stored trust checks over these items."""
+        tally = Tally()
+        for item in items:
+            tally.add(self._checks.get(item.canonical_url, {}))
+        return tally
+
     def _unfinished(self, digest_date: str, chosen: set[str]) -> list[Entry]:
-        """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304."""
+        """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304,
+        and those summarized under other prompts or check settings (their summary is not in the cache)."""
         return [
             _entry_from_store(a) for a in self.store.articles_for_date(digest_date)
-            if a.status in {"new", "extracted", "failed"} and a.canonical_url not in chosen
+            if (a.status in {"new", "extracted", "failed"} or self._stale(a)) and a.canonical_url not in chosen
         ]
+
+    def _stale(self, article: StoredArticle) -> bool:
+        if article.status != "summarized" or not article.text_hash:
+            return False
+        return self.store.summary(article.canonical_url, article.text_hash, *self._cache_key()) is None
 
     def _select_entries(self, entries: list[Entry], start: datetime | None, end: datetime,
                         digest_date: str) -> list[Entry]:
@@ -463,7 +504,9 @@ def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = N
                 raise LLMError(pipeline.report.errors[-1] if pipeline.report.errors else f"{url}: not summarized")
             item = DigestItem(canonical_url=key, headline=summary.headline, emoji=summary.emoji,
                               section=summary.section, bullets=summary.bullets, importance=summary.importance,
-                              links=[url], source=article.source, source_title=article.title, source_zi=article.zi)
+                              links=[url], source=article.source, source_title=article.title, source_zi=article.zi,
+                              flags=pipeline.flags_for(key))
+            pipeline.report.add_checks(pipeline.tally([item]))
             return SingleResult(item=item, summary=summary, report=pipeline.report)
         finally:
             if pipeline.provider is not None:

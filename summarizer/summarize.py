@@ -2,7 +2,10 @@
 
 The model's JSON is validated by ``Summary`` (pydantic). On a validation
 error the bad output and the errors go back to the model, at most
-``max_reasks`` times; then SummaryInvalid records every attempt.
+``max_reasks`` times; then SummaryInvalid records every attempt. A valid
+summary then goes through the trust checks (``checks.py``); problems get one
+re-ask that names them (``recheck.j2``), and whatever is still wrong after it
+is kept as the item's flags for the reviewer.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -18,13 +21,14 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from .checks import CheckResult, CheckRules, Problem, Source, check_summary
 from .config import LLMSettings, Section
 from .errors import LLMError, SummaryInvalid
 from .llm import LLMClient, Message
 from .text import chinese_share, cjk_chars, count_zi, has_emoji, normalize_space, split_emoji
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
-PROMPT_FILES = ("system.j2", "article.j2", "reask.j2")
+PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
 
 
 @dataclass(frozen=True)
@@ -67,11 +71,21 @@ class Summary(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    # One short verbatim source quote per bullet; checked by checks.py, stored, never rendered.
+    quotes: list[str] = []
     bullets: list[str]
     headline: str
     emoji: str
     section: str
     importance: int
+
+    @field_validator("quotes", mode="before")
+    @classmethod
+    def _quotes(cls, value: Any) -> list[str]:
+        # A missing or malformed quote list is a trust problem (re-ask, then flag), not a format failure.
+        if not isinstance(value, list):
+            return []
+        return [normalize_space(q) if isinstance(q, str) else "" for q in value]
 
     @field_validator("headline")
     @classmethod
@@ -87,7 +101,7 @@ class Summary(BaseModel):
             raise ValueError("标题为空")
         if zi > rules.headline_max:
             raise ValueError(f"标题为{zi}字，不能超过{rules.headline_max}字")
-        if cjk_chars(value) < 2 or chinese_share(value) < rules.min_chinese_share / 2:
+        if rules.min_chinese_share > 0 and (cjk_chars(value) < 2 or chinese_share(value) < rules.min_chinese_share / 2):
             raise ValueError("标题必须是中文（英文原文也要译成中文）")
         return value
 
@@ -149,8 +163,9 @@ def _rules(info: ValidationInfo) -> Rules:
     return rules
 
 
-def output_schema(rules: Rules, *, lengths: bool = False) -> dict[str, Any]:
-    """JSON schema sent as response_format; bullets come first so the model reads before it titles.
+def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -> dict[str, Any]:
+    """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
+    evidence before it writes, and reads before it titles.
 
     ``lengths`` adds item counts and string lengths. llama.cpp turns them into a
     grammar, which is what makes a small local model write full-length bullets;
@@ -161,7 +176,12 @@ def output_schema(rules: Rules, *, lengths: bool = False) -> dict[str, Any]:
     bullets: dict[str, Any] = {"type": "array", "items": bullet}
     headline: dict[str, Any] = {"type": "string"}
     emoji: dict[str, Any] = {"type": "string"}
+    quote: dict[str, Any] = {"type": "string"}
+    quotes: dict[str, Any] = {"type": "array", "items": quote}
     if lengths:
+        # Short quotes: the local CPU model pays for every token it copies.
+        quote.update(minLength=4, maxLength=quote_max)
+        quotes.update(minItems=3, maxItems=3)
         # Characters, not 字: punctuation is ~15 % of Chinese text, so ask for a little more.
         bullet.update(minLength=rules.bullet_min + rules.bullet_min // 4, maxLength=rules.bullet_max)
         bullets.update(minItems=3, maxItems=3)
@@ -172,13 +192,14 @@ def output_schema(rules: Rules, *, lengths: bool = False) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
+            "quotes": quotes,
             "bullets": bullets,
             "headline": headline,
             "emoji": emoji,
             "section": {"type": "string", "enum": list(rules.sections)},
             "importance": {"type": "integer"},
         },
-        "required": ["bullets", "headline", "emoji", "section", "importance"],
+        "required": ["quotes", "bullets", "headline", "emoji", "section", "importance"],
         "additionalProperties": False,
     }
 
@@ -234,10 +255,13 @@ class Prompts:
         return self._env.get_template(name).render(**values).strip()
 
 
-def prompt_fingerprint(prompts: Prompts, rules: Rules, sections: list[Section]) -> str:
+def prompt_fingerprint(prompts: Prompts, rules: Rules, sections: list[Section],
+                       checks: CheckRules | None = None) -> str:
     """Hash of the templates and every rule they are rendered with: part of the summary cache key."""
-    blob = json.dumps([rules.__dict__, [s.model_dump() for s in sections]], ensure_ascii=False,
-                      sort_keys=True, default=list)
+    parts: list[Any] = [rules.__dict__, [s.model_dump() for s in sections]]
+    if checks is not None:
+        parts.append(checks.__dict__)
+    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=list)
     return hashlib.sha256((prompts.hash + blob).encode("utf-8")).hexdigest()[:16]
 
 
@@ -255,6 +279,17 @@ class SummaryResult:
     summary: Summary
     attempts: list[Attempt] = field(default_factory=list)
     truncated: bool = False
+    check: CheckResult = field(default_factory=CheckResult)  # of the summary kept
+    first_check: CheckResult = field(default_factory=CheckResult)  # of the first valid summary, before a re-ask
+    check_reasks: int = 0
+
+    @property
+    def flags(self) -> list[str]:
+        return self.check.flags
+
+    def stored(self) -> dict[str, Any]:
+        """The summary JSON as cached: the model's fields, quotes included, plus the check record."""
+        return self.summary.model_dump() | {"checks": self.check.as_dict()}
 
     @property
     def input_tokens(self) -> int:
@@ -271,21 +306,23 @@ class SummaryResult:
 
 class Summarizer:
     def __init__(self, client: LLMClient, *, rules: Rules, sections: list[Section], token_budget: int,
-                 max_reasks: int = 2, prompts: Prompts | None = None, length_constraints: bool = False) -> None:
+                 max_reasks: int = 2, prompts: Prompts | None = None, length_constraints: bool = False,
+                 checks: CheckRules | None = None) -> None:
         self.client = client
         self.rules = rules
         self.sections = sections
         self.token_budget = token_budget
         self.max_reasks = max_reasks
         self.prompts = prompts or Prompts()
-        self.schema = output_schema(rules, lengths=length_constraints)
+        self.checks = checks or CheckRules()
+        self.schema = output_schema(rules, lengths=length_constraints, quote_max=self.checks.quote_max_chars)
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
-        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules)
+        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules, checks=self.checks)
         user = self.prompts.render(
             "article.j2", title=article.title, source=article.source, parts=split_thirds(body), rules=self.rules,
-            english=chinese_share(body) < 0.5,
+            english=chinese_share(body) < 0.5, checks=self.checks,
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated
 
@@ -293,14 +330,48 @@ class Summarizer:
         messages, _ = self.messages(article)
         return sum(count_tokens(m["content"]) for m in messages)
 
+    def check(self, summary: Summary, source: Source) -> CheckResult:
+        """The trust checks of one valid summary (none when checks are disabled)."""
+        if not self.checks.enabled:
+            return CheckResult()
+        return check_summary(summary.headline, summary.bullets, summary.quotes, source, self.checks)
+
+    def _language_only(self, raw: str, error: str, source: Source) -> tuple[Summary, CheckResult] | None:
+        """A reply whose only fault left is its language: kept with flags rather than lost.
+
+        The validator's own language verdicts (its error text) become the flags,
+        so the CJK-share rule lives in one place.
+        """
+        try:
+            summary = parse_summary(raw, replace(self.rules, min_chinese_share=0.0))
+        except ValueError:
+            return None
+        check = self.check(summary, source)
+        language = [Problem("language", f"第{n}条要点：不是中文", int(n)) for n in re.findall(r"第(\d+)条要点不是中文", error)]
+        if "标题必须是中文" in error:
+            language.insert(0, Problem("language", "标题：不是中文"))
+        check.problems[:0] = language
+        return summary, check
+
     async def summarize(self, article: Article) -> SummaryResult:
-        """Summarize one article. Raises LLMError (provider failed) or SummaryInvalid (every attempt invalid)."""
+        """Summarize one article. Raises LLMError (provider failed) or SummaryInvalid (every attempt invalid).
+
+        Format errors get up to ``max_reasks`` re-asks; trust problems of a valid
+        summary get ``checks.reasks`` more, naming them. The valid summary with the
+        fewest problems is kept, its remaining problems as flags.
+        """
         messages, truncated = self.messages(article)
+        source = Source.of(article.title, article.text)
         attempts: list[Attempt] = []
-        for _ in range(self.max_reasks + 1):
+        best: tuple[Summary, CheckResult] | None = None
+        first_check: CheckResult | None = None
+        format_failures = check_reasks = 0
+        while True:
             try:
                 completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item")
             except LLMError as exc:
+                if best is not None:
+                    break  # a valid summary is already in hand: keep it with its flags
                 if attempts:
                     raise SummaryInvalid(
                         f"{article.url}: {exc}", attempts=len(attempts), raw=attempts[-1].raw,
@@ -312,15 +383,34 @@ class Summarizer:
             attempts.append(attempt)
             try:
                 summary = parse_summary(completion.text, self.rules)
-                return SummaryResult(summary=summary, attempts=attempts, truncated=truncated)
             except ValueError as exc:
                 attempt.error = str(exc)
                 if completion.finish_reason == "length":
                     attempt.error = f"输出被截断（超过最大长度）；{attempt.error}"
+                format_failures += 1
+                if format_failures > self.max_reasks:
+                    if best is None:
+                        best = self._language_only(completion.text, attempt.error, source)
+                    break
+                reask = self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)
+            else:
+                check = self.check(summary, source)
+                first_check = first_check or check
+                if best is None or len(check.problems) <= len(best[1].problems):
+                    best = (summary, check)
+                if not check.problems or check_reasks >= self.checks.reasks:
+                    break
+                check_reasks += 1
+                attempt.error = "核查未通过：" + "；".join(check.flags)
+                reask = self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules,
+                                            checks=self.checks)
             messages = messages + [
                 {"role": "assistant", "content": completion.text},
-                {"role": "user", "content": self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)},
+                {"role": "user", "content": reask},
             ]
+        if best is not None:
+            return SummaryResult(summary=best[0], attempts=attempts, truncated=truncated, check=best[1],
+                                 first_check=first_check or best[1], check_reasks=check_reasks)
         last = attempts[-1]
         raise SummaryInvalid(
             f"{article.url}: invalid model output after {len(attempts)} attempts: {last.error}",

@@ -202,30 +202,49 @@ class FakeOpenAI:
         self.server.server_close()
 
 
-FILLER = "这一进展涉及产品、市场与技术三个层面，文章给出了具体的数据和时间节点，并分析了对行业参与者的影响与后续的观察重点"
+# Three different generic bullets (no figures, no names), so the trust checks find nothing to flag.
+BULLETS = (
+    "开篇交代了事件的来龙去脉：发布方是谁、面向哪些用户、想解决什么问题，文章用较多篇幅描述了产品或交易本身的基本情况，并引用了相关负责人的说法。",
+    "中段给出关键细节，包括技术路线、核心指标、定价方式和合作伙伴，作者把这些做法与同类方案逐项比较，说明它到底改进了哪里、代价又在何处，值得同行参考。",
+    "结尾谈到接下来的安排与不确定性：上市或交付的时间表、仍待验证的假设、监管与竞争方面的风险，以及业内人士对其前景和影响所持的几种不同看法。",
+)
 
 
-def canned_summary(title: str, sections: list[str]) -> dict[str, Any]:
-    """A valid summary that depends only on the article title, so golden files are stable."""
+def headline_lead(title: str) -> str:
+    """The title's first name (a Latin word) or first four Chinese characters: ties the headline to the story."""
+    match = re.match(r"\s*([A-Za-z][A-Za-z0-9]*)", title) or re.search(r"[\u4e00-\u9fff]{1,4}", title)
+    return match.group(match.lastindex or 0) if match else "本文"
+
+
+def quotes_from(parts: list[str]) -> list[str]:
+    """One short verbatim quote from the start of each part of the article in the prompt."""
+    return [re.sub(r"\s+", " ", part).strip()[:20] for part in parts]
+
+
+def canned_summary(title: str, sections: list[str], parts: list[str] | None = None) -> dict[str, Any]:
+    """A valid, grounded summary that depends only on the article (title and parts), so golden files are stable."""
     h = int(hashlib.sha1(title.encode()).hexdigest(), 16)
-    number = h % 1000
     return {
-        "bullets": [
-            f"{part}部分：测试新闻{number}号{label}，{FILLER}。"
-            for part, label in (("第一", "介绍了事件的起因与主要参与方"), ("第二", "说明了核心数据与具体做法"),
-                                ("第三", "指出了后续计划、价格与潜在风险"))
-        ],
-        "headline": f"测试新闻{number}号：要点速览",
+        "quotes": quotes_from(parts) if parts else [],
+        "bullets": list(BULLETS),
+        "headline": f"{headline_lead(title)}要点速览",
         "emoji": ["🚀", "📈", "🤖", "🔬", "💡"][h % 5],
         "section": sections[h % len(sections)],
         "importance": 1 + h % 10,
     }
 
 
-def default_responder(body: dict[str, Any]) -> Reply:
+def prompt_article(body: dict[str, Any]) -> tuple[str, list[str]]:
+    """(title, three parts) of the article in a summarize request."""
     user = next((m["content"] for m in body.get("messages", []) if m["role"] == "user"), "")
     match = re.search(r"原文标题：(.*)", user)
     title = match.group(1).strip() if match else user[:50]
+    parts = re.findall(r"【第[一二三]部分】\n(.*?)(?=\n\n【第|\n</article>)", user, flags=re.S)
+    return title, parts
+
+
+def default_responder(body: dict[str, Any]) -> Reply:
+    title, parts = prompt_article(body)
     schema = body.get("response_format", {}).get("json_schema", {}).get("schema", {})
     sections = schema.get("properties", {}).get("section", {}).get("enum") or ["产品介绍", "产业资讯", "技术教程", "其他"]
-    return Reply(json.dumps(canned_summary(title, sections), ensure_ascii=False))
+    return Reply(json.dumps(canned_summary(title, sections, parts), ensure_ascii=False))

@@ -90,3 +90,16 @@ def test_parse_since() -> None:
     assert parse_since("90m").total_seconds() == 5400
     assert parse_since("2d").days == 2
     assert parse_since("all") is None
+
+
+def test_checks_section_is_validated_and_becomes_check_rules(tmp_path: Path) -> None:
+    from summarizer.checks import CheckRules
+
+    settings = load_settings(write(tmp_path, "checks:\n  copy_max_chars: 45\n  allowed_terms: [Qwen, DeepSeek]\n"))
+    rules = CheckRules.from_settings(settings.checks)
+    assert rules.copy_max_chars == 45 and rules.reasks == 1 and rules.enabled
+    assert rules.allowed_terms == ("deepseek", "qwen")
+    with pytest.raises(ConfigError, match="unknown key 'checks.copy_max'"):
+        load_settings(write(tmp_path, "checks:\n  copy_max: 45\n"))
+    with pytest.raises(ConfigError, match="checks.duplicate_similarity"):
+        load_settings(write(tmp_path, "checks:\n  duplicate_similarity: 2\n"))

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import write_config
 from servers import FakeOpenAI, Reply, SiteServer, canned_summary
 from summarizer.cli import cli
+from summarizer.render import REVIEW_MARKER
 
 GOLDEN = Path(__file__).parent / "golden" / "2026-11-20.md"
 
@@ -141,7 +142,8 @@ def test_summarize_url_prints_the_item(tmp_path: Path, site: SiteServer, fake_ll
     result = CliRunner().invoke(cli, ["summarize", "--config", str(config), url])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("### 测试新闻")
+    assert lines[0].startswith("### 澄光智能要点速览")
+    assert not any(line.startswith(REVIEW_MARKER) for line in lines)  # a grounded summary carries no flag
     assert "> 要点解析:" in lines
     assert sum(1 for line in lines if line.startswith("- ")) == 3
     assert lines[-1] == f"原文链接:[{url}]({url})"
@@ -156,3 +158,90 @@ def test_summarize_bad_url_is_one_line_error(tmp_path: Path, site: SiteServer, f
     result = CliRunner().invoke(cli, ["summarize", "--config", str(config), url])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == f"error: {url}: HTTP 404"
+
+
+def test_planted_faults_are_reasked_then_flagged_in_the_draft_and_counted(tmp_path: Path, site: SiteServer,
+                                                                        fake_llm: FakeOpenAI) -> None:
+    from servers import default_responder, prompt_article
+
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+
+    def responder(body: dict) -> Reply:
+        reply = json.loads(default_responder(body).content or "{}")
+        title, _ = prompt_article(body)
+        if "澄光" in title:  # zh-1: a name the page never mentions and a quote it does not contain, every time
+            reply["bullets"][0] = reply["bullets"][0].replace("发布方是谁", "发布方Anthropic是谁")
+            reply["quotes"][1] = "小澄获得了国家级大奖"
+        return Reply(json.dumps(reply, ensure_ascii=False))
+
+    fake_llm.responder = responder
+    result = digest(config)
+    assert result.exit_code == 0, result.output
+    zh1 = [r for r in fake_llm.requests if "澄光" in r["messages"][1]["content"]]
+    assert len(zh1) == 2 and len(fake_llm.requests) == 4  # one re-ask for the faulty item only
+    assert "名称“Anthropic”在原文中找不到" in zh1[1]["messages"][-1]["content"]
+    assert "checks:   1 flagged items, 1 unsupported claims, 1 re-asks; quotes 8/9 found" in result.stderr
+
+    draft = (tmp_path / "output" / "drafts" / "2026-11-20.md").read_text(encoding="utf-8")
+    item = draft[draft.index("### 澄光智能"):]
+    item = item[: item.index("原文链接")]
+    assert item.endswith(
+        f"{REVIEW_MARKER}: 第1条要点：名称“Anthropic”在原文中找不到\n\n"
+        f"{REVIEW_MARKER}: 第2条要点：引文“小澄获得了国家级大奖”在原文中找不到\n\n"
+    )
+    assert draft.count(REVIEW_MARKER) == 2
+    assert "小澄获得了国家级大奖" not in draft.replace(f"{REVIEW_MARKER}: 第2条要点：引文“小澄获得了国家级大奖”", "")
+    data = json.loads((tmp_path / "output" / "drafts" / "2026-11-20.json").read_text(encoding="utf-8"))
+    flags = {i["canonical_url"].rsplit("/", 1)[-1]: i["flags"] for s in data["sections"] for i in s["items"]}
+    assert flags["zh-1.html"] and not flags["zh-2.html"]
+
+    db = sqlite3.connect(tmp_path / "state" / "jiandu.db")
+    stored = json.loads(db.execute("SELECT s.json FROM summaries s WHERE canonical_url LIKE '%zh-1.html'").fetchone()[0])
+    assert stored["quotes"][1] == "小澄获得了国家级大奖"
+    assert stored["checks"]["unsupported_claims"] == 1 and len(stored["checks"]["flags"]) == 2
+    report = json.loads(db.execute("SELECT report FROM runs ORDER BY id DESC").fetchone()[0])
+    assert (report["flagged_items"], report["unsupported_claims"], report["check_reasks"]) == (1, 1, 1)
+    assert report["full_coverage_items"] == 2
+
+    # The next run takes every summary from the cache and still shows the flags.
+    again = digest(config)
+    assert again.exit_code == 0 and len(fake_llm.requests) == 4
+    assert "1 flagged items, 1 unsupported claims, 0 re-asks" in again.stderr
+    assert (tmp_path / "output" / "drafts" / "2026-11-20.md").read_text(encoding="utf-8").count(REVIEW_MARKER) == 2
+
+
+def test_summarize_url_shows_flags_and_check_counts(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    from servers import default_responder
+
+    def responder(body: dict) -> Reply:
+        reply = json.loads(default_responder(body).content or "{}")
+        reply["bullets"][2] = reply["bullets"][2].replace("时间表", "2099年时间表")  # a year the page never gives
+        return Reply(json.dumps(reply, ensure_ascii=False))
+
+    fake_llm.responder = responder
+    config = write_config(tmp_path, site, fake_llm)
+    url = site.url("pages/zh-1.html")
+    result = CliRunner().invoke(cli, ["summarize", "--config", str(config), url])
+    assert result.exit_code == 0, result.output
+    assert len(fake_llm.requests) == 2  # the re-ask, then the flag
+    lines = result.stdout.splitlines()
+    flag = f"{REVIEW_MARKER}: 第3条要点：数字“2099”在原文中找不到"
+    assert lines.index(flag) < lines.index(f"原文链接:[{url}]({url})")
+    assert lines.index(flag) > max(i for i, line in enumerate(lines) if line.startswith("- "))
+    assert "checks:   1 flagged items, 1 unsupported claims, 1 re-asks; quotes 3/3 found" in result.stderr
+    as_json = json.loads(CliRunner().invoke(cli, ["summarize", "--config", str(config), "--json", url]).stdout)
+    assert as_json["flags"] == ["第3条要点：数字“2099”在原文中找不到"]
+    assert len(as_json["quotes"]) == 3
+
+
+def test_changing_a_check_setting_resummarizes_and_disabling_hides_the_checks_line(
+        tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"])
+    assert digest(config).exit_code == 0 and len(fake_llm.requests) == 1
+    assert digest(config).exit_code == 0 and len(fake_llm.requests) == 1  # cached
+    changed = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], checks__copy_max_chars=40)
+    assert digest(changed).exit_code == 0 and len(fake_llm.requests) == 2  # the cache key changed
+    off = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], checks__enabled=False)
+    result = digest(off)
+    assert result.exit_code == 0 and len(fake_llm.requests) == 3
+    assert "checks:" not in result.stderr

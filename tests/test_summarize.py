@@ -1,18 +1,27 @@
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
-from servers import FakeOpenAI, Reply, canned_summary
+from servers import BULLETS, FakeOpenAI, Reply, canned_summary
+from summarizer.checks import CheckRules
 from summarizer.errors import LLMError, SummaryInvalid
+from summarizer.extract import choose_text
 from summarizer.llm import Endpoint, LLMClient
 from summarizer.summarize import Article, Rules, Summarizer, clean_output, parse_summary
 from summarizer.config import DEFAULT_SECTIONS
+from summarizer.text import text_hash
+from summarizer.tokens import split_thirds
 
 RULES = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
-GOOD = canned_summary("标题", list(RULES.sections))
-ARTICLE = Article(url="http://127.0.0.1/a", canonical_url="http://127.0.0.1/a", title="标题", source="测试源",
-                  published=None, text="第一句话。" * 200, zi=1000, text_hash="h")
+PAGE = Path(__file__).parent / "fixtures" / "pages" / "zh-1.html"
+_TEXT = choose_text(url=PAGE.as_uri(), html=PAGE.read_bytes()).text
+ARTICLE = Article(url="http://127.0.0.1/a", canonical_url="http://127.0.0.1/a",
+                  title="澄光智能发布家用陪护机器人“小澄”，售价 6999 元", source="测试源",
+                  published=None, text=_TEXT, zi=516, text_hash=text_hash(_TEXT))
+# A grounded reply: quotes really occur in the page, one from each third.
+GOOD = canned_summary(ARTICLE.title, list(RULES.sections), split_thirds(_TEXT))
 
 
 def good(**changes: object) -> str:
@@ -40,7 +49,7 @@ def test_valid_reply_in_one_call(fake_llm: FakeOpenAI) -> None:
     request = fake_llm.requests[0]
     assert request["response_format"]["type"] == "json_schema"
     schema = request["response_format"]["json_schema"]["schema"]
-    assert schema["required"] == ["bullets", "headline", "emoji", "section", "importance"]
+    assert schema["required"] == ["quotes", "bullets", "headline", "emoji", "section", "importance"]
     assert schema["properties"]["section"]["enum"] == list(RULES.sections)
     assert "maxItems" not in schema["properties"]["bullets"]  # hosted strict modes reject length constraints
     assert fake_llm.headers[0]["authorization"] == "Bearer sk-test"
@@ -52,6 +61,8 @@ def test_local_schema_carries_lengths_for_the_grammar() -> None:
     bullets = output_schema(RULES, lengths=True)["properties"]["bullets"]
     assert (bullets["minItems"], bullets["maxItems"]) == (3, 3)
     assert bullets["items"]["minLength"] >= RULES.bullet_min and bullets["items"]["maxLength"] == RULES.bullet_max
+    quotes = output_schema(RULES, lengths=True, quote_max=40)["properties"]["quotes"]
+    assert (quotes["minItems"], quotes["maxItems"], quotes["items"]["maxLength"]) == (3, 3, 40)
 
 
 def test_invalid_twice_then_valid_takes_three_requests(fake_llm: FakeOpenAI) -> None:
@@ -124,3 +135,101 @@ def test_bullet_prefixes_and_whitespace_are_normalised() -> None:
     assert summary.bullets[0] == GOOD["bullets"][0]
     assert summary.bullets[1] == GOOD["bullets"][1]
     assert "\n" not in summary.bullets[2]
+
+
+# -- trust checks through the fake server: re-ask once naming the problem, then keep the item with flags --
+
+def bullets_with(index: int, text: str) -> list[str]:
+    bullets = list(GOOD["bullets"])
+    bullets[index] = text
+    return bullets
+
+
+WRONG_NUMBER = bullets_with(2, "小澄标准版售价7999元，另需每月缴纳服务费用于远程视频和紧急呼叫服务，将在线上开售，首批备货充足，公司还计划明年推出支持上下楼梯的升级版本。")
+FOREIGN_NAME = bullets_with(0, "苏州机器人公司与Anthropic合作发布首款家用陪护机器人小澄，主要面向独居老人和双职工家庭，可以提醒老人按时服药，并在检测到摔倒时自动联系家属。")
+
+
+def test_wrong_number_gets_one_reask_naming_it_and_the_fix_is_kept(fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(Reply(good(bullets=WRONG_NUMBER)), Reply(good()))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 2
+    reask = fake_llm.requests[1]["messages"][-1]["content"]
+    assert "数字“7999”在原文中找不到" in reask and "逐字复制" in reask
+    assert result.flags == [] and result.check_reasks == 1
+    assert result.first_check.unsupported_claims == 1 and result.check.unsupported_claims == 0
+    assert result.attempts[0].error.startswith("核查未通过")
+
+
+def test_foreign_name_still_there_after_the_reask_is_flagged_not_failed(fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(Reply(good(bullets=FOREIGN_NAME)), Reply(good(bullets=FOREIGN_NAME)))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 2  # one re-ask only, however many format re-asks are allowed
+    assert result.flags == ["第1条要点：名称“Anthropic”在原文中找不到"]
+    assert result.summary.bullets == FOREIGN_NAME
+    assert result.stored()["checks"]["unsupported_claims"] == 1
+    assert result.stored()["quotes"] == GOOD["quotes"]
+
+
+def test_fake_quote_is_reasked_then_flagged(fake_llm: FakeOpenAI) -> None:
+    fake = [GOOD["quotes"][0], "小澄获得了国家级大奖", GOOD["quotes"][2]]
+    fake_llm.push(Reply(good(quotes=fake)), Reply(good(quotes=fake)))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 2
+    assert "引文“小澄获得了国家级大奖”在原文中找不到" in fake_llm.requests[1]["messages"][-1]["content"]
+    assert result.flags == ["第2条要点：引文“小澄获得了国家级大奖”在原文中找不到"]
+    assert result.check.thirds == [0, 2]
+
+
+def test_repeated_bullet_is_reasked_then_flagged(fake_llm: FakeOpenAI) -> None:
+    repeated = bullets_with(1, BULLETS[0].replace("开篇", "文章开头"))
+    fake_llm.push(Reply(good(bullets=repeated)), Reply(good(bullets=repeated)))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 2
+    assert result.flags == ["第2条要点：与第1条要点内容重复"]
+
+
+def test_english_bullet_is_a_format_error_reasked_by_the_validator(fake_llm: FakeOpenAI) -> None:
+    english = "Chengguang launched a home care robot for elderly people living alone, priced at 6999 yuan, shipping soon."
+    fake_llm.push(Reply(good(bullets=bullets_with(1, english))), Reply(good()))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 2
+    assert "第2条要点不是中文" in fake_llm.requests[1]["messages"][-1]["content"]
+    assert result.flags == []
+
+
+def test_invalid_reply_to_the_trust_reask_keeps_the_flagged_summary(fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(Reply(good(bullets=WRONG_NUMBER)), Reply("{broken"), Reply("{broken"), Reply("{broken"))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 4  # 1 + the trust re-ask + 2 format re-asks
+    assert result.flags == ["第3条要点：数字“7999”在原文中找不到"]
+
+
+def test_checks_can_be_turned_off(fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(Reply(good(bullets=WRONG_NUMBER)))
+    result = run(fake_llm, checks=CheckRules(enabled=False))
+    assert len(fake_llm.requests) == 1 and result.flags == []
+
+
+def test_check_rules_and_the_recheck_prompt_change_the_prompt_hash() -> None:
+    from summarizer.summarize import PROMPT_FILES, Prompts, prompt_fingerprint
+
+    assert "recheck.j2" in PROMPT_FILES
+    prompts = Prompts()
+    default = prompt_fingerprint(prompts, RULES, DEFAULT_SECTIONS, CheckRules())
+    assert default != prompt_fingerprint(prompts, RULES, DEFAULT_SECTIONS, CheckRules(copy_max_chars=50))
+    assert default != prompt_fingerprint(prompts, RULES, DEFAULT_SECTIONS)
+
+
+def test_english_bullet_after_every_reask_is_kept_with_a_language_flag(fake_llm: FakeOpenAI) -> None:
+    english = " ".join(["Chengguang launched a home care robot for elderly people living alone in Suzhou."] * 5)
+    fake_llm.push(*(Reply(good(bullets=bullets_with(1, english), headline="Chengguang robot launch")) for _ in range(3)))
+    result = run(fake_llm)
+    assert len(fake_llm.requests) == 3  # the format re-asks, no extra trust re-ask
+    assert result.flags[:2] == ["标题：不是中文", "第2条要点：不是中文"]
+    assert result.summary.bullets[1] == english
+
+
+def test_other_format_errors_still_fail_the_article(fake_llm: FakeOpenAI) -> None:
+    fake_llm.push(*(Reply(good(bullets=bullets_with(1, "太短了。"))) for _ in range(3)))
+    with pytest.raises(SummaryInvalid, match="应在60到220字之间"):
+        run(fake_llm)
