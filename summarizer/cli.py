@@ -77,6 +77,8 @@ def format_report(report: RunReport) -> str:
     ]
     if report.quotes_total:
         lines.insert(-1, format_checks(report))
+    if not report.digest_date:  # `summarize URL`: no feeds were read and no digest was built
+        lines = [line for line in lines if not line.startswith(("  feeds:", "  digest:"))]
     for message in report.errors:
         lines.append(f"  failed:   {message}")
     for message in report.skipped:

@@ -482,6 +482,7 @@ def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = N
     """Fetch, extract and summarize one URL (cached like the digest). Raises SummarizerError on any failure."""
 
     async def go() -> SingleResult:
+        started = time.monotonic()
         pipeline = Pipeline(settings, reporter=reporter, provider=provider)
         try:
             pipeline.run_id = pipeline.store.start_run("summarize", None)
@@ -511,6 +512,7 @@ def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = N
         finally:
             if pipeline.provider is not None:
                 await pipeline.provider.aclose()
+            pipeline.report.seconds = round(time.monotonic() - started, 2)
             if pipeline.run_id is not None:
                 pipeline.store.finish_run(pipeline.run_id, status="ok" if not pipeline.report.errors else "failed",
                                           report=pipeline.report.as_dict(), input_tokens=pipeline.report.input_tokens,

@@ -178,12 +178,15 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
     emoji: dict[str, Any] = {"type": "string"}
     quote: dict[str, Any] = {"type": "string"}
     quotes: dict[str, Any] = {"type": "array", "items": quote}
+    importance: dict[str, Any] = {"type": "integer"}
     if lengths:
+        importance.update(minimum=1, maximum=10)
         # Short quotes: the local CPU model pays for every token it copies.
         quote.update(minLength=4, maxLength=quote_max)
         quotes.update(minItems=3, maxItems=3)
-        # Characters, not 字: punctuation is ~15 % of Chinese text, so ask for a little more.
-        bullet.update(minLength=rules.bullet_min + rules.bullet_min // 4, maxLength=rules.bullet_max)
+        # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
+        # a third or more of a small model's bullet, so ask for half as much again.
+        bullet.update(minLength=rules.bullet_min * 3 // 2, maxLength=rules.bullet_max)
         bullets.update(minItems=3, maxItems=3)
         headline.update(minLength=4, maxLength=rules.headline_max + 8)
         # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
@@ -197,7 +200,7 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
             "headline": headline,
             "emoji": emoji,
             "section": {"type": "string", "enum": list(rules.sections)},
-            "importance": {"type": "integer"},
+            "importance": importance,
         },
         "required": ["quotes", "bullets", "headline", "emoji", "section", "importance"],
         "additionalProperties": False,
