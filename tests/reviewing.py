@@ -87,7 +87,8 @@ def regenerated_summary(fake_llm: FakeOpenAI, source_title: str, section: str) -
     body = next(b for b in fake_llm.requests if prompt_article(b)[0] == source_title)
     title, parts = prompt_article(body)
     words = "".join(re.findall(r"[\u4e00-\u9fff]+", title))[:8] or title.split()[0]
-    return {**canned_summary(title, [section], parts), "headline": f"重写：{words}", "bullets": list(NEW_BULLETS)}
+    summary = canned_summary(title, [section], parts)
+    return {**summary, "headline": f"重写：{words}", "bullets": list(NEW_BULLETS)}
 
 
 def invoke(day: Day, *args: str) -> Any:

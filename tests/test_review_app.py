@@ -8,7 +8,8 @@ from typing import Iterator
 
 import pytest
 
-from reviewing import DATE, SCRIPT_TITLE, Browserless, Day, draft_items, make_draft, regenerated_summary, start_app
+from reviewing import (DATE, SCRIPT_TITLE, Browserless, Day, draft_items, make_draft, regenerated_summary,
+                       start_app)
 from servers import FakeOpenAI, Reply, SiteServer
 from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.markdown import parse_digest

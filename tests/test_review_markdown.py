@@ -36,7 +36,7 @@ def _line_of(text: str, needle: str, nth: int = 1, *, after: int = 0) -> int:
 
 
 def test_marker_lines_and_several_links_parse() -> None:
-    """An item as the template renders it with two flags (a blank line after each) and a story's three links."""
+    """An item as the template renders it: two flags (a blank line after each), a story's three links."""
     item = DigestItem(canonical_url="https://a.example/x", headline="三家媒体报道同一件事", emoji="📈",
                       section="产业资讯", bullets=["第一条", "第二条", "第三条"], importance=5,
                       links=["https://a.example/x", "https://b.example/y?id=1", "https://c.example/z(1)"],
@@ -127,6 +127,24 @@ def test_hand_edited_draft_is_read_back(tmp_path: Path, site: SiteServer, fake_l
         assert any(h.what == "editor" for h in store.review_history(DATE))
     # The state re-rendered the draft: the highlight list follows the renamed item.
     assert f"- 编辑器里改的标题 {items[0]['emoji']}" in day.draft_md.read_text(encoding="utf-8")
+
+
+def test_items_sharing_a_headline_keep_their_highlights(tmp_path: Path, site: SiteServer,
+                                                        fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        review.edit(2, headline=review.item(1).headline)
+        before = {i.id: i.highlight for i in review.items.values()}
+    assert all(before.values())  # all four are in 看点
+    # A save from the editor that changes nothing visible: the 看点 list has the shared headline twice.
+    text = day.draft_md.read_text(encoding="utf-8")
+    day.draft_md.write_text(text.replace("## 产业资讯\n", "## 产业资讯\n\n", 1), encoding="utf-8")
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        assert any(h.what == "editor" for h in store.review_history(DATE))
+        assert {i.id: i.highlight for i in review.items.values()} == before
+        assert len(review.digest().highlights) == 4
 
 
 def test_publish_names_the_line_of_a_broken_hand_edit(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:

@@ -136,7 +136,8 @@ def test_regenerate_keeps_the_trust_flags_of_the_new_text(tmp_path: Path, site: 
         assert review.item(2).flags == []
         item = asyncio.run(regenerate(review, 2, day.settings))
         assert item.bullets == wrong["bullets"]
-        assert len(fake_llm.requests) == calls + 2 and "与原文核对" in fake_llm.requests[-1]["messages"][-1]["content"]
+        assert len(fake_llm.requests) == calls + 2
+        assert "与原文核对" in fake_llm.requests[-1]["messages"][-1]["content"]  # the one trust re-ask
         assert item.flags and any("42%" in f for f in item.flags) and item.unresolved == item.flags
     # The reviewer sees the new flag as a marker line in the draft, and publishing waits for it.
     draft = day.draft_md.read_text(encoding="utf-8")
