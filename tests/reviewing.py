@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -15,7 +16,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from conftest import write_config
-from servers import FakeOpenAI, SiteServer
+from servers import FakeOpenAI, SiteServer, canned_summary, prompt_article
 from summarizer.cli import cli
 from summarizer.config import Settings, load_settings
 from summarizer.render import REVIEW_MARKER
@@ -55,13 +56,39 @@ def make_draft(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, *,
             items[n]["flags"] = planted
             # The draft Markdown shows each flag as a reviewer marker line before the item's links.
             link = f"原文链接:[{items[n]['links'][0]}]"
-            markers = "".join(f"{REVIEW_MARKER}: {flag}\n" for flag in planted)
-            markdown = markdown.replace(link, markers + "\n" + link, 1)
+            # Same layout as templates/item.md.j2: each marker line followed by a blank line.
+            markers = "".join(f"{REVIEW_MARKER}: {flag}\n\n" for flag in planted)
+            markdown = markdown.replace(link, markers + link, 1)
         day.draft_md.write_text(markdown, encoding="utf-8")
         if script_title:
             items[0]["source_title"] = SCRIPT_TITLE
         day.draft_json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return day
+
+
+def draft_items(day: Day) -> list[dict[str, Any]]:
+    """The draft JSON's items in digest order: item n (1-based) of `review --list` is entry n-1."""
+    data = json.loads(day.draft_json.read_text(encoding="utf-8"))
+    return [item for section in data["sections"] for item in section["items"]]
+
+
+# Three bullets unlike the fake model's canned ones, still generic (no figures, no names): a regenerated
+# summary with them passes the trust checks and is visibly new text.
+NEW_BULLETS = [
+    "重新生成的第一条要点：文章先说明这件事的起因、背景和参与的各方，交代了它要面对的实际需求，以及相关负责人对这次安排的整体判断、顾虑和期待。",
+    "重新生成的第二条要点：随后文章梳理了方案的具体做法与取舍，把它放在同行的做法旁边对照，逐项指出它的长处究竟在哪里，又有哪些地方还说不清楚。",
+    "重新生成的第三条要点：最后文章讨论了后续的推进节奏和可能遇到的阻力，列出业内人士的不同意见，提醒读者哪些判断仍然要等更多的事实来检验。",
+]
+
+
+def regenerated_summary(fake_llm: FakeOpenAI, source_title: str, section: str) -> dict[str, Any]:
+    """A reply that differs from the item's first summary yet passes the trust checks: a headline made of the
+    article title's own words, new generic bullets, and the quotes the fake model took from that article."""
+    body = next(b for b in fake_llm.requests if prompt_article(b)[0] == source_title)
+    title, parts = prompt_article(body)
+    words = "".join(re.findall(r"[\u4e00-\u9fff]+", title))[:8] or title.split()[0]
+    summary = canned_summary(title, [section], parts)
+    return {**summary, "headline": f"重写：{words}", "bullets": list(NEW_BULLETS)}
 
 
 def invoke(day: Day, *args: str) -> Any:

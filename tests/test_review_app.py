@@ -8,8 +8,9 @@ from typing import Iterator
 
 import pytest
 
-from reviewing import DATE, SCRIPT_TITLE, Browserless, Day, make_draft, start_app
-from servers import FakeOpenAI, Reply, SiteServer, canned_summary
+from reviewing import (DATE, SCRIPT_TITLE, Browserless, Day, draft_items, make_draft, regenerated_summary,
+                       start_app)
+from servers import FakeOpenAI, Reply, SiteServer
 from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.markdown import parse_digest
 from summarizer.review.state import Review
@@ -49,7 +50,7 @@ def test_token_is_required(app: tuple[Day, Browserless]) -> None:
     assert client.post("/publish", token=None)[0] == 403
     assert _review(day).item(1).status == "pending"  # nothing changed without the token
     status, page = client.get()
-    assert status == 200 and "测试新闻8号" in page
+    assert status == 200 and all(item["headline"] in page for item in draft_items(day))
 
 
 def test_page_shows_digest_source_and_flags_as_plain_text(app: tuple[Day, Browserless]) -> None:
@@ -103,11 +104,18 @@ def test_every_action_over_http(app: tuple[Day, Browserless], fake_llm: FakeOpen
     assert "msg=error" in location
     assert _review(day).item(1).emoji == "🚀"
 
-    new = canned_summary("网页上重新生成", ["产品介绍"])
+    item1 = _review(day).item(1)
+    calls = len(fake_llm.requests)
+    with Store(day.settings.database_path) as store:  # the title the model saw (the draft's was replaced)
+        title = store.article(item1.canonical_url).title
+    new = regenerated_summary(fake_llm, title, "产品介绍")
     fake_llm.push(Reply(json.dumps(new, ensure_ascii=False)))
     client.post("/item/1/regenerate")
-    assert _review(day).item(1).headline == new["headline"]
-    assert new["headline"] in client.get()[1]
+    assert len(fake_llm.requests) == calls + 1
+    assert _review(day).item(1).headline == new["headline"] and _review(day).item(1).bullets == new["bullets"]
+    page = client.get()[1]
+    assert f"{new['headline']} {_review(day).item(1).emoji}" in page
+    assert f"网页上改的标题 → {new['headline']}" in page  # the old text stays in the history
 
 
 def test_approve_ack_and_publish_from_the_page(app: tuple[Day, Browserless]) -> None:

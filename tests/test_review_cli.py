@@ -5,7 +5,7 @@ from pathlib import Path
 
 import feedparser
 
-from reviewing import DATE, invoke, make_draft
+from reviewing import DATE, draft_items, invoke, make_draft
 from servers import FakeOpenAI, SiteServer
 from summarizer.render import REVIEW_MARKER
 from summarizer.review.markdown import parse_digest
@@ -19,6 +19,7 @@ def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
     day = make_draft(tmp_path, site, fake_llm, flags={1: [FLAG]})
+    items = draft_items(day)
     listed = invoke(day, "review", DATE, "--list")
     assert listed.exit_code == 0, listed.output
     lines = listed.stdout.splitlines()
@@ -47,7 +48,8 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     issue = (day.output / f"{DATE}.md").read_text(encoding="utf-8")
     assert REVIEW_MARKER not in issue and FLAG not in issue
     parsed = parse_digest(issue, sections=day.settings.digest.section_names)
-    assert len(parsed.items) == 3 and "测试新闻762号" not in issue
+    assert [i.headline for i in parsed.items] == [i["headline"] for i in items[:3]]
+    assert items[3]["headline"] not in issue and items[3]["links"][0] not in issue
     assert f"{REVIEW_MARKER}: {FLAG}" not in issue
     assert "待核实" not in issue
     assert issue.startswith("## 目的\n")
@@ -56,10 +58,11 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.feed.title == "简读·AI日报"
     assert [e.title for e in feed.entries] == [f"简读·AI日报 {DATE}"]
-    assert "测试新闻8号" in feed.entries[0].content[0].value
+    content = feed.entries[0].content[0].value
+    assert all(i["headline"] in content for i in items[:3]) and items[3]["headline"] not in content
     assert feed.entries[0].links[0].href == f"{DATE}.md"
     index = (day.output / "index.md").read_text(encoding="utf-8")
-    assert f"- [{DATE}]({DATE}.md) · 3条 · 测试新闻8号：要点速览 🔬" in index
+    assert f"- [{DATE}]({DATE}.md) · 3条 · {items[0]['headline']} {items[0]['emoji']}" in index
 
     before = _snapshot(day.output)
     history = sqlite3.connect(day.settings.database_path).execute("SELECT COUNT(*) FROM review_history").fetchone()
@@ -86,11 +89,13 @@ def test_published_issue_changes_when_edited_and_republished(tmp_path: Path, sit
     invoke(day, "review", DATE, "--approve-all")
     assert invoke(day, "publish", DATE).exit_code == 0
     first_feed = (day.output / "feed.xml").read_text(encoding="utf-8")
-    text = day.draft_md.read_text(encoding="utf-8").replace("测试新闻8号：要点速览", "发布后更正的标题")
+    first = draft_items(day)[0]["headline"]
+    text = day.draft_md.read_text(encoding="utf-8").replace(first, "发布后更正的标题")
     day.draft_md.write_text(text, encoding="utf-8")
     # An edit after publishing is absorbed; the approvals stand, so it can be published again.
     assert invoke(day, "publish", DATE).exit_code == 0
-    assert "发布后更正的标题" in (day.output / f"{DATE}.md").read_text(encoding="utf-8")
+    issue = (day.output / f"{DATE}.md").read_text(encoding="utf-8")
+    assert "发布后更正的标题" in issue and first not in issue
     assert (day.output / "feed.xml").read_text(encoding="utf-8") != first_feed
 
 
@@ -120,7 +125,8 @@ def test_review_serves_the_page_on_loopback_with_a_token(tmp_path: Path, site: S
         url = line.split(" at ", 1)[1].split()[0]
         assert "?token=" in url and len(url.split("?token=")[1]) >= 32
         with urllib.request.urlopen(url, timeout=30) as response:
-            assert response.status == 200 and "测试新闻8号" in response.read().decode("utf-8")
+            page = response.read().decode("utf-8")
+            assert response.status == 200 and all(i["headline"] in page for i in draft_items(day))
         try:
             urllib.request.urlopen(url.split("?")[0], timeout=30)
             raise AssertionError("the page answered without its token")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from reviewing import DATE, make_draft
-from servers import FakeOpenAI, Reply, SiteServer, canned_summary
+from reviewing import DATE, draft_items, invoke, make_draft, regenerated_summary
+from servers import FakeOpenAI, Reply, SiteServer
 from summarizer.errors import ReviewError
 from summarizer.render import REVIEW_MARKER
+from summarizer.review.markdown import parse_digest
 from summarizer.review.regenerate import regenerate
 from summarizer.review.state import Review
 from summarizer.store import Store
@@ -92,7 +93,9 @@ def test_regenerate_makes_one_new_validated_call_and_keeps_the_old_text(tmp_path
                                                                          fake_llm: FakeOpenAI) -> None:
     day = make_draft(tmp_path, site, fake_llm, flags={0: [FLAG]})
     calls = len(fake_llm.requests)
-    new = canned_summary("完全不同的标题", ["产品介绍"])
+    first = draft_items(day)[0]
+    new = regenerated_summary(fake_llm, first["source_title"], first["section"])
+    assert new["headline"] != first["headline"] and new["bullets"] != first["bullets"]
     # First answer breaks validation (2 bullets): the same re-ask as the pipeline, then a valid answer.
     fake_llm.push(Reply(json.dumps({**new, "bullets": new["bullets"][:2]}, ensure_ascii=False)),
                   Reply(json.dumps(new, ensure_ascii=False)))
@@ -100,9 +103,11 @@ def test_regenerate_makes_one_new_validated_call_and_keeps_the_old_text(tmp_path
         review = Review.open(store, day.settings, DATE)
         review.approve(1)
         old = review.item(1).headline
+        assert review.item(1).flags == [FLAG]
         item = asyncio.run(regenerate(review, 1, day.settings))
         assert item.headline == new["headline"] and item.bullets == new["bullets"]
-        assert item.status == "pending" and item.flags == []
+        # The planted flag was about the old text; the new text passed every trust check.
+        assert item.status == "pending" and item.flags == [] and item.unresolved == []
         assert len(fake_llm.requests) == calls + 2
         assert "恰好3条" in fake_llm.requests[-1]["messages"][-1]["content"]
         history = store.review_history(DATE)
@@ -115,6 +120,31 @@ def test_regenerate_makes_one_new_validated_call_and_keeps_the_old_text(tmp_path
         with pytest.raises(ReviewError, match="regenerate failed"):
             asyncio.run(regenerate(review, 2, day.settings))
         assert Review(store, day.output, DATE).item(2).headline == review.item(2).headline
+
+
+def test_regenerate_keeps_the_trust_flags_of_the_new_text(tmp_path: Path, site: SiteServer,
+                                                          fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    second = draft_items(day)[1]
+    new = regenerated_summary(fake_llm, second["source_title"], second["section"])
+    # A figure the article never gives, in the first bullet: still there after the one trust re-ask.
+    wrong = {**new, "bullets": ["据称有42%的用户已经开始使用，" + new["bullets"][0], *new["bullets"][1:]]}
+    calls = len(fake_llm.requests)
+    fake_llm.push(*[Reply(json.dumps(wrong, ensure_ascii=False))] * 2)
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        assert review.item(2).flags == []
+        item = asyncio.run(regenerate(review, 2, day.settings))
+        assert item.bullets == wrong["bullets"]
+        assert len(fake_llm.requests) == calls + 2
+        assert "与原文核对" in fake_llm.requests[-1]["messages"][-1]["content"]  # the one trust re-ask
+        assert item.flags and any("42%" in f for f in item.flags) and item.unresolved == item.flags
+    # The reviewer sees the new flag as a marker line in the draft, and publishing waits for it.
+    draft = day.draft_md.read_text(encoding="utf-8")
+    assert any(line.startswith(REVIEW_MARKER) and "42%" in line for line in draft.split("\n"))
+    assert parse_digest(draft).items[1].flags == item.flags
+    refused = invoke(day, "publish", DATE, "--force")
+    assert refused.exit_code == 1 and "unacknowledged trust flags (item 2: " in refused.stderr
 
 
 def test_a_new_digest_run_keeps_review_changes_and_adds_new_items(tmp_path: Path, site: SiteServer,

@@ -40,6 +40,7 @@ async def regenerate(review: Review, ref: str | int, settings: Settings, *,
     if summary is None:
         reason = report.errors[-1] if report.errors else "no summary"
         raise ReviewError(f"item {item.id}: regenerate failed: {reason}")
+    # The trust checks of the new text replace the old flags: problems left after the re-ask stay for review.
     review.replace_summary(item.id, headline=summary.headline, emoji=summary.emoji, bullets=list(summary.bullets),
-                           importance=summary.importance)
+                           importance=summary.importance, flags=pipeline.flags_for(article.canonical_url))
     return review.item(item.id)

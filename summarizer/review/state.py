@@ -368,8 +368,9 @@ class Review:
                 self._set(item, "status", DROPPED)
         order: dict[int, int] = {}
         for place, highlight in enumerate(parsed.highlights, 1):
-            match = next((i for i in self.items.values()
-                          if i.id in seen and inline(i.headline) == highlight.headline), None)
+            # Two items may share a headline: each 看点 line takes one not yet placed, or one is lost.
+            match = next((i for i in self.items.values() if i.id in seen and i.id not in order
+                          and inline(i.headline) == highlight.headline), None)
             if match is None:
                 raise DraftFormatError(f"{self.draft_path} line {highlight.line}: 看点 '{highlight.headline}' is not "
                                        "an item of this digest", line=highlight.line)
