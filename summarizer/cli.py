@@ -11,13 +11,13 @@ from typing import Any, Callable, TypeVar
 import click
 
 from .config import Settings, load_settings
-from .errors import ConfigError, LocalModelError, StoreError, SummarizerError
+from .errors import ConfigError, LocalModelError, RunLocked, StoreError, SummarizerError
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .render import render_item
 from .store import Store
 
-EXIT_OK, EXIT_NOTHING, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_NOTHING, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -43,6 +43,8 @@ def _guard(func: F) -> F:
             return func(*args, **kwargs)
         except (ConfigError, StoreError, LocalModelError) as exc:
             _fail(str(exc), EXIT_CONFIG)
+        except RunLocked as exc:
+            _fail(str(exc), EXIT_LOCKED)
         except SummarizerError as exc:
             _fail(str(exc), EXIT_NOTHING)
         except KeyboardInterrupt:
@@ -76,6 +78,11 @@ def format_report(report: RunReport) -> str:
         lines.append(f"  failed:   {message}")
     for message in report.skipped:
         lines.append(f"  skipped:  {message}")
+    if report.articles_over_budget:
+        lines.append(f"  budget:   {report.budget} tokens spent; {report.articles_over_budget} articles not "
+                     "summarized, they wait for the next run")
+    for message in getattr(report, "warnings", []):
+        lines.append(f"  warning:  {message}")
     return "\n".join(lines)
 
 
@@ -85,8 +92,11 @@ def format_report(report: RunReport) -> str:
 @click.option("--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config).")
 @click.option("--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS",
+              help="Stop summarizing once the run has used this many tokens (in + out).")
 @_guard
-def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_json: bool) -> None:
+def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_json: bool,
+           budget: int | None) -> None:
     """Fetch the feeds and write today's draft to output/drafts/DATE.md."""
     settings = _settings(config)
     if since is not None:
@@ -99,7 +109,7 @@ def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_js
     reporter = reporter_for()
     try:
         report = run_digest(settings, day=day.date() if day else None, since=since, dry_run=dry_run,
-                            reporter=reporter)
+                            reporter=reporter, budget=budget)
     finally:
         reporter.close()
     if dry_run:

@@ -8,7 +8,8 @@
     ├── LLMError           the provider failed (HTTP, timeout, refusal) after the client's retries
     │   └── SummaryInvalid the model's output failed validation after every re-ask (.attempts, .raw)
     ├── LocalModelError    the bundled local model could not be assembled or served
-    └── StoreError         the SQLite file could not be opened or migrated
+    ├── StoreError         the SQLite file could not be opened or migrated
+    └── RunLocked          another digest run holds the database's lock
 
 Every error carries a one-line message naming the feed, URL or key at fault;
 the CLI prints ``str(error)`` and maps the class to an exit code.
@@ -63,3 +64,7 @@ class LocalModelError(SummarizerError):
 
 class StoreError(SummarizerError):
     """The SQLite store could not be used."""
+
+
+class RunLocked(SummarizerError):
+    """Another run is using the same database; this one did nothing."""

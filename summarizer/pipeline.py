@@ -58,6 +58,10 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     dry_run_items: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # feed problems that are not failures (empty, no links)
+    articles_left_out: int = 0  # over fetch.max_articles; they wait for the next run
+    articles_over_budget: int = 0  # not summarized because the run's token budget was spent
+    budget: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,6 +98,8 @@ class Pipeline:
         self._llm_slots: asyncio.Semaphore | None = None
         self._extract_slots = asyncio.Semaphore(2)
         self.prompts = Prompts()
+        self.budget: int | None = settings.llm.run_token_budget
+        self._reserved_tokens = 0  # estimated input tokens of the calls in flight, counted against the budget
 
     def close(self) -> None:
         if self._own_store:
@@ -146,8 +152,14 @@ class Pipeline:
                                entries=len(parsed.entries))
         self.report.feeds_ok += 1
         if parsed.without_link:
-            self.reporter.log(f"feed {feed.label}: {parsed.without_link} entries without a link were ignored")
+            self._warn(f"feed {feed.label}: {parsed.without_link} items without a link were ignored")
+        elif not parsed.entries:
+            self._warn(f"feed {feed.label}: the feed has no items")
         return parsed.entries
+
+    def _warn(self, message: str) -> None:
+        self.report.warnings.append(message)
+        self.reporter.log(f"! {message}")
 
     async def _page(self, fetcher: Fetcher, entry: Entry) -> FetchResult:
         local_feed = entry.feed_url.startswith("file://")
@@ -169,7 +181,7 @@ class Pipeline:
                 async with self._extract_slots:
                     extracted = await asyncio.to_thread(
                         extract_stage.choose_text, url=entry.url, html=result.content, feed_html=entry.content_html,
-                        min_zi=self.settings.digest.min_article_chars,
+                        min_zi=self.settings.digest.min_article_chars, content_type=result.content_type,
                     )
                 text, zi = extracted.text, extracted.zi
                 self.store.save_article(
@@ -233,6 +245,12 @@ class Pipeline:
             return None
         assert self._llm_slots is not None
         async with self._llm_slots:
+            estimate = summarizer.estimate_input_tokens(article) if self.budget is not None else 0
+            if not self._budget_allows(estimate):
+                # Left "extracted": the next run picks it up, its text already stored.
+                self.report.articles_over_budget += 1
+                return None
+            self._reserved_tokens += estimate
             try:
                 result = await summarizer.summarize(article)
             except SummaryInvalid as exc:
@@ -248,6 +266,8 @@ class Pipeline:
                 self.store.set_status(article.canonical_url, "failed", str(exc))
                 self._fail(str(exc))
                 return None
+            finally:
+                self._reserved_tokens -= estimate
         self._count_tokens(len(result.attempts), result.input_tokens, result.output_tokens)
         for attempt in result.attempts:
             self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
@@ -260,6 +280,18 @@ class Pipeline:
         self.store.set_status(article.canonical_url, "summarized")
         self.report.articles_summarized += 1
         return result.summary
+
+    def _budget_allows(self, estimate: int) -> bool:
+        """Whether one more call fits the run's token budget (spent + in flight + this call's input)."""
+        if self.budget is None:
+            return True
+        spent = self.report.input_tokens + self.report.output_tokens
+        if self.report.articles_over_budget == 0 and spent + self._reserved_tokens + estimate <= self.budget:
+            return True
+        if self.report.articles_over_budget == 0:
+            self._warn(f"token budget of {self.budget} spent ({spent} used): summarizing stopped, "
+                       "the remaining articles wait for the next run")
+        return False
 
     def _count_tokens(self, calls: int, tokens_in: int, tokens_out: int) -> None:
         self.report.llm_calls += calls
@@ -304,6 +336,7 @@ class Pipeline:
                 batches = await asyncio.gather(*(one_feed(f) for f in feeds))
                 entries = self._select_entries([e for batch in batches for e in batch], start, end, digest_date)
                 entries += self._unfinished(digest_date, {e.canonical_url for e in entries})
+                entries = self._cap_articles(entries)
                 self.reporter.stage("articles", len(entries))
                 await asyncio.gather(*(self.process_entry(fetcher, e, digest_date, dry_run) for e in entries))
             if dry_run:
@@ -323,6 +356,17 @@ class Pipeline:
             self.report.cost = _cost(self.settings, self.report)
             self.store.finish_run(self.run_id, status=status, report=self.report.as_dict(),
                                   input_tokens=self.report.input_tokens, output_tokens=self.report.output_tokens)
+
+    def _cap_articles(self, entries: list[Entry]) -> list[Entry]:
+        """At most fetch.max_articles a run, newest first; a malicious or broken feed cannot flood a run."""
+        cap = self.settings.fetch.max_articles
+        if len(entries) <= cap:
+            return entries
+        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        ranked = sorted(entries, key=lambda e: e.published or oldest, reverse=True)
+        self.report.articles_left_out = len(entries) - cap
+        self._warn(f"{len(entries) - cap} articles over fetch.max_articles={cap} were left out of this run")
+        return ranked[:cap]
 
     def _unfinished(self, digest_date: str, chosen: set[str]) -> list[Entry]:
         """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304."""
@@ -361,13 +405,21 @@ def _cost(settings: Settings, report: RunReport) -> float | None:
 
 
 def run_digest(settings: Settings, *, day: Date | None = None, since: str | None = None, dry_run: bool = False,
-               reporter: Reporter | None = None, provider: Provider | None = None) -> RunReport:
-    """Run one night's digest. Raises ConfigError/StoreError before any work; per-article errors are in the report."""
-    pipeline = Pipeline(settings, reporter=reporter, provider=provider)
-    try:
-        return asyncio.run(pipeline.run(day=day, since=since, dry_run=dry_run))
-    finally:
-        pipeline.close()
+               reporter: Reporter | None = None, provider: Provider | None = None,
+               budget: int | None = None) -> RunReport:
+    """Run one night's digest. Raises ConfigError/StoreError/RunLocked before any work;
+    per-article errors are in the report. ``budget`` caps the run's tokens (overrides llm.run_token_budget)."""
+    from .runlock import run_lock
+
+    with run_lock(settings.database_path, day.isoformat() if day else "today"):
+        pipeline = Pipeline(settings, reporter=reporter, provider=provider)
+        if budget is not None:
+            pipeline.budget = budget
+        pipeline.report.budget = pipeline.budget
+        try:
+            return asyncio.run(pipeline.run(day=day, since=since, dry_run=dry_run))
+        finally:
+            pipeline.close()
 
 
 @dataclass
