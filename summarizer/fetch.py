@@ -14,6 +14,7 @@ local feeds link to, never for pages a remote feed links to.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import time
 import zlib
@@ -47,10 +48,13 @@ class GuardedBackend(httpcore2.AsyncNetworkBackend):
         if never_resolves(host) and not self.policy.host_allowed(host):
             raise _Refused(f"host name {host} does not resolve")
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise _Refused(f"host name {host} does not resolve ({exc.strerror})") from exc
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            addresses = [str(ipaddress.ip_address(host.strip("[]")))]  # a literal address: no lookup
+        except ValueError:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except socket.gaierror as exc:
+                raise _Refused(f"host name {host} does not resolve ({exc.strerror})") from exc
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         for address in addresses:
             reason = self.policy.refusal(host, address)
             if reason:
@@ -138,6 +142,18 @@ def _retry_after(response: httpx2.Response) -> float | None:
             return None
         return max(0.0, when.timestamp() - time.time())
     return None
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """'connection refused' and the like, from the OSError at the bottom of the chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror.lower()
+        seen = seen.__cause__ or seen.__context__
+    return str(exc) or type(exc).__name__
 
 
 _REASONS = {404: "not found", 410: "gone", 401: "needs a login", 403: "forbidden", 429: "too many requests",
@@ -296,10 +312,7 @@ class Fetcher:
         except httpx2.DecodingError as exc:
             raise FetchError(f"{url}: body could not be decoded ({exc})", url=url) from exc
         except httpx2.ConnectError as exc:
-            reason = str(exc) or type(exc).__name__
-            if "refused" in reason.lower():
-                reason = "connection refused"
-            raise FetchError(f"{url}: {reason}", url=url) from exc
+            raise FetchError(f"{url}: {_connect_reason(exc)}", url=url) from exc
         except httpx2.HTTPError as exc:
             reason = str(exc) or type(exc).__name__
             raise FetchError(f"{url}: {reason}", url=url) from exc
