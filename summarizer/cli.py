@@ -174,6 +174,22 @@ def feeds(config: str | None) -> None:
             click.echo(f"{feed.label}{flag}\n  {feed.url}\n  {state}")
 
 
+@cli.command()
+@config_option
+@click.option("--no-ping", is_flag=True, help="Skip the one tiny request to the model provider.")
+@_guard
+def doctor(config: str | None, no_ping: bool) -> None:
+    """Check config, database, provider, feeds and drafts; exit 1 if anything is wrong."""
+    from .doctor import run_doctor
+
+    checks = run_doctor(_settings(config), ping=not no_ping)
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        _fail(f"{len(failed)} of {len(checks)} checks failed", EXIT_NOTHING)
+
+
 def main() -> None:
     import signal
 
