@@ -63,10 +63,22 @@ class Counter:
         self.feeds = 0
 
 
+def padding(size: int) -> bytes:
+    """Boilerplate real article pages carry (related links, comments, inline script) up to ``size`` bytes."""
+    if size <= 0:
+        return b""
+    related = "".join(f'<li><a href="/r/{i}">相关阅读：行业观察第{i}期，模型与芯片的最新动态</a></li>' for i in range(40))
+    comments = "".join(f'<div class="comment"><span>读者{i}</span><p>写得很好，期待后续报道。</p></div>' for i in range(40))
+    block = f'<aside class="related"><ul>{related}</ul></aside><section class="comments">{comments}</section>'.encode()
+    script = b"<script>window.__STATE__=" + b'{"k":"' + b"x" * 2000 + b'"};</script>'
+    unit = block + script
+    return unit * max(1, size // len(unit))
+
+
 class FeedSite:
     """One feed and its M article pages on its own port; ETag on everything, so a warm run gets 304s."""
 
-    def __init__(self, index: int, articles: int, latency: float, counter: Counter) -> None:
+    def __init__(self, index: int, articles: int, latency: float, counter: Counter, page_kb: int = 0) -> None:
         self.index = index
         site = self
         self.pages: dict[str, bytes] = {}
@@ -75,6 +87,7 @@ class FeedSite:
             base = bases[(index + j) % len(bases)]
             marker = f"<p>第{index}号源第{j}篇：本文编号 F{index}A{j}，用于基准测试。</p>".encode()
             page = base.replace(b"<body>", b"<body>" + marker, 1).replace(b"FIXTURE_HOST", b"bench.invalid")
+            page = page.replace(b"</body>", padding(page_kb * 1024 - len(page)) + b"</body>", 1)
             self.pages[f"/a/{j}.html"] = page
 
         class Handler(BaseHTTPRequestHandler):
@@ -188,16 +201,18 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0, help="fake model seconds per reply")
     parser.add_argument("--net-latency", type=float, default=0.05, help="seconds added to every HTTP response")
     parser.add_argument("--sequential", default="all", help="articles for the sequential run: all, N, or 0")
+    parser.add_argument("--page-kb", type=int, default=100, help="pad each page with boilerplate to this size")
     args = parser.parse_args()
 
     counter = Counter()
-    sites = [FeedSite(i, args.articles, args.net_latency, counter) for i in range(args.feeds)]
+    sites = [FeedSite(i, args.articles, args.net_latency, counter, args.page_kb) for i in range(args.feeds)]
     fake = FakeOpenAI()
     fake.delay = args.latency
     total = args.feeds * args.articles
     today = datetime.now(timezone.utc).date()
     print(f"{args.feeds} feeds x {args.articles} articles = {total}; model latency L = {args.latency:g}s, "
-          f"concurrency C = {args.concurrency}, network latency {args.net_latency * 1000:.0f} ms a response")
+          f"concurrency C = {args.concurrency}, network latency {args.net_latency * 1000:.0f} ms a response, "
+          f"pages of ~{args.page_kb} KB")
 
     arrivals: list[float] = []
     answer = fake.responder
