@@ -26,6 +26,7 @@ import asyncio
 import hashlib
 import math
 import resource
+import socket
 import sys
 import tempfile
 import threading
@@ -91,6 +92,10 @@ class FeedSite:
             self.pages[f"/a/{j}.html"] = page
 
         class Handler(BaseHTTPRequestHandler):
+            def setup(self) -> None:
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle/delayed-ACK stall
+
             def log_message(self, *args: Any) -> None:
                 pass
 

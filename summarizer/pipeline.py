@@ -97,6 +97,7 @@ class Pipeline:
         self._summarizer: Summarizer | None = None
         self._llm_slots: asyncio.Semaphore | None = None
         self._extract_slots = asyncio.Semaphore(2)
+        self._summarizer_lock = asyncio.Lock()
         self.prompts = Prompts()
         self.budget: int | None = settings.llm.run_token_budget
         self._reserved_tokens = 0  # estimated input tokens of the calls in flight, counted against the budget
@@ -116,6 +117,10 @@ class Pipeline:
         return prompt_fingerprint(self.prompts, self.rules, self.settings.digest.sections), self._provider().model_id
 
     async def _get_summarizer(self) -> Summarizer:
+        async with self._summarizer_lock:  # the warm-up and the first article may ask at once
+            return await self._make_summarizer()
+
+    async def _make_summarizer(self) -> Summarizer:
         if self._summarizer is None:
             provider = self._provider()
             client = await provider.client()
@@ -323,6 +328,7 @@ class Pipeline:
         self.run_id = self.store.start_run("dry-run" if dry_run else "digest", digest_date)
         feeds = [f for f in self.settings.feeds if f.enabled]
         status = "failed"
+        warm = None if dry_run else asyncio.create_task(self._warm_up())
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
                 self.reporter.stage("feeds", len(feeds))
@@ -342,6 +348,8 @@ class Pipeline:
             if dry_run:
                 status = "ok"
                 return self.report
+            if warm is not None:
+                await warm
             digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
             self.report.items_in_digest = len(digest.items)
             if digest.items:
@@ -350,6 +358,8 @@ class Pipeline:
                 status = "ok"
             return self.report
         finally:
+            if warm is not None and not warm.done():
+                warm.cancel()
             if self.provider is not None:
                 await self.provider.aclose()
             self.report.seconds = round(time.monotonic() - started, 2)
@@ -367,6 +377,17 @@ class Pipeline:
         self.report.articles_left_out = len(entries) - cap
         self._warn(f"{len(entries) - cap} articles over fetch.max_articles={cap} were left out of this run")
         return ranked[:cap]
+
+    async def _warm_up(self) -> None:
+        """Load the tokenizer and open a hosted client while feeds download, so the first call starts sooner.
+
+        The local model is not started here: a run whose summaries are all cached must never start it."""
+        try:
+            await asyncio.to_thread(count_tokens, "预热")
+            if self._provider().kind == "openai":
+                await self._get_summarizer()
+        except SummarizerError:
+            pass  # the same error is reported with each article that needs the model
 
     def _unfinished(self, digest_date: str, chosen: set[str]) -> list[Entry]:
         """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304."""
