@@ -94,7 +94,7 @@ class _CappedDecoder:
             raise FetchError(f"{url}: unsupported Content-Encoding '{encoding}'", url=url)
         self._first = True
 
-    def _over(self) -> FetchError:
+    def over_limit(self) -> FetchError:
         return FetchError(f"{self.url}: body is over the {self.limit:,}-byte limit", url=self.url)
 
     def feed(self, data: bytes) -> bytes:
@@ -112,11 +112,11 @@ class _CappedDecoder:
                     return self.feed(data)
                 raise FetchError(f"{self.url}: body could not be decoded ({exc})", url=self.url) from exc
             if self._z.unconsumed_tail:
-                raise self._over()
+                raise self.over_limit()
         self._first = False
         self.size += len(out)
         if self.size > self.limit:
-            raise self._over()
+            raise self.over_limit()
         return out
 
     def flush(self) -> bytes:
@@ -125,7 +125,7 @@ class _CappedDecoder:
         out = self._z.flush()
         self.size += len(out)
         if self.size > self.limit:
-            raise self._over()
+            raise self.over_limit()
         return out
 
 
@@ -212,6 +212,8 @@ class Fetcher:
         # trust_env=False: a proxy would connect on our behalf, past the address check.
         transport = httpx2.AsyncHTTPTransport(retries=settings.retries, trust_env=False)
         pool = transport._pool  # httpx2 takes no network backend argument; the pool does
+        if not hasattr(pool, "_network_backend"):
+            raise RuntimeError("httpx2's connection pool changed: the address guard cannot be installed")
         pool._network_backend = GuardedBackend(self.policy)
         return transport
 
@@ -330,7 +332,7 @@ class Fetcher:
         async for chunk in response.aiter_raw():
             raw_size += len(chunk)
             if raw_size > limit:
-                raise decoder._over()
+                raise decoder.over_limit()
             chunks.append(decoder.feed(chunk))
         chunks.append(decoder.flush())
         return b"".join(chunks)
