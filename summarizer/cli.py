@@ -79,9 +79,10 @@ def format_report(report: RunReport) -> str:
     for message in report.skipped:
         lines.append(f"  skipped:  {message}")
     if report.articles_over_budget:
-        lines.append(f"  budget:   {report.budget} tokens spent; {report.articles_over_budget} articles not "
-                     "summarized, they wait for the next run")
-    for message in getattr(report, "warnings", []):
+        used = report.input_tokens + report.output_tokens
+        lines.append(f"  budget:   stopped at the {report.budget}-token budget ({used} used); "
+                     f"{report.articles_over_budget} articles not summarized, they wait for the next run")
+    for message in report.warnings:
         lines.append(f"  warning:  {message}")
     return "\n".join(lines)
 

@@ -294,8 +294,8 @@ class Pipeline:
         if self.report.articles_over_budget == 0 and spent + self._reserved_tokens + estimate <= self.budget:
             return True
         if self.report.articles_over_budget == 0:
-            self._warn(f"token budget of {self.budget} spent ({spent} used): summarizing stopped, "
-                       "the remaining articles wait for the next run")
+            self._warn(f"token budget of {self.budget} reached ({spent} used, {self._reserved_tokens} in flight, "
+                       f"next call ~{estimate}): summarizing stopped, the remaining articles wait for the next run")
         return False
 
     def _count_tokens(self, calls: int, tokens_in: int, tokens_out: int) -> None:

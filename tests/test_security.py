@@ -74,8 +74,9 @@ def test_token_budget_stops_summarizing_and_the_next_run_finishes(tmp_path: Path
     result = run(config, "--budget", "50")
     assert result.exit_code == 1  # nothing fitted: no draft
     assert fake_llm.requests == []
-    assert "budget:   50 tokens spent; 3 articles not summarized, they wait for the next run" in result.stderr
-    assert "token budget of 50 spent" in result.stderr
+    assert "budget:   stopped at the 50-token budget (0 used); 3 articles not summarized, they wait for the next run" \
+        in result.stderr
+    assert "warning:  token budget of 50 reached (0 used, 0 in flight, next call ~" in result.stderr
     db = sqlite3.connect(tmp_path / "state" / "jiandu.db")
     assert dict(db.execute("SELECT status, COUNT(*) FROM articles GROUP BY status").fetchall()) == {"extracted": 3}
 
@@ -91,7 +92,7 @@ def test_budget_lets_a_run_spend_up_to_it(tmp_path: Path, site: SiteServer, fake
     result = run(config, "--budget", "6000")
     assert result.exit_code == 0, result.output
     assert 1 <= len(fake_llm.requests) < 3
-    assert "budget:   6000 tokens spent" in result.stderr
+    assert "budget:   stopped at the 6000-token budget (" in result.stderr
 
 
 # -- the key ---------------------------------------------------------------------------------------------------------
