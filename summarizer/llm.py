@@ -86,7 +86,7 @@ class LLMClient:
         """One tiny request (one output token) to prove the endpoint, model and key work. Raises LLMError."""
         started = time.monotonic()
         try:
-            await self._client.chat.completions.create(
+            await self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.endpoint.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1,
             )
         except openai.AuthenticationError as exc:

@@ -7,7 +7,6 @@ documented one (0: a draft was written). docs/faults.md lists them all.
 
 from __future__ import annotations
 
-import gzip
 import json
 import socket
 import sqlite3
