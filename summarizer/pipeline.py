@@ -30,6 +30,7 @@ from .summarize import Article, Prompts, Rules, Summarizer, Summary, prompt_fing
 from .text import count_zi, text_hash
 from .tokens import count_tokens
 
+FEED_GRACE = 2.0  # seconds to wait for every feed before articles start; later feeds stream in
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 FEED_ACCEPT = "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
 
@@ -339,12 +340,31 @@ class Pipeline:
                     finally:
                         self.reporter.advance("feeds", feed.label[:40])
 
-                batches = await asyncio.gather(*(one_feed(f) for f in feeds))
-                entries = self._select_entries([e for batch in batches for e in batch], start, end, digest_date)
+                # Feeds that answer within the grace period are selected together, so duplicates across
+                # feeds resolve in config order; a slower feed streams its articles in when it arrives
+                # instead of holding every article back until its deadline.
+                tasks = [asyncio.create_task(one_feed(f)) for f in feeds]
+                if tasks:
+                    await asyncio.wait(tasks, timeout=FEED_GRACE)
+                early = [t.result() for t in tasks if t.done()]
+                entries = self._select_entries([e for batch in early for e in batch], start, end, digest_date)
                 entries += self._unfinished(digest_date, {e.canonical_url for e in entries})
                 entries = self._cap_articles(entries)
+                chosen = {e.canonical_url for e in entries}
                 self.reporter.stage("articles", len(entries))
-                await asyncio.gather(*(self.process_entry(fetcher, e, digest_date, dry_run) for e in entries))
+                work = [asyncio.create_task(self.process_entry(fetcher, e, digest_date, dry_run)) for e in entries]
+                for late in asyncio.as_completed([t for t in tasks if not t.done()]):
+                    batch = [e for e in self._select_entries(await late, start, end, digest_date)
+                             if e.canonical_url not in chosen]
+                    room = max(0, self.settings.fetch.max_articles - len(chosen))
+                    if len(batch) > room:
+                        self.report.articles_left_out += len(batch) - room
+                        self._warn(f"{len(batch) - room} articles of a late feed over fetch.max_articles="
+                                   f"{self.settings.fetch.max_articles} were left out of this run")
+                        batch = batch[:room]
+                    chosen.update(e.canonical_url for e in batch)
+                    work += [asyncio.create_task(self.process_entry(fetcher, e, digest_date, dry_run)) for e in batch]
+                await asyncio.gather(*work)
             if dry_run:
                 status = "ok"
                 return self.report

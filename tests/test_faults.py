@@ -515,3 +515,40 @@ def test_every_model_call_failing_exits_1(tmp_path: Path, site: SiteServer, fake
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1] == "error: nothing could be summarized, no draft written"
     assert sum(1 for line in result.stderr.splitlines() if line.strip().startswith("failed:")) == 3
+
+
+def test_a_slow_feed_does_not_hold_back_the_others(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    """Articles of fast feeds are summarized while a slow feed is still arriving; its own follow when it does."""
+    body = rss([item("慢源文章", site.url("pages/zh-2.html"))])
+    finished: list[float] = []
+
+    def slow_feed(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        step = len(body) // 10 + 1
+        for start in range(0, len(body), step):  # about 3 s in all, longer than the feed grace period
+            time.sleep(0.3)
+            if start + step >= len(body):
+                finished.append(time.monotonic())
+            h.wfile.write(body[start:start + step])
+            h.wfile.flush()
+
+    asked: list[tuple[float, str]] = []
+    answer = fake_llm.responder
+
+    def timed(request: dict[str, Any]) -> Reply:
+        asked.append((time.monotonic(), request["messages"][1]["content"]))
+        return answer(request)
+
+    fake_llm.responder = timed
+    site.handlers["/slow-feed.xml"] = slow_feed
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], fetch__deadline=30)
+    add_feeds(config, site.url("slow-feed.xml"))
+    result = run(config)
+    assert result.exit_code == 0, result.output
+    assert items_in_draft(tmp_path) == 2
+    fast = next(t for t, prompt in asked if "映川" in prompt)
+    slow = next(t for t, prompt in asked if "慢源文章" in prompt)
+    assert fast < finished[0] < slow
