@@ -209,8 +209,9 @@ class Fetcher:
         self.requests = 0
 
     def _guarded_transport(self, settings: FetchSettings) -> httpx2.AsyncHTTPTransport:
-        # trust_env=False: a proxy would connect on our behalf, past the address check.
-        transport = httpx2.AsyncHTTPTransport(retries=settings.retries, trust_env=False)
+        # Passing a transport also keeps httpx2 from mounting HTTP(S)_PROXY transports from the
+        # environment, which would connect on our behalf, past the address check.
+        transport = httpx2.AsyncHTTPTransport(retries=settings.retries)
         pool = transport._pool  # httpx2 takes no network backend argument; the pool does
         if not hasattr(pool, "_network_backend"):
             raise RuntimeError("httpx2's connection pool changed: the address guard cannot be installed")
