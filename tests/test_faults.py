@@ -205,6 +205,11 @@ def _unresolvable(site: SiteServer, path: str) -> str:
     return f"http://news.invalid{path}"
 
 
+def _lookup_fails(site: SiteServer, path: str) -> str:
+    # An ordinary name whose lookup fails: the no_real_dns fixture answers "no such name" instead of DNS.
+    return f"http://news.nonexistent-example.com{path}"
+
+
 def _metadata(site: SiteServer, path: str) -> str:
     return f"http://169.254.169.254/latest/meta-data{path}"
 
@@ -223,6 +228,7 @@ BIG = 3_000_000  # fetch.max_bytes is set to 200,000 in these tests
 
 PAGE_FAULTS: dict[str, tuple[Setup, str, str]] = {
     "name does not resolve": (_unresolvable, "news.invalid does not resolve", "failed"),
+    "name lookup fails": (_lookup_fails, "host name news.nonexistent-example.com does not resolve", "failed"),
     "connection refused": (_refused, "connection refused", "failed"),
     "404": (_override(404, HTML, b"gone"), "HTTP 404 (not found)", "failed"),
     "410": (_override(410, HTML, b"gone"), "HTTP 410 (gone)", "failed"),
@@ -261,7 +267,8 @@ def test_page_fault_is_reported_and_the_run_goes_on(fault: str, tmp_path: Path, 
     line = report_line(result, bad)
     assert line.startswith(f"{kind}:") and reason in line
     assert items_in_draft(tmp_path) == 1 and len(fake_llm.requests) == 1
-    assert not [h for h in no_real_dns if not _numeric(h)]  # not even news.invalid was looked up
+    # No lookup reached a resolver except the one the fixture refused; .invalid was never even asked.
+    assert {h for h in no_real_dns if not _numeric(h)} <= {"news.nonexistent-example.com"}
 
 
 def test_connect_timeout(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, blackhole: str) -> None:
