@@ -251,7 +251,9 @@ class Pipeline:
             return None
         assert self._llm_slots is not None
         async with self._llm_slots:
-            estimate = summarizer.estimate_input_tokens(article) if self.budget is not None else 0
+            # Input as counted here plus the most one answer may take: a call that starts fits the budget.
+            estimate = (summarizer.estimate_input_tokens(article) + self.settings.llm.max_output_tokens
+                        if self.budget is not None else 0)
             if not self._budget_allows(estimate):
                 # Left "extracted": the next run picks it up, its text already stored.
                 self.report.articles_over_budget += 1
