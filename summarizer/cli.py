@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import click
 
 from .config import Settings, load_settings
-from .errors import ConfigError, LocalModelError, ReviewError, StoreError, SummarizerError
+from .errors import ConfigError, LocalModelError, ReviewError, RunLocked, StoreError, SummarizerError
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .render import render_item
@@ -20,7 +20,7 @@ from .store import Store
 if TYPE_CHECKING:
     from .review.state import Review
 
-EXIT_OK, EXIT_NOTHING, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_NOTHING, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -46,6 +46,8 @@ def _guard(func: F) -> F:
             return func(*args, **kwargs)
         except (ConfigError, StoreError, LocalModelError) as exc:
             _fail(str(exc), EXIT_CONFIG)
+        except RunLocked as exc:
+            _fail(str(exc), EXIT_LOCKED)
         except SummarizerError as exc:
             _fail(str(exc), EXIT_NOTHING)
         except KeyboardInterrupt:
@@ -85,6 +87,12 @@ def format_report(report: RunReport) -> str:
         lines.append(f"  skipped:  {message}")
     for message in report.duplicates:
         lines.append(f"  merged:   {message}")
+    if report.articles_over_budget:
+        used = report.input_tokens + report.output_tokens
+        lines.append(f"  budget:   stopped at the {report.budget}-token budget ({used} used); "
+                     f"{report.articles_over_budget} articles not summarized, they wait for the next run")
+    for message in report.warnings:
+        lines.append(f"  warning:  {message}")
     return "\n".join(lines)
 
 
@@ -102,8 +110,11 @@ def format_checks(report: RunReport) -> str:
 @click.option("--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config).")
 @click.option("--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS",
+              help="Stop summarizing once the run has used this many tokens (in + out).")
 @_guard
-def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_json: bool) -> None:
+def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_json: bool,
+           budget: int | None) -> None:
     """Fetch the feeds and write today's draft to output/drafts/DATE.md."""
     settings = _settings(config)
     if since is not None:
@@ -116,7 +127,7 @@ def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_js
     reporter = reporter_for()
     try:
         report = run_digest(settings, day=day.date() if day else None, since=since, dry_run=dry_run,
-                            reporter=reporter)
+                            reporter=reporter, budget=budget)
     finally:
         reporter.close()
     if dry_run:
@@ -254,6 +265,22 @@ def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...]) -
         click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
     else:
         click.echo(f"{result.path}: already published, nothing changed")
+
+
+@cli.command()
+@config_option
+@click.option("--no-ping", is_flag=True, help="Skip the one tiny request to the model provider.")
+@_guard
+def doctor(config: str | None, no_ping: bool) -> None:
+    """Check config, database, provider, feeds and drafts; exit 1 if anything is wrong."""
+    from .doctor import run_doctor
+
+    checks = run_doctor(_settings(config), ping=not no_ping)
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        _fail(f"{len(failed)} of {len(checks)} checks failed", EXIT_NOTHING)
 
 
 def main() -> None:

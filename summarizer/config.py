@@ -163,6 +163,8 @@ class LLMSettings(_Strict):
     # Optional prices (any currency per million tokens) so a run can show what it cost.
     price_input_per_mtok: float | None = None
     price_output_per_mtok: float | None = None
+    # Tokens (in + out) one run may spend; `digest --budget N` overrides it. None: no limit.
+    run_token_budget: Annotated[int, Field(ge=1)] | None = None
     local: LocalSettings = Field(default_factory=LocalSettings)
 
     @model_validator(mode="after")
@@ -191,6 +193,24 @@ class FetchSettings(_Strict):
     max_bytes: Annotated[int, Field(ge=1024)] = 5_000_000
     retries: Annotated[int, Field(ge=0, le=5)] = 2
     user_agent: str = "Mozilla/5.0 (compatible; jiandu-summarizer/0.1; +https://github.com/jiandu/summarizer)"
+    # Whole-download limit: a server trickling one byte a second never trips the per-read timeout.
+    deadline: Annotated[float, Field(gt=0)] = 60.0
+    # Longest Retry-After (429/503) worth waiting for once; longer ones fail the URL for this run.
+    max_retry_after: Annotated[float, Field(ge=0)] = 10.0
+    # Articles fetched and summarized per run, newest first; the rest are reported as left out.
+    max_articles: Annotated[int, Field(ge=1)] = 300
+    # Loopback, private, link-local and metadata addresses are refused unless listed here
+    # (an IP, a CIDR such as 10.1.0.0/16, or an exact host name).
+    allow_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _allow_entries_parse(cls, value: list[str]) -> list[str]:
+        from .addresses import parse_allow_entry
+
+        for entry in value:
+            parse_allow_entry(str(entry))
+        return [str(e) for e in value]
 
 
 class Settings(_Strict):

@@ -9,9 +9,10 @@
     │   └── SummaryInvalid the model's output failed validation after every re-ask (.attempts, .raw)
     ├── LocalModelError    the bundled local model could not be assembled or served
     ├── StoreError         the SQLite file could not be opened or migrated
-    └── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
-        ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
-        └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
+    ├── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
+    │   ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
+    │   └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
+    └── RunLocked          another digest run holds the database's lock
 
 Every error carries a one-line message naming the feed, URL or key at fault;
 the CLI prints ``str(error)`` and maps the class to an exit code.
@@ -80,3 +81,5 @@ class DraftFormatError(ReviewError):
     def __init__(self, message: str, *, line: int) -> None:
         super().__init__(message)
         self.line = line
+class RunLocked(SummarizerError):
+    """Another run is using the same database; this one did nothing."""

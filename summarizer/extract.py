@@ -202,17 +202,43 @@ def best_candidate(found: list[Candidate]) -> Candidate | None:
     return max(found, key=lambda c: (c.score, -METHODS.index(c.method)))
 
 
+_MAGIC = {b"%PDF": "a PDF", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
+          b"PK\x03\x04": "a ZIP file", b"RIFF": "a media file"}
+_TEXTUAL = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+
+
+def not_html(content: bytes | str | None, content_type: str = "") -> str | None:
+    """What the page is when it is not HTML ('a PDF', 'image/png'), else None. Bytes win over the label."""
+    if isinstance(content, bytes):
+        head = content[:8]
+        for magic, what in _MAGIC.items():
+            if head.startswith(magic):
+                return what
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime and not mime.startswith(_TEXTUAL) and mime != "application/octet-stream":
+        return mime
+    return None
+
+
 def choose_text(
     *,
     url: str,
     html: bytes | str | None,
     feed_html: str = "",
     min_zi: int = 200,
+    content_type: str = "",
 ) -> Extracted:
     """The text to summarize: the best of the fallback chain (see the module docstring).
 
+    A page that is not HTML (a PDF, an image) is not parsed; the feed's text is used if it has enough.
     Raises ExtractError (``skipped=True``) when the text is too short to summarize.
     """
+    kind = not_html(html, content_type) if html else None
+    if kind:
+        feed = html_fragment_to_text(feed_html)
+        if count_zi(feed) >= max(min_zi, 1):
+            return Extracted(text=feed, zi=count_zi(feed), method="feed")
+        raise ExtractError(f"{url}: the link is {kind}, not an HTML page; nothing to summarize", url=url, skipped=True)
     found, title, _ = candidates(url=url, html=html, feed_html=feed_html)
     best = best_candidate(found)
     if best is None:

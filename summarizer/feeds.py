@@ -68,15 +68,66 @@ def _charset_from_content_type(content_type: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str]:
-    """Return (bytes, content_type) that feedparser will decode correctly."""
-    if _DECLARED.match(content) or _charset_from_content_type(content_type):
-        return content, content_type
+_UTF8 = {"utf-8", "utf8"}
+# Charsets in which any byte sequence is "valid", so a wrong label cannot be caught by decoding.
+_ANYTHING_GOES = {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+
+
+def _declared_encoding(content: bytes, content_type: str) -> str | None:
+    match = _DECLARED.match(content)
+    header = _charset_from_content_type(content_type)
+    # The HTTP header wins over the XML declaration (RFC 7303), as feedparser does.
+    value = header or (match.group(1).decode("ascii") if match else None)
+    return value.lower() if value else None
+
+
+def _label_fits(content: bytes, declared: str) -> bool:
+    """Whether the bytes really are in the declared charset (as far as bytes can tell)."""
+    if declared in _ANYTHING_GOES:
+        # Non-ASCII bytes that also decode as UTF-8 are almost never real Latin-1 text.
+        if content.isascii():
+            return True
+        try:
+            content.decode("utf-8")
+            return False
+        except UnicodeDecodeError:
+            return declared not in {"us-ascii", "ascii"} and not _looks_cjk(content)
     try:
-        content.decode("utf-8")
+        content.decode(declared)
+        return True
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _looks_cjk(content: bytes) -> bool:
+    best = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]).best()
+    return best is not None and best.encoding not in _ANYTHING_GOES and best.chaos < 0.2
+
+
+def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str]:
+    """Return (bytes, content_type) that feedparser will decode correctly.
+
+    Undeclared non-UTF-8 bytes are detected; so are bytes that do not fit a
+    declared charset (a GBK feed labelled UTF-8 or ISO-8859-1), which feedparser
+    would otherwise turn into mojibake titles.
+    """
+    declared = _declared_encoding(content, content_type)
+    if declared and _label_fits(content, declared):
         return content, content_type
-    except UnicodeDecodeError:
-        pass
+    if not declared:
+        try:
+            content.decode("utf-8")
+            return content, content_type
+        except UnicodeDecodeError:
+            pass
+    if declared and declared not in _UTF8:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            body = _XML_DECL.sub(b"", content, count=1)
+            return b'<?xml version="1.0" encoding="utf-8"?>' + body, "application/xml; charset=utf-8"
     best = charset_normalizer.from_bytes(
         content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr", "cp1252", "latin_1"]
     ).best()

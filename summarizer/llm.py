@@ -82,6 +82,25 @@ class LLMClient:
     async def aclose(self) -> None:
         await self._client.close()
 
+    async def ping(self) -> float:
+        """One tiny request (one output token) to prove the endpoint, model and key work. Raises LLMError."""
+        started = time.monotonic()
+        try:
+            await self._client.chat.completions.create(  # type: ignore[call-overload]
+                model=self.endpoint.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1,
+            )
+        except openai.AuthenticationError as exc:
+            raise LLMError(f"{self.endpoint.label}: authentication failed (check OPENAI_API_KEY)") from exc
+        except openai.APIStatusError as exc:
+            raise LLMError(f"{self.endpoint.label}: HTTP {exc.status_code} {_short(exc.message)}") from exc
+        except openai.APITimeoutError as exc:
+            raise LLMError(f"{self.endpoint.label}: request timed out") from exc
+        except openai.APIConnectionError as exc:
+            raise LLMError(f"{self.endpoint.label}: connection failed ({exc.__cause__ or exc})") from exc
+        except openai.OpenAIError as exc:
+            raise LLMError(f"{self.endpoint.label}: {_short(str(exc))}") from exc
+        return time.monotonic() - started
+
     async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str) -> Completion:
         """One chat completion asking for JSON. Raises LLMError."""
         if self.response_format == "json_schema":

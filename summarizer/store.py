@@ -449,6 +449,15 @@ class Store:
                 "INSERT INTO review_history (date, item_id, what, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(write.date, item_id, what, old, new, stamp) for item_id, what, old, new in write.history],
             )
+    def integrity(self) -> str:
+        """SQLite's own check: 'ok' or the first problem it found."""
+        return str(self.db.execute("PRAGMA quick_check").fetchone()[0])
+
+    def digest_dates(self) -> list[str]:
+        """Dates that had a digest run (finished or not), oldest first."""
+        rows = self.db.execute("SELECT DISTINCT digest_date FROM runs WHERE kind = 'digest' AND digest_date IS NOT NULL "
+                               "ORDER BY digest_date")
+        return [row[0] for row in rows]
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[sqlite3.Row]:
         """Read-only access for reports and tests."""

@@ -240,6 +240,14 @@ def parse_summary(raw: str, rules: Rules) -> Summary:
         raise ValueError("；".join(reasons)) from exc
 
 
+_DATA_TAG = re.compile(r"<(\s*/?\s*)(article)", re.I)
+
+
+def as_data(text: str) -> str:
+    """Article text that cannot close (or reopen) the prompt's <article> data block."""
+    return _DATA_TAG.sub(lambda m: "＜" + m.group(1) + m.group(2), text)
+
+
 class Prompts:
     """The jinja2 prompt templates in prompts/ and their combined hash (part of the cache key)."""
 
@@ -322,9 +330,11 @@ class Summarizer:
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
+        body = as_data(body)
         system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules, checks=self.checks)
         user = self.prompts.render(
-            "article.j2", title=article.title, source=article.source, parts=split_thirds(body), rules=self.rules,
+            "article.j2", title=as_data(" ".join(article.title.split())),
+            source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.rules,
             english=chinese_share(body) < 0.5, checks=self.checks,
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated

@@ -39,6 +39,7 @@ def write_config(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, *, feed
         "feeds": [{"url": site.url(f), "name": Path(f).stem} for f in feeds],
         "llm": {"provider": "openai", "model": "fake-model", "base_url": fake_llm.base_url, "concurrency": 2,
                 "max_retries": 1, "timeout": 10},
+        "fetch": {"allow_hosts": ["127.0.0.1"]},  # the test servers; loopback is refused by default
         "database": "state/jiandu.db",
         "output_dir": "output",
     }

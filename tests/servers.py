@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -37,7 +38,10 @@ class SiteServer:
     """Serves tests/fixtures over HTTP. ``FIXTURE_HOST`` in a file becomes this server's host:port.
 
     ETags are derived from the body, so a second fetch of an unchanged feed gets 304.
-    ``overrides`` maps a path to (status, headers, body) for one-off pages.
+    ``overrides`` maps a path to (status, headers, body) for one-off pages;
+    ``sequences`` maps a path to a list of those served in turn (the last repeats);
+    ``handlers`` maps a path to a function given the raw request handler, for
+    servers that misbehave below HTTP (trickle a byte a second, stream forever).
     """
 
     def __init__(self, root: Path = FIXTURES) -> None:
@@ -45,6 +49,8 @@ class SiteServer:
         self.requests: list[tuple[str, str]] = []  # (method, path)
         self.request_headers: list[dict[str, str]] = []
         self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.sequences: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
+        self.handlers: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,6 +61,15 @@ class SiteServer:
                 site.requests.append(("GET", self.path))
                 site.request_headers.append({k.lower(): v for k, v in self.headers.items()})
                 path = self.path.split("?", 1)[0]
+                if path in site.handlers:
+                    try:
+                        site.handlers[path](self)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up, as it should
+                    return
+                if path in site.sequences:
+                    queue = site.sequences[path]
+                    site.overrides[path] = queue.pop(0) if len(queue) > 1 else queue[0]
                 if path in site.overrides:
                     status, headers, body = site.overrides[path]
                     self.send_response(status)
@@ -107,6 +122,7 @@ class Reply:
     finish_reason: str = "stop"
     refusal: str | None = None
     delay: float = 0.0
+    drop: bool = False  # close the connection without answering
 
 
 def chat_completion(content: str | None, *, model: str, finish_reason: str = "stop", refusal: str | None = None,
@@ -131,8 +147,12 @@ def chat_completion(content: str | None, *, model: str, finish_reason: str = "st
 class FakeOpenAI:
     """A fake OpenAI-compatible server: a queue of replies, a record of every request.
 
-    When the queue is empty, ``responder(request_body)`` answers (by default a
-    valid summary derived from the article title in the prompt).
+    A request whose prompt contains a key of ``by_marker`` takes its reply from
+    that key's queue first (faults aimed at one article while others run
+    concurrently); then the shared queue; when both are empty,
+    ``responder(request_body)`` answers (by default a valid summary derived from
+    the article title in the prompt). ``completed`` records the bodies whose
+    answer was fully sent; ``delay`` is added to every reply.
     """
 
     def __init__(self, responder: Callable[[dict[str, Any]], Reply] | None = None) -> None:
@@ -140,11 +160,20 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.responder = responder or default_responder
+        self.by_marker: dict[str, deque[Reply]] = {}
+        self.completed: list[dict[str, Any]] = []
+        self.delay = 0.0
         self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out as two writes; with Nagle's algorithm and the client's delayed
+                # ACK the body would wait ~40 ms, an artifact no real provider has.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -176,11 +205,17 @@ class FakeOpenAI:
                 with fake._lock:
                     fake.requests.append(body)
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
-                    reply = fake.queue.popleft() if fake.queue else None
+                    user = json.dumps(body.get("messages", []), ensure_ascii=False)
+                    marked = next((q for m, q in fake.by_marker.items() if m in user and q), None)
+                    reply = marked.popleft() if marked else (fake.queue.popleft() if fake.queue else None)
                 if reply is None:
                     reply = fake.responder(body)
-                if reply.delay:
-                    time.sleep(reply.delay)
+                if reply.delay or fake.delay:
+                    time.sleep(reply.delay + fake.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 if reply.status != 200:
                     self._send(reply.status, {"error": {"message": f"fake error {reply.status}", "type": "server_error"}},
                                reply.headers)
@@ -190,12 +225,18 @@ class FakeOpenAI:
                     reply.content, model=body.get("model", "fake-model"), finish_reason=reply.finish_reason,
                     refusal=reply.refusal, prompt_tokens=prompt, completion_tokens=len(reply.content or ""),
                 ), reply.headers)
+                with fake._lock:
+                    fake.completed.append(body)
 
         self.server = _start(Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}/v1"
 
     def push(self, *replies: Reply) -> None:
         self.queue.extend(replies)
+
+    def aim(self, marker: str, *replies: Reply) -> None:
+        """Replies for the requests whose prompt contains ``marker`` (e.g. a word of one article)."""
+        self.by_marker.setdefault(marker, deque()).extend(replies)
 
     def close(self) -> None:
         self.server.shutdown()

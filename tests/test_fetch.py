@@ -10,7 +10,7 @@ from summarizer.fetch import Fetcher, Validators
 
 
 def get(url: str, **kwargs: object):
-    settings = kwargs.pop("settings", FetchSettings(timeout=5, retries=0))
+    settings = kwargs.pop("settings", FetchSettings(timeout=5, retries=0, allow_hosts=["127.0.0.1"]))
 
     async def go():
         async with Fetcher(settings) as fetcher:  # type: ignore[arg-type]
@@ -39,7 +39,7 @@ def test_gzip_is_decoded_and_size_is_capped(site: SiteServer) -> None:
     bomb = gzip.compress(b"0" * 50_000_000)
     site.overrides["/bomb.html"] = (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, bomb)
     with pytest.raises(FetchError, match="over the 1,000,000-byte limit"):
-        get(site.url("bomb.html"), settings=FetchSettings(max_bytes=1_000_000, retries=0))
+        get(site.url("bomb.html"), settings=FetchSettings(max_bytes=1_000_000, retries=0, allow_hosts=["127.0.0.1"]))
 
 
 def test_redirects_are_followed(site: SiteServer) -> None:

@@ -157,7 +157,7 @@ def test_summarize_bad_url_is_one_line_error(tmp_path: Path, site: SiteServer, f
     url = site.url("pages/missing.html")
     result = CliRunner().invoke(cli, ["summarize", "--config", str(config), url])
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == f"error: {url}: HTTP 404"
+    assert result.stderr.strip().splitlines()[-1] == f"error: {url}: HTTP 404 (not found)"
 
 
 def test_planted_faults_are_reasked_then_flagged_in_the_draft_and_counted(tmp_path: Path, site: SiteServer,
