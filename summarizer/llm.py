@@ -101,8 +101,9 @@ class LLMClient:
             raise LLMError(f"{self.endpoint.label}: {_short(str(exc))}") from exc
         return time.monotonic() - started
 
-    async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str) -> Completion:
-        """One chat completion asking for JSON. Raises LLMError."""
+    async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str,
+                       retry: int = 0) -> Completion:
+        """One chat completion asking for JSON; ``retry`` > 0 for a re-ask. Raises LLMError."""
         if self.response_format == "json_schema":
             response_format: dict[str, Any] = {
                 "type": "json_schema",
@@ -115,7 +116,9 @@ class LLMClient:
             response = await self._client.chat.completions.create(
                 model=self.endpoint.model,
                 messages=messages,  # type: ignore[arg-type]
-                temperature=self.temperature,
+                # A re-ask at the same low temperature tends to get the same wrong answer back (seen with
+                # the 0.5B local model repeating one bullet three times), so each re-ask samples more freely.
+                temperature=min(1.0, self.temperature + 0.3 * retry),
                 max_tokens=self.max_output_tokens,
                 response_format=response_format,  # type: ignore[arg-type]
             )

@@ -184,9 +184,10 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
         # Short quotes: the local CPU model pays for every token it copies.
         quote.update(minLength=4, maxLength=quote_max)
         quotes.update(minItems=3, maxItems=3)
-        # Characters, not 字: punctuation, spaces, figures ("2,000" is one 字, five characters) and Latin
-        # names ("Northwind" is one 字, nine characters) can take 40 % of a bullet, so ask for twice as many.
-        bullet.update(minLength=min(rules.bullet_min * 2, rules.bullet_max - 20), maxLength=rules.bullet_max)
+        # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
+        # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
+        # 0.5B model pad by repeating one bullet three times.)
+        bullet.update(minLength=rules.bullet_min * 3 // 2, maxLength=rules.bullet_max)
         bullets.update(minItems=3, maxItems=3)
         headline.update(minLength=4, maxLength=rules.headline_max + 8)
         # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
@@ -381,7 +382,8 @@ class Summarizer:
         format_failures = check_reasks = 0
         while True:
             try:
-                completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item")
+                completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item",
+                                                        retry=len(attempts))
             except LLMError as exc:
                 if best is not None:
                     break  # a valid summary is already in hand: keep it with its flags
