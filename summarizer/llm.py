@@ -118,7 +118,7 @@ class LLMClient:
                 messages=messages,  # type: ignore[arg-type]
                 # A re-ask at the same low temperature tends to get the same wrong answer back (seen with
                 # the 0.5B local model repeating one bullet three times), so each re-ask samples more freely.
-                temperature=min(1.0, self.temperature + 0.3 * retry),
+                temperature=min(0.7, self.temperature + 0.25 * retry),
                 max_tokens=self.max_output_tokens,
                 response_format=response_format,  # type: ignore[arg-type]
             )
