@@ -89,16 +89,8 @@ class LLMClient:
             await self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.endpoint.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1,
             )
-        except openai.AuthenticationError as exc:
-            raise LLMError(f"{self.endpoint.label}: authentication failed (check OPENAI_API_KEY)") from exc
-        except openai.APIStatusError as exc:
-            raise LLMError(f"{self.endpoint.label}: HTTP {exc.status_code} {_short(exc.message)}") from exc
-        except openai.APITimeoutError as exc:
-            raise LLMError(f"{self.endpoint.label}: request timed out") from exc
-        except openai.APIConnectionError as exc:
-            raise LLMError(f"{self.endpoint.label}: connection failed ({exc.__cause__ or exc})") from exc
         except openai.OpenAIError as exc:
-            raise LLMError(f"{self.endpoint.label}: {_short(str(exc))}") from exc
+            raise _llm_error(self.endpoint.label, exc) from exc
         return time.monotonic() - started
 
     async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str,
@@ -122,16 +114,8 @@ class LLMClient:
                 max_tokens=self.max_output_tokens,
                 response_format=response_format,  # type: ignore[arg-type]
             )
-        except openai.APITimeoutError as exc:
-            raise LLMError(f"{self.endpoint.label}: request timed out") from exc
-        except openai.APIConnectionError as exc:
-            raise LLMError(f"{self.endpoint.label}: connection failed ({exc.__cause__ or exc})") from exc
-        except openai.AuthenticationError as exc:
-            raise LLMError(f"{self.endpoint.label}: authentication failed (check OPENAI_API_KEY)") from exc
-        except openai.APIStatusError as exc:
-            raise LLMError(f"{self.endpoint.label}: HTTP {exc.status_code} {_short(exc.message)}") from exc
         except openai.OpenAIError as exc:
-            raise LLMError(f"{self.endpoint.label}: {_short(str(exc))}") from exc
+            raise _llm_error(self.endpoint.label, exc) from exc
         seconds = time.monotonic() - started
         if not response.choices:
             raise LLMError(f"{self.endpoint.label}: response has no choices")
@@ -147,6 +131,19 @@ class LLMClient:
             seconds=seconds,
             finish_reason=choice.finish_reason or "",
         )
+
+
+def _llm_error(label: str, exc: openai.OpenAIError) -> LLMError:
+    """One line for what the client could not recover from; subclasses before their bases."""
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMError(f"{label}: request timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError(f"{label}: connection failed ({exc.__cause__ or exc})")
+    if isinstance(exc, openai.AuthenticationError):
+        return LLMError(f"{label}: authentication failed (check OPENAI_API_KEY)")
+    if isinstance(exc, openai.APIStatusError):
+        return LLMError(f"{label}: HTTP {exc.status_code} {_short(exc.message)}")
+    return LLMError(f"{label}: {_short(str(exc))}")
 
 
 def _short(text: str, limit: int = 160) -> str:
