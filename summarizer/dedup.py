@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SHINGLE = 3  # tokens per shingle
 SKETCH = 128  # hashes kept per text (bottom-k)
@@ -89,23 +89,6 @@ class Similarity:
     containment: float
 
 
-@dataclass
-class _Groups:
-    parent: dict[str, str] = field(default_factory=dict)
-
-    def find(self, key: str) -> str:
-        root = self.parent.setdefault(key, key)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        self.parent[key] = root
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def tokens(text: str) -> list[str]:
     """CJK characters and Latin words/numbers, lowercased."""
     return [t.lower() for t in _TOKEN_RE.findall(text)]
@@ -161,29 +144,54 @@ def _keep_order(doc: StoryDoc) -> tuple[bool, int, str]:
     return (not doc.summarized, -doc.zi, doc.key)
 
 
+class StoryIndex:
+    """Grouping as articles arrive, for a streaming run: each new article joins the story of the most
+    similar article seen before it, or starts a story of its own.
+
+    A story is never split or merged once formed: its summary may already be written or in flight.
+    Stories are named by the key of their first article.
+    """
+
+    def __init__(self, rules: DedupRules = DedupRules()) -> None:
+        self.rules = rules
+        self._sketches: dict[str, Sketch] = {}
+        self._story: dict[str, str] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._story
+
+    def story_of(self, key: str) -> str | None:
+        return self._story.get(key)
+
+    def match(self, sk: Sketch) -> str | None:
+        """The story of the most similar known article that tells the same story, if any."""
+        best: tuple[float, float, str] | None = None
+        for key, other in self._sketches.items():
+            sim = similarity(sk, other)
+            if same_story(sim, self.rules) and (best is None or (sim.containment, sim.title, key) > best):
+                best = (sim.containment, sim.title, key)
+        return self._story[best[2]] if best else None
+
+    def add(self, key: str, sk: Sketch, story: str | None = None) -> str:
+        """Index one article and return its story (``story`` when given: a grouping made earlier)."""
+        if key not in self._story:
+            self._story[key] = story or self.match(sk) or key
+            self._sketches[key] = sk
+        return self._story[key]
+
+
 def group_stories(docs: list[StoryDoc], rules: DedupRules = DedupRules()) -> list[StoryGroup]:
     """Every doc in exactly one group; groups ordered by their kept URL, duplicates by URL.
 
-    The result depends only on the docs, not on their order.
+    The docs go through a StoryIndex best first (summarized, then longest, then smallest URL), so the
+    first of each story is the one kept and the result depends only on the docs, not on their order.
     """
-    unique = {doc.key: doc for doc in sorted(docs, key=lambda d: d.key)}
-    ordered = list(unique.values())
-    sketches = {doc.key: sketch(doc.title, doc.text) for doc in ordered}
-    groups = _Groups()
-    for i, a in enumerate(ordered):
-        groups.find(a.key)
-        for b in ordered[i + 1:]:
-            if same_story(similarity(sketches[a.key], sketches[b.key]), rules):
-                groups.union(a.key, b.key)
-    members: dict[str, list[StoryDoc]] = {}
-    for doc in ordered:
-        members.setdefault(groups.find(doc.key), []).append(doc)
-    result = []
-    for docs_of_story in members.values():
-        kept = min(docs_of_story, key=_keep_order)
-        result.append(StoryGroup(kept=kept.key,
-                                 duplicates=tuple(sorted(d.key for d in docs_of_story if d.key != kept.key))))
-    return sorted(result, key=lambda g: g.kept)
+    index = StoryIndex(rules)
+    members: dict[str, list[str]] = {}
+    for doc in sorted({d.key: d for d in docs}.values(), key=_keep_order):
+        members.setdefault(index.add(doc.key, sketch(doc.title, doc.text)), []).append(doc.key)
+    return sorted((StoryGroup(kept=keys[0], duplicates=tuple(sorted(keys[1:]))) for keys in members.values()),
+                  key=lambda g: g.kept)
 
 
 def pair_scores(predicted: list[StoryGroup], truth: dict[str, str]) -> tuple[float, float]:

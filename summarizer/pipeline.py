@@ -1,12 +1,11 @@
 """Wires the stages: feeds -> pages -> text -> summaries -> draft. No CLI code here.
 
-Every article flows through its own task (fetch page, extract), then the day's
-articles are grouped into stories (``dedup``) so that a story told by several
-sites is summarized once, then the kept articles are summarized concurrently.
-Grouping after every extraction has finished makes the kept article the same
-whatever order the tasks finished in. Each finished step is written to the
-store at once: a crash loses at most the calls in flight, and a re-run repeats
-none that finished.
+Every article flows through its own task: fetch the page, extract the text,
+place it in the day's stories (``stories``), and, when it starts a story,
+summarize it while other pages are still downloading. A story told by several
+sites is summarized once. Each finished step is written to the store at once:
+a crash loses at most the calls in flight, and a re-run repeats none that
+finished.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from typing import Any
 from . import extract as extract_stage
 from .checks import CheckRules, Tally
 from .config import FeedSettings, Settings, parse_since
-from .dedup import StoryDoc, group_stories
+from .dedup import sketch
 from .digest import Digest, DigestItem, build_digest
 from .errors import ExtractError, FeedError, FetchError, LLMError, SummarizerError, SummaryInvalid
 from .feeds import Entry, canonical_url, in_window, parse_feed
@@ -31,6 +30,7 @@ from .progress import Reporter, Silent
 from .providers import Provider
 from .render import write_draft
 from .store import Store, StoredArticle
+from .stories import Stories, Story
 from .summarize import Article, Prompts, Rules, Summarizer, Summary, prompt_fingerprint
 from .text import count_zi, text_hash
 from .tokens import count_tokens
@@ -118,6 +118,13 @@ class Pipeline:
         self.rules = Rules.from_settings(settings.llm, settings.digest.sections)
         self._summarizer: Summarizer | None = None
         self._llm_slots: asyncio.Semaphore | None = None
+        self._story_slots: asyncio.Semaphore | None = None  # a story's kept article is fixed when it gets one
+        self.stories = Stories()
+        self._in_run: dict[str, Article] = {}  # canonical URL -> article extracted or read from the store
+        self._urls: dict[str, str] = {}
+        self._story_tasks: list[asyncio.Task[None]] = []
+        self._dry_run = False
+        self._warm: asyncio.Task[None] | None = None
         self._extract_slots = asyncio.Semaphore(2)
         self._summarizer_lock = asyncio.Lock()
         self.prompts = Prompts()
@@ -155,6 +162,7 @@ class Pipeline:
                 prompts=self.prompts, length_constraints=provider.kind == "local", checks=self.check_rules,
             )
             self._llm_slots = asyncio.Semaphore(provider.concurrency)
+            self._story_slots = asyncio.Semaphore(provider.concurrency)
         return self._summarizer
 
     # -- stages -------------------------------------------------------------
@@ -245,40 +253,104 @@ class Pipeline:
             self.reporter.advance("articles", note)
         return None
 
-    def merge_duplicates(self, digest_date: str, articles: list[Article]) -> list[Article]:
-        """Group the day's extracted articles into stories; mark all but one of each as duplicates.
-
-        Returns the articles of this run to summarize: those kept for their story. The day's stored
-        articles take part too, and one that is already summarized is kept before any other, so a
-        later run spends no tokens on a story it has summarized.
-        """
-        in_run = {a.canonical_url: a for a in articles}
+    async def load_stories(self, digest_date: str) -> None:
+        """The day's stories as earlier runs left them: a new copy of a story summarized this morning
+        becomes a duplicate and costs no tokens."""
         with_text = {"extracted", "summarized", "duplicate", "failed"}
-        stored = {a.canonical_url: a for a in self.store.articles_for_date(digest_date)
-                  if a.text and a.text_hash and a.status in with_text}
-        docs = [StoryDoc(key=key, title=a.title, text=a.text or "", zi=a.zi, summarized=a.status == "summarized")
-                for key, a in stored.items()]
-        docs += [StoryDoc(key=key, title=a.title, text=a.text, zi=a.zi)
-                 for key, a in in_run.items() if key not in stored]
-        kept: list[Article] = []
-        for group in group_stories(docs):
-            self.store.set_duplicate_of(group.kept, None)
-            for key in group.duplicates:
-                self.store.set_duplicate_of(key, group.kept)
-                self.report.articles_duplicate += 1
-                self.report.duplicates.append(f"{_url(key, in_run, stored)}: same story as "
-                                              f"{_url(group.kept, in_run, stored)}")
-            if group.kept in in_run:
-                kept.append(in_run[group.kept])
-            elif stored[group.kept].status != "summarized":  # was a duplicate of an article no longer kept
-                kept.append(_article_from_store(stored[group.kept]))
-        return kept
+        stored = [a for a in self.store.articles_for_date(digest_date)
+                  if a.text and a.text_hash and a.status in with_text]
+        stored.sort(key=lambda a: (a.duplicate_of is not None, a.status != "summarized", -a.zi, a.canonical_url))
+        sketches = await asyncio.to_thread(lambda: [sketch(a.title, a.text or "") for a in stored])
+        for article, sk in zip(stored, sketches):
+            self._urls[article.canonical_url] = article.url
+            self.stories.add_stored(article.canonical_url, sk, zi=article.zi, summarized=article.status == "summarized",
+                                    duplicate_of=article.duplicate_of)
 
-    async def _summarize_counted(self, article: Article) -> None:
+    async def place(self, article: Article) -> None:
+        """Put one extracted article into the day's stories; start a summary for a story it starts."""
+        key = article.canonical_url
+        self._in_run[key] = article
+        self._urls[key] = article.url
+        story = self.stories.known(key)
+        if story is not None:  # grouped by an earlier run
+            if story.kept == key:
+                self._schedule(story)
+            else:
+                self._duplicate(key, story.kept)
+            return
+        sk = await asyncio.to_thread(sketch, article.title, article.text)
+        arrival = self.stories.arrive(key, sk, article.zi)
+        if arrival.duplicate:
+            self._duplicate(key, arrival.story.kept)
+        elif arrival.replaced is not None:
+            self.store.set_duplicate_of(key, None)
+            for other in arrival.story.duplicates:
+                self.store.set_duplicate_of(other, key)
+            if arrival.replaced in self._in_run:
+                self.report.articles_duplicate += 1
+                self.report.duplicates.append(self._same_story(arrival.replaced, key))
+            self._schedule(arrival.story)
+        else:
+            self._schedule(arrival.story)
+
+    def _same_story(self, key: str, kept: str) -> str:
+        return f"{self._urls.get(key, key)}: same story as {self._urls.get(kept, kept)}"
+
+    def _duplicate(self, key: str, kept: str) -> None:
+        self.store.set_duplicate_of(key, kept)
+        self.report.articles_duplicate += 1
+        self.report.duplicates.append(self._same_story(key, kept))
+
+    def _schedule(self, story: Story) -> None:
+        if story.scheduled:
+            return
+        story.scheduled = True
+        if self._dry_run:
+            return
+        self.reporter.grow("summaries", 1)
+        self._story_tasks.append(asyncio.create_task(self._summarize_story(story)))
+
+    async def _model_ready(self) -> bool:
         try:
+            await self._get_summarizer()
+        except SummarizerError:
+            return False  # summarize_article reports the error with the article
+        return True
+
+    def _kept_article(self, story: Story) -> Article:
+        article = self._in_run.get(story.kept)
+        if article is None:
+            stored = self.store.article(story.kept)
+            assert stored is not None
+            article = _article_from_store(stored)
+        return article
+
+    async def _summarize_story(self, story: Story) -> None:
+        """Summarize a story's kept article; which article that is is settled when a model slot frees up."""
+        note = ""
+        try:
+            if self._warm is not None:
+                await self._warm
+            article = self._kept_article(story)
+            cached = self.store.summary(article.canonical_url, article.text_hash, *self._cache_key()) is not None
+            if not cached and await self._model_ready():
+                assert self._story_slots is not None
+                async with self._story_slots:
+                    story.started = True
+                    article = self._kept_article(story)
+                    note = article.title
+                    await self.summarize_article(article)
+                return
+            story.started = True  # from the cache, or failed with the model's error
+            note = article.title
             await self.summarize_article(article)
         finally:
-            self.reporter.advance("summaries", article.title[:40])
+            self.reporter.advance("summaries", note[:40])
+
+    async def _article(self, fetcher: Fetcher, entry: Entry, digest_date: str) -> None:
+        article = await self.process_entry(fetcher, entry, digest_date)
+        if article is not None:
+            await self.place(article)
 
     def _fail(self, message: str) -> None:
         self.report.articles_failed += 1
@@ -395,8 +467,10 @@ class Pipeline:
         self.run_id = self.store.start_run("dry-run" if dry_run else "digest", digest_date)
         feeds = [f for f in self.settings.feeds if f.enabled]
         status = "failed"
-        warm = None if dry_run else asyncio.create_task(self._warm_up())
+        self._dry_run = dry_run
+        self._warm = warm = None if dry_run else asyncio.create_task(self._warm_up())
         try:
+            await self.load_stories(digest_date)
             async with Fetcher(self.settings.fetch) as fetcher:
                 self.reporter.stage("feeds", len(feeds))
 
@@ -418,7 +492,7 @@ class Pipeline:
                 entries = self._cap_articles(entries)
                 chosen = {e.canonical_url for e in entries}
                 self.reporter.stage("articles", len(entries))
-                work = [asyncio.create_task(self.process_entry(fetcher, e, digest_date)) for e in entries]
+                work = [asyncio.create_task(self._article(fetcher, e, digest_date)) for e in entries]
                 for late in asyncio.as_completed([t for t in tasks if not t.done()]):
                     batch = [e for e in self._select_entries(await late, start, end, digest_date)
                              if e.canonical_url not in chosen]
@@ -429,18 +503,16 @@ class Pipeline:
                                    f"{self.settings.fetch.max_articles} were left out of this run")
                         batch = batch[:room]
                     chosen.update(e.canonical_url for e in batch)
-                    work += [asyncio.create_task(self.process_entry(fetcher, e, digest_date)) for e in batch]
-                extracted = await asyncio.gather(*work)
-            to_summarize = self.merge_duplicates(digest_date, [a for a in extracted if a is not None])
+                    self.reporter.grow("articles", len(batch))
+                    work += [asyncio.create_task(self._article(fetcher, e, digest_date)) for e in batch]
+                await asyncio.gather(*work)
             if dry_run:
-                for article in to_summarize:
-                    self._dry_run_item(article)
+                for story in self.stories.by_id.values():
+                    if story.scheduled:
+                        self._dry_run_item(self._kept_article(story))
                 status = "ok"
                 return self.report
-            if warm is not None:
-                await warm
-            self.reporter.stage("summaries", len(to_summarize))
-            await asyncio.gather(*(self._summarize_counted(a) for a in to_summarize))
+            await asyncio.gather(*self._story_tasks)
             digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
             self.report.items_in_digest = len(digest.items)
             self.report.add_checks(self.tally(digest.items))
@@ -452,6 +524,8 @@ class Pipeline:
         finally:
             if warm is not None and not warm.done():
                 warm.cancel()
+            for task in self._story_tasks:
+                task.cancel()  # only those left by an error; finished tasks ignore it
             if self.provider is not None:
                 await self.provider.aclose()
             self.report.seconds = round(time.monotonic() - started, 2)

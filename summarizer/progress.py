@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 class Reporter(Protocol):
     def stage(self, name: str, total: int) -> None: ...
     def advance(self, name: str, note: str = "") -> None: ...
+    def grow(self, name: str, more: int) -> None: ...
     def log(self, message: str) -> None: ...
     def close(self) -> None: ...
 
@@ -22,6 +23,9 @@ class Silent:
         pass
 
     def advance(self, name: str, note: str = "") -> None:
+        pass
+
+    def grow(self, name: str, more: int) -> None:
         pass
 
     def log(self, message: str) -> None:
@@ -50,6 +54,10 @@ class PlainReporter:
         self.done[name] = self.done.get(name, 0) + 1
         self._write(f"{name} {self.done[name]}/{self.totals.get(name, '?')}" + (f" {note}" if note else ""))
 
+    def grow(self, name: str, more: int) -> None:
+        """More work found on the way (a late feed, a new story): the total grows, no line is written."""
+        self.totals[name] = self.totals.get(name, 0) + more
+
     def log(self, message: str) -> None:
         self._write(message)
 
@@ -65,9 +73,11 @@ class RichReporter:
             TextColumn("{task.fields[note]}", style="dim"), console=self.console, transient=False,
         )
         self.tasks: dict[str, TaskID] = {}
+        self.totals: dict[str, int] = {}
         self.progress.start()
 
     def stage(self, name: str, total: int) -> None:
+        self.totals[name] = total
         if name in self.tasks:
             self.progress.update(self.tasks[name], total=total, completed=0)
         else:
@@ -77,6 +87,12 @@ class RichReporter:
         if name not in self.tasks:
             self.stage(name, 0)
         self.progress.update(self.tasks[name], advance=1, note=note[:60])
+
+    def grow(self, name: str, more: int) -> None:
+        if name not in self.tasks:
+            self.stage(name, 0)
+        self.totals[name] = self.totals.get(name, 0) + more
+        self.progress.update(self.tasks[name], total=self.totals[name])
 
     def log(self, message: str) -> None:
         self.progress.console.print(message, markup=False, highlight=False)

@@ -63,7 +63,8 @@ class Rules:
 
 
 _MARKDOWN = re.compile(r"[#*`\[\]<>|]|^\s*[-+>]\s|^\s*\d+[.)]\s")
-_BULLET_PREFIX = re.compile(r"^\s*(?:[-*•·+]|\d+[.)、]|[（(]?\d+[)）])\s*")
+# List marks, and the part labels of the prompt a small model echoes ("第一部分：", even "第部分：").
+_BULLET_PREFIX = re.compile(r"^\s*(?:[-*•·+]|\d+[.)、]|[（(]?\d+[)）]|第?[一二三123]?(?:部分|条)[：:])\s*")
 
 
 class Summary(BaseModel):
@@ -163,6 +164,10 @@ def _rules(info: ValidationInfo) -> Rules:
     return rules
 
 
+_HAN = "[\u4e00-\u9fff]"
+_PLAIN = '[^"\\\\\\n]'  # any character but a quote, a backslash or a line break: no JSON escapes needed
+
+
 def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -> dict[str, Any]:
     """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
     evidence before it writes, and reads before it titles.
@@ -187,7 +192,12 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
         # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
         # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
         # 0.5B model pad by repeating one bullet three times.)
-        bullet.update(minLength=rules.bullet_min * 3 // 2, maxLength=rules.bullet_max)
+        low, high = rules.bullet_min * 3 // 2, rules.bullet_max
+        bullet.update(minLength=low, maxLength=high)
+        # Each bullet opens with two Chinese characters. Asked in words only, the 1.5B model answered an
+        # English article in English; once a bullet has started in Chinese it stays Chinese. llama.cpp
+        # lets a pattern override the length keywords, so the pattern carries the lengths too.
+        bullet["pattern"] = f"^{_HAN}{{2}}{_PLAIN}{{{low - 2},{high - 2}}}$"
         bullets.update(minItems=3, maxItems=3)
         headline.update(minLength=4, maxLength=rules.headline_max + 8)
         # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.

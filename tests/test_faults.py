@@ -524,8 +524,6 @@ def test_every_model_call_failing_exits_1(tmp_path: Path, site: SiteServer, fake
     assert sum(1 for line in result.stderr.splitlines() if line.strip().startswith("failed:")) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: duplicate grouping (dedup) waits for every article's extraction, "
-                   "late feeds included, before the first summary; see the issue-6 closing note")
 def test_a_slow_feed_does_not_hold_back_the_others(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
     """Articles of fast feeds are summarized while a slow feed is still arriving; its own follow when it does."""
     body = rss([item("慢源文章", site.url("pages/zh-2.html"))])

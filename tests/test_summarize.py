@@ -1,5 +1,6 @@
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,20 @@ def test_local_schema_carries_lengths_for_the_grammar() -> None:
     assert bullets["items"]["minLength"] >= RULES.bullet_min and bullets["items"]["maxLength"] == RULES.bullet_max
     quotes = output_schema(RULES, lengths=True, quote_max=40)["properties"]["quotes"]
     assert (quotes["minItems"], quotes["maxItems"], quotes["items"]["maxLength"]) == (3, 3, 40)
+
+
+def test_local_bullet_pattern_opens_in_chinese_and_carries_the_lengths() -> None:
+    # llama.cpp applies the pattern instead of minLength/maxLength, so it must hold both rules.
+    from summarizer.summarize import output_schema
+
+    item = output_schema(RULES, lengths=True)["properties"]["bullets"]["items"]
+    pattern = re.compile(item["pattern"])
+    low, high = item["minLength"], item["maxLength"]
+    assert pattern.match("星河" + "x" * (low - 2)) and pattern.match("星河" + "x" * (high - 2))
+    assert not pattern.match("星河" + "x" * (low - 3)) and not pattern.match("星河" + "x" * (high - 1))
+    assert not pattern.match("Northwind" + "x" * low)  # an English bullet cannot start
+    assert not pattern.match("星河" + 'x"' * low) and not pattern.match("星河" + "x\n" * low)  # no escapes
+    assert "pattern" not in output_schema(RULES)["properties"]["bullets"]["items"]  # hosted: no grammar
 
 
 def test_invalid_twice_then_valid_takes_three_requests(fake_llm: FakeOpenAI) -> None:
@@ -134,6 +149,10 @@ def test_bullet_prefixes_and_whitespace_are_normalised() -> None:
     summary = parse_summary(good(bullets=bullets), RULES)
     assert summary.bullets[0] == GOOD["bullets"][0]
     assert summary.bullets[1] == GOOD["bullets"][1]
+    assert "\n" not in summary.bullets[2]
+    # The part labels of the prompt, echoed by a small model (the 1.5B wrote "第部分：" before each bullet).
+    echoed = ["第部分：" + GOOD["bullets"][0], "第二部分：" + GOOD["bullets"][1], GOOD["bullets"][2]]
+    assert parse_summary(good(bullets=echoed), RULES).bullets[:2] == GOOD["bullets"][:2]
     assert "\n" not in summary.bullets[2]
 
 
