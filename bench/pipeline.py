@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import hashlib
 import math
+import random
 import resource
 import socket
 import sys
@@ -53,8 +54,28 @@ from summarizer.providers import Provider  # noqa: E402
 from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
 
-PAGES = ROOT / "tests" / "fixtures" / "pages"
-BASES = ["zh-1.html", "zh-2.html", "en-1.html", "en-2.html"]
+# Common characters to write the synthetic articles with: every article has its own text, so the
+# story grouping sees 200 stories, as on a real day, and no two pages cost the same to extract.
+HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+PUNCT = "，，，、。"
+
+
+def article_page(index: int, number: int, zi: int = 1500) -> bytes:
+    """One article page: nav, a headline, ~``zi`` 字 in eight paragraphs with figures, related links, footer."""
+    rng = random.Random(index * 1000 + number)
+    paragraphs = []
+    for _ in range(8):
+        words = []
+        for _ in range(zi // 8 // 12):
+            words.append("".join(rng.choices(HAN, k=rng.randint(6, 14))))
+            words.append(f"{rng.randint(2, 999)}{rng.choice(['亿元', '%', '万台', '倍'])}" if rng.random() < 0.15
+                         else rng.choice(PUNCT))
+        paragraphs.append("<p>" + "".join(words).rstrip("，、") + "。</p>")
+    nav = "".join(f'<li><a href="/c/{k}">栏目{k}</a></li>' for k in range(12))
+    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>基准源{index}第{number}篇</title>'
+            f'</head><body><header><nav><ul>{nav}</ul></nav></header><main><article>'
+            f"<h1>基准源{index}第{number}篇</h1><p class=\"byline\">记者 测试 2026-11-25</p>{''.join(paragraphs)}"
+            f"</article></main><footer><p>版权所有 基准测试站</p></footer></body></html>").encode("utf-8")
 
 
 class Counter:
@@ -83,11 +104,8 @@ class FeedSite:
         self.index = index
         site = self
         self.pages: dict[str, bytes] = {}
-        bases = [(PAGES / name).read_bytes() for name in BASES]
         for j in range(articles):
-            base = bases[(index + j) % len(bases)]
-            marker = f"<p>第{index}号源第{j}篇：本文编号 F{index}A{j}，用于基准测试。</p>".encode()
-            page = base.replace(b"<body>", b"<body>" + marker, 1).replace(b"FIXTURE_HOST", b"bench.invalid")
+            page = article_page(index, j)
             page = page.replace(b"</body>", padding(page_kb * 1024 - len(page)) + b"</body>", 1)
             self.pages[f"/a/{j}.html"] = page
 

@@ -202,6 +202,9 @@ class FetchSettings(_Strict):
     # Loopback, private, link-local and metadata addresses are refused unless listed here
     # (an IP, a CIDR such as 10.1.0.0/16, or an exact host name).
     allow_hosts: list[str] = Field(default_factory=list)
+    # Worker processes for text extraction on a run with many pages (0: threads only). trafilatura runs
+    # under the GIL, so threads use one core whatever their number.
+    extract_processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: min(4, os.cpu_count() or 1))
 
     @field_validator("allow_hosts")
     @classmethod

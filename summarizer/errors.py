@@ -20,6 +20,8 @@ the CLI prints ``str(error)`` and maps the class to an exit code.
 
 from __future__ import annotations
 
+import functools
+
 
 class SummarizerError(Exception):
     """Base of every error this package raises on purpose."""
@@ -46,6 +48,10 @@ class ExtractError(SummarizerError):
         super().__init__(message)
         self.url = url
         self.skipped = skipped
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Raised in an extraction worker process, it crosses back by pickle with its keywords.
+        return (functools.partial(ExtractError, url=self.url, skipped=self.skipped), (str(self),))
 
 
 class LLMError(SummarizerError):

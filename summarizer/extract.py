@@ -11,8 +11,14 @@ recorded as the article's ``extract_method``.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 import trafilatura
@@ -256,3 +262,52 @@ def _norm(text: str) -> str:
 
 def _as_str(html: bytes | str) -> str:
     return html if isinstance(html, str) else html.decode("utf-8", "replace")
+
+
+class Extractor:
+    """Runs ``choose_text`` off the event loop, at most ``processes`` (or 2) pages at a time.
+
+    trafilatura is pure Python under the GIL: threads overlap extraction with downloads but use one
+    core. A run with at least ``POOL_MIN_PAGES`` pages to extract sends them to worker processes
+    instead (forkserver, trafilatura preloaded, so a worker starts in milliseconds after the first).
+    A small run stays in threads: starting the pool costs about a second.
+    """
+
+    POOL_MIN_PAGES = 16
+
+    def __init__(self, processes: int = 0) -> None:
+        self.processes = processes
+        self._slots = asyncio.Semaphore(max(2, processes))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def prepare(self, pages: int) -> None:
+        """Start the worker processes if ``pages`` is enough to pay for them; call before the pages arrive."""
+        if self._pool is None and self.processes > 1 and pages >= self.POOL_MIN_PAGES:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["summarizer.extract"])
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=context)
+            for _ in range(self.processes):
+                self._pool.submit(count_zi, "")  # workers start (and import) while feeds download
+
+    @property
+    def uses_processes(self) -> bool:
+        return self._pool is not None
+
+    async def choose(self, **kwargs: Any) -> Extracted:
+        async with self._slots:
+            if self._pool is None:
+                return await asyncio.to_thread(functools.partial(choose_text, **kwargs))
+            try:
+                job = functools.partial(choose_text, **kwargs)
+                return await asyncio.get_running_loop().run_in_executor(self._pool, job)
+            except BrokenProcessPool:
+                # A worker died (out of memory on a hostile page, a crash in lxml): this page fails, the
+                # rest of the run goes on in threads.
+                self.close()
+                url = kwargs.get("url", "")
+                raise ExtractError(f"{url}: the extraction worker process died on this page", url=url) from None
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

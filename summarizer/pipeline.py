@@ -125,7 +125,7 @@ class Pipeline:
         self._story_tasks: list[asyncio.Task[None]] = []
         self._dry_run = False
         self._warm: asyncio.Task[None] | None = None
-        self._extract_slots = asyncio.Semaphore(2)
+        self._extractor = extract_stage.Extractor(settings.fetch.extract_processes)
         self._summarizer_lock = asyncio.Lock()
         self.prompts = Prompts()
         self.check_rules = CheckRules.from_settings(settings.checks)
@@ -213,17 +213,16 @@ class Pipeline:
         published = _iso(entry.published)
         note = entry.title[:40]
         try:
-            if stored and stored.text and stored.text_hash and stored.status != "skipped":
+            if stored and stored.text and self._has_text(stored):
                 text, zi = stored.text, stored.zi
                 self.report.articles_cached += 1
             else:
                 self.report.articles_new += 1
                 result = await self._page(fetcher, entry)
-                async with self._extract_slots:
-                    extracted = await asyncio.to_thread(
-                        extract_stage.choose_text, url=entry.url, html=result.content, feed_html=entry.content_html,
-                        min_zi=self.settings.digest.min_article_chars, content_type=result.content_type,
-                    )
+                extracted = await self._extractor.choose(
+                    url=entry.url, html=result.content, feed_html=entry.content_html,
+                    min_zi=self.settings.digest.min_article_chars, content_type=result.content_type,
+                )
                 text, zi = extracted.text, extracted.zi
                 self.store.save_article(
                     canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
@@ -346,6 +345,11 @@ class Pipeline:
             await self.summarize_article(article)
         finally:
             self.reporter.advance("summaries", note[:40])
+
+    @staticmethod
+    def _has_text(stored: StoredArticle | None) -> bool:
+        """Whether an earlier run stored this article's text: it is neither downloaded nor extracted again."""
+        return bool(stored and stored.text and stored.text_hash and stored.status != "skipped")
 
     async def _article(self, fetcher: Fetcher, entry: Entry, digest_date: str) -> None:
         article = await self.process_entry(fetcher, entry, digest_date)
@@ -491,6 +495,7 @@ class Pipeline:
                 entries += self._unfinished(digest_date, {e.canonical_url for e in entries})
                 entries = self._cap_articles(entries)
                 chosen = {e.canonical_url for e in entries}
+                self._extractor.prepare(sum(1 for e in entries if not self._has_text(self.store.article(e.canonical_url))))
                 self.reporter.stage("articles", len(entries))
                 work = [asyncio.create_task(self._article(fetcher, e, digest_date)) for e in entries]
                 for late in asyncio.as_completed([t for t in tasks if not t.done()]):
@@ -526,6 +531,7 @@ class Pipeline:
                 warm.cancel()
             for task in self._story_tasks:
                 task.cancel()  # only those left by an error; finished tasks ignore it
+            self._extractor.close()
             if self.provider is not None:
                 await self.provider.aclose()
             self.report.seconds = round(time.monotonic() - started, 2)

@@ -1,8 +1,10 @@
+import asyncio
+
 import pytest
 
 from servers import FIXTURES
 from summarizer.errors import ExtractError
-from summarizer.extract import best_candidate, choose_text, html_fragment_to_text, page_text, score_candidate
+from summarizer.extract import Extracted, Extractor, best_candidate, choose_text, html_fragment_to_text, page_text, score_candidate
 from summarizer.feeds import parse_feed
 from summarizer.text import count_zi
 
@@ -95,3 +97,32 @@ def test_chain_recovers_an_english_article_split_across_containers() -> None:
     result = choose_text(url=url, html=html, min_zi=50)
     assert "Marcus Lee" not in bare and "Marcus Lee" in result.text
     assert result.method != "page" and "Advertisement" not in result.text
+
+
+def test_worker_processes_give_the_same_text_and_the_same_errors() -> None:
+    # A run with many pages extracts in worker processes (both cores); the answer must not change,
+    # and a skipped page's error must cross the process boundary with its url and reason.
+    extractor = Extractor(processes=2)
+    extractor.prepare(Extractor.POOL_MIN_PAGES)
+    assert extractor.uses_processes
+    page = (FIXTURES / "pages" / "zh-1.html").read_bytes()
+    teaser = (FIXTURES / "pages" / "teaser.html").read_bytes()
+
+    async def go() -> tuple[Extracted, ExtractError]:
+        text = await extractor.choose(url="https://example.cn/zh-1.html", html=page, min_zi=150)
+        with pytest.raises(ExtractError) as info:
+            await extractor.choose(url="https://example.cn/teaser.html", html=teaser, min_zi=150)
+        return text, info.value
+
+    try:
+        text, error = asyncio.run(go())
+    finally:
+        extractor.close()
+    assert text == choose_text(url="https://example.cn/zh-1.html", html=page, min_zi=150)
+    assert error.skipped and error.url == "https://example.cn/teaser.html" and "teaser or paywall" in str(error)
+
+
+def test_a_small_run_stays_in_threads() -> None:
+    extractor = Extractor(processes=2)
+    extractor.prepare(Extractor.POOL_MIN_PAGES - 1)
+    assert not extractor.uses_processes
