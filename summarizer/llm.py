@@ -67,8 +67,10 @@ class LLMClient:
         timeout: float = 120.0,
         max_retries: int = 3,
         response_format: Literal["json_schema", "json_object"] = "json_schema",
+        seed: int | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.seed = seed
         self.temperature = temperature
         self.max_output_tokens = max_output_tokens
         self.response_format = response_format
@@ -113,6 +115,7 @@ class LLMClient:
                 temperature=min(0.7, self.temperature + 0.25 * retry),
                 max_tokens=self.max_output_tokens,
                 response_format=response_format,  # type: ignore[arg-type]
+                **({"seed": self.seed + retry} if self.seed is not None else {}),
             )
         except openai.OpenAIError as exc:
             raise _llm_error(self.endpoint.label, exc) from exc

@@ -200,6 +200,8 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
         bullet["pattern"] = f"^{_HAN}{{2}}{_PLAIN}{{{low - 2},{high - 2}}}$"
         bullets.update(minItems=3, maxItems=3)
         headline.update(minLength=4, maxLength=rules.headline_max + 8)
+        # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
+        headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
         # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
         # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points.
         emoji.update(minLength=1, maxLength=8)

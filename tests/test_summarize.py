@@ -78,6 +78,9 @@ def test_local_bullet_pattern_opens_in_chinese_and_carries_the_lengths() -> None
     assert not pattern.match("Northwind" + "x" * low)  # an English bullet cannot start
     assert not pattern.match("星河" + 'x"' * low) and not pattern.match("星河" + "x\n" * low)  # no escapes
     assert "pattern" not in output_schema(RULES)["properties"]["bullets"]["items"]  # hosted: no grammar
+    headline = re.compile(output_schema(RULES, lengths=True)["properties"]["headline"]["pattern"])
+    assert headline.match("OpenAI发布新模型") and headline.match("星河智能发布“星图3”")
+    assert not headline.match("Northwind Labs Raises $40 Million")
 
 
 def test_invalid_twice_then_valid_takes_three_requests(fake_llm: FakeOpenAI) -> None:
@@ -252,3 +255,24 @@ def test_other_format_errors_still_fail_the_article(fake_llm: FakeOpenAI) -> Non
     fake_llm.push(*(Reply(good(bullets=bullets_with(1, "太短了。"))) for _ in range(3)))
     with pytest.raises(SummaryInvalid, match="应在60到220字之间"):
         run(fake_llm)
+
+
+def test_a_seeded_client_sends_its_seed_and_a_new_one_each_re_ask(fake_llm: FakeOpenAI) -> None:
+    # The local provider seeds its server (same article, same summary); a re-ask must not repeat the answer
+    # it is correcting, so it samples hotter with the next seed.
+    fake_llm.push(Reply("not json at all"), Reply(good()))
+    client = LLMClient(Endpoint("fake-model", fake_llm.base_url, "sk-test"), max_retries=0, seed=7)
+    summarizer = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000)
+
+    async def go() -> None:
+        try:
+            await summarizer.summarize(ARTICLE)
+        finally:
+            await client.aclose()
+
+    asyncio.run(go())
+    assert [r["seed"] for r in fake_llm.requests] == [7, 8]
+    assert fake_llm.requests[1]["temperature"] > fake_llm.requests[0]["temperature"]
+    fake_llm.push(Reply(good()))
+    run(fake_llm)
+    assert "seed" not in fake_llm.requests[-1]  # hosted providers: no seed unless asked
