@@ -50,7 +50,7 @@ async def run_model(name: str, items: list[Article]) -> dict[str, float]:
     rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
     with LocalServer(model_path=path, slots=1) as server:
         assert server.process is not None
-        client = LLMClient(Endpoint(name, server.base_url, "local"), max_retries=0, timeout=900)
+        client = LLMClient(Endpoint(name, server.base_url, "local"), max_retries=0, timeout=900, seed=0)
         summarizer = Summarizer(client, rules=rules, sections=DEFAULT_SECTIONS, token_budget=3000,
                                 length_constraints=True)
         ok = reasks = 0

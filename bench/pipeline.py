@@ -60,6 +60,11 @@ HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
 PUNCT = "，，，、。"
 
 
+def title(index: int, number: int) -> str:
+    """A headline with a Latin name, as tech news has: the fake model's headline repeats the name."""
+    return f"Bench{index}n{number}：基准源{index}第{number}篇"
+
+
 def article_page(index: int, number: int, zi: int = 1500) -> bytes:
     """One article page: nav, a headline, ~``zi`` 字 in eight paragraphs with figures, related links, footer."""
     rng = random.Random(index * 1000 + number)
@@ -71,10 +76,12 @@ def article_page(index: int, number: int, zi: int = 1500) -> bytes:
             words.append(f"{rng.randint(2, 999)}{rng.choice(['亿元', '%', '万台', '倍'])}" if rng.random() < 0.15
                          else rng.choice(PUNCT))
         paragraphs.append("<p>" + "".join(words).rstrip("，、") + "。</p>")
+    # Real articles name their subject in the text; the fake model's headline does too.
+    paragraphs[0] = f"<p>{title(index, number)}报道：" + paragraphs[0][3:]
     nav = "".join(f'<li><a href="/c/{k}">栏目{k}</a></li>' for k in range(12))
-    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>基准源{index}第{number}篇</title>'
+    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{title(index, number)}</title>'
             f'</head><body><header><nav><ul>{nav}</ul></nav></header><main><article>'
-            f"<h1>基准源{index}第{number}篇</h1><p class=\"byline\">记者 测试 2026-11-25</p>{''.join(paragraphs)}"
+            f"<h1>{title(index, number)}</h1><p class=\"byline\">记者 测试 2026-11-25</p>{''.join(paragraphs)}"
             f"</article></main><footer><p>版权所有 基准测试站</p></footer></body></html>").encode("utf-8")
 
 
@@ -153,7 +160,7 @@ class FeedSite:
         if self._feed is None:
             when = format_datetime(datetime.now(timezone.utc))
             items = "".join(
-                f"<item><title>基准源{self.index}第{j}篇</title><link>{self.base}/a/{j}.html</link>"
+                f"<item><title>{title(self.index, j)}</title><link>{self.base}/a/{j}.html</link>"
                 f"<pubDate>{when}</pubDate></item>" for j in range(len(self.pages))
             )
             self._feed = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -167,13 +174,16 @@ class FeedSite:
 
 
 def settings_for(folder: Path, sites: list[FeedSite], fake: FakeOpenAI, concurrency: int,
-                 fetch_concurrency: int = 16) -> Settings:
+                 fetch_concurrency: int = 16, extract_processes: int | None = None) -> Settings:
+    fetch: dict[str, Any] = {"allow_hosts": ["127.0.0.1"], "concurrency": fetch_concurrency, "max_articles": 10_000}
+    if extract_processes is not None:
+        fetch["extract_processes"] = extract_processes
     return settings_from_dict({
         "digest": {"timezone": "UTC", "since": "all", "min_article_chars": 150},
         "feeds": [{"url": f"{s.base}/feed.xml", "name": f"bench{s.index}", "max_items": 100} for s in sites],
         "llm": {"provider": "openai", "model": "fake-model", "base_url": fake.base_url, "concurrency": concurrency,
                 "max_retries": 0, "timeout": 60},
-        "fetch": {"allow_hosts": ["127.0.0.1"], "concurrency": fetch_concurrency, "max_articles": 10_000},
+        "fetch": fetch,
         "database": "jiandu.db",
         "output_dir": "output",
     }, base_dir=folder)
@@ -224,6 +234,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0, help="fake model seconds per reply")
     parser.add_argument("--net-latency", type=float, default=0.05, help="seconds added to every HTTP response")
     parser.add_argument("--sequential", default="all", help="articles for the sequential run: all, N, or 0")
+    parser.add_argument("--extract-processes", type=int, default=None,
+                        help="fetch.extract_processes for the streaming run (default: the config default)")
     parser.add_argument("--page-kb", type=int, default=100, help="pad each page with boilerplate to this size")
     args = parser.parse_args()
 
@@ -247,7 +259,7 @@ def main() -> None:
     fake.responder = timed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        settings = settings_for(folder, sites, fake, args.concurrency)
+        settings = settings_for(folder, sites, fake, args.concurrency, extract_processes=args.extract_processes)
         started = time.perf_counter()
         report = run_digest(settings, day=today)
         wall = time.perf_counter() - started

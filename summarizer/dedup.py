@@ -156,6 +156,24 @@ class StoryIndex:
         self.rules = rules
         self._sketches: dict[str, Sketch] = {}
         self._story: dict[str, str] = {}
+        self._unsketched: dict[str, tuple[str, str]] = {}  # key -> (title, text), sketched when first needed
+
+    def add_grouped(self, key: str, story: str, title: str, text: str) -> None:
+        """Index an article grouped earlier; its sketch is made only if a new article needs comparing
+        (``sketch_pending``), so a re-run with nothing new hashes no text."""
+        self._story.setdefault(key, story)
+        self._unsketched[key] = (title, text)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._unsketched)
+
+    def sketch_pending(self) -> None:
+        """Sketch the articles indexed by ``add_grouped`` (CPU work: run it off the event loop)."""
+        while self._unsketched:
+            key, (title, text) = next(iter(self._unsketched.items()))
+            self._sketches[key] = sketch(title, text)
+            self._unsketched.pop(key, None)
 
     def __contains__(self, key: str) -> bool:
         return key in self._story
@@ -165,6 +183,7 @@ class StoryIndex:
 
     def match(self, sk: Sketch) -> str | None:
         """The story of the most similar known article that tells the same story, if any."""
+        self.sketch_pending()
         best: tuple[float, float, str] | None = None
         for key, other in self._sketches.items():
             sim = similarity(sk, other)

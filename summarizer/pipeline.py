@@ -11,6 +11,7 @@ finished.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date as Date
@@ -21,7 +22,7 @@ from typing import Any
 from . import extract as extract_stage
 from .checks import CheckRules, Tally
 from .config import FeedSettings, Settings, parse_since
-from .dedup import sketch
+from .dedup import Sketch, sketch
 from .digest import Digest, DigestItem, build_digest
 from .errors import ExtractError, FeedError, FetchError, LLMError, SummarizerError, SummaryInvalid
 from .feeds import Entry, canonical_url, in_window, parse_feed
@@ -120,6 +121,7 @@ class Pipeline:
         self._llm_slots: asyncio.Semaphore | None = None
         self._story_slots: asyncio.Semaphore | None = None  # a story's kept article is fixed when it gets one
         self.stories = Stories()
+        self._sketch_lock = threading.Lock()
         self._in_run: dict[str, Article] = {}  # canonical URL -> article extracted or read from the store
         self._urls: dict[str, str] = {}
         self._story_tasks: list[asyncio.Task[None]] = []
@@ -252,18 +254,17 @@ class Pipeline:
             self.reporter.advance("articles", note)
         return None
 
-    async def load_stories(self, digest_date: str) -> None:
+    def load_stories(self, digest_date: str) -> None:
         """The day's stories as earlier runs left them: a new copy of a story summarized this morning
         becomes a duplicate and costs no tokens."""
         with_text = {"extracted", "summarized", "duplicate", "failed"}
         stored = [a for a in self.store.articles_for_date(digest_date)
                   if a.text and a.text_hash and a.status in with_text]
         stored.sort(key=lambda a: (a.duplicate_of is not None, a.status != "summarized", -a.zi, a.canonical_url))
-        sketches = await asyncio.to_thread(lambda: [sketch(a.title, a.text or "") for a in stored])
-        for article, sk in zip(stored, sketches):
+        for article in stored:
             self._urls[article.canonical_url] = article.url
-            self.stories.add_stored(article.canonical_url, sk, zi=article.zi, summarized=article.status == "summarized",
-                                    duplicate_of=article.duplicate_of)
+            self.stories.add_stored(article.canonical_url, title=article.title, text=article.text or "", zi=article.zi,
+                                    summarized=article.status == "summarized", duplicate_of=article.duplicate_of)
 
     async def place(self, article: Article) -> None:
         """Put one extracted article into the day's stories; start a summary for a story it starts."""
@@ -277,7 +278,7 @@ class Pipeline:
             else:
                 self._duplicate(key, story.kept)
             return
-        sk = await asyncio.to_thread(sketch, article.title, article.text)
+        sk = await asyncio.to_thread(self._sketch, article)
         arrival = self.stories.arrive(key, sk, article.zi)
         if arrival.duplicate:
             self._duplicate(key, arrival.story.kept)
@@ -291,6 +292,12 @@ class Pipeline:
             self._schedule(arrival.story)
         else:
             self._schedule(arrival.story)
+
+    def _sketch(self, article: Article) -> Sketch:
+        if self.stories.index.pending:
+            with self._sketch_lock:  # the first new article sketches the stored ones, once
+                self.stories.index.sketch_pending()
+        return sketch(article.title, article.text)
 
     def _same_story(self, key: str, kept: str) -> str:
         return f"{self._urls.get(key, key)}: same story as {self._urls.get(kept, kept)}"
@@ -345,6 +352,12 @@ class Pipeline:
             await self.summarize_article(article)
         finally:
             self.reporter.advance("summaries", note[:40])
+
+    def _record_new(self, entries: list[Entry], digest_date: str) -> None:
+        self.store.add_new_articles([
+            {"canonical_url": e.canonical_url, "url": e.url, "source": e.feed_name, "feed_url": e.feed_url,
+             "title": e.title, "published": _iso(e.published), "digest_date": digest_date} for e in entries
+        ])
 
     @staticmethod
     def _has_text(stored: StoredArticle | None) -> bool:
@@ -474,7 +487,7 @@ class Pipeline:
         self._dry_run = dry_run
         self._warm = warm = None if dry_run else asyncio.create_task(self._warm_up())
         try:
-            await self.load_stories(digest_date)
+            self.load_stories(digest_date)
             async with Fetcher(self.settings.fetch) as fetcher:
                 self.reporter.stage("feeds", len(feeds))
 
@@ -496,6 +509,7 @@ class Pipeline:
                 entries = self._cap_articles(entries)
                 chosen = {e.canonical_url for e in entries}
                 self._extractor.prepare(sum(1 for e in entries if not self._has_text(self.store.article(e.canonical_url))))
+                self._record_new(entries, digest_date)
                 self.reporter.stage("articles", len(entries))
                 work = [asyncio.create_task(self._article(fetcher, e, digest_date)) for e in entries]
                 for late in asyncio.as_completed([t for t in tasks if not t.done()]):
@@ -508,6 +522,7 @@ class Pipeline:
                                    f"{self.settings.fetch.max_articles} were left out of this run")
                         batch = batch[:room]
                     chosen.update(e.canonical_url for e in batch)
+                    self._record_new(batch, digest_date)
                     self.reporter.grow("articles", len(batch))
                     work += [asyncio.create_task(self._article(fetcher, e, digest_date)) for e in batch]
                 await asyncio.gather(*work)

@@ -316,6 +316,23 @@ class Store:
                  status, error, digest_date, stamp, stamp),
             )
 
+    def add_new_articles(self, rows: list[dict[str, Any]]) -> None:
+        """Record articles selected for a run before any is fetched (status "new"; existing rows untouched).
+
+        The feed's ETag is stored at once, so a feed answers 304 on the next run: a run killed before it
+        reached an article must have left that article here, or the next run would never see it.
+        """
+        stamp = now_iso()
+        with self.db:
+            self.db.executemany(
+                """INSERT INTO articles (canonical_url, url, source, feed_url, title, published, status, digest_date,
+                                         first_seen_at, updated_at)
+                   VALUES (:canonical_url, :url, :source, :feed_url, :title, :published, 'new', :digest_date,
+                           :stamp, :stamp)
+                   ON CONFLICT(canonical_url) DO NOTHING""",
+                [{**row, "stamp": stamp} for row in rows],
+            )
+
     def set_status(self, canonical_url: str, status: str, error: str | None = None) -> None:
         with self.db:
             self.db.execute(

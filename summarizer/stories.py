@@ -45,17 +45,15 @@ class Stories:
         story_id = self.index.story_of(key)
         return self.by_id.get(story_id) if story_id else None
 
-    def add_stored(self, key: str, sk: Sketch, *, zi: int, summarized: bool, duplicate_of: str | None) -> None:
+    def add_stored(self, key: str, *, title: str, text: str, zi: int, summarized: bool,
+                   duplicate_of: str | None) -> None:
         """An article of the day an earlier run grouped: its role is kept (add the kept ones first)."""
         kept = self.known(duplicate_of) if duplicate_of else None
         if kept is not None:
-            self.index.add(key, sk, story=self.index.story_of(duplicate_of or ""))
+            self.index.add_grouped(key, self.index.story_of(duplicate_of or "") or key, title, text)
             kept.duplicates.append(key)
             return
-        story_id = self.index.add(key, sk)
-        if story_id != key:  # an ungrouped stored article (the run stopped before grouping it)
-            self.by_id[story_id].duplicates.append(key)
-            return
+        self.index.add_grouped(key, key, title, text)
         self.by_id[key] = Story(kept=key, zi=zi, started=summarized)
 
     def arrive(self, key: str, sk: Sketch, zi: int) -> Arrival:

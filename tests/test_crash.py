@@ -96,3 +96,44 @@ def test_a_second_run_at_the_same_time_is_refused_clearly(tmp_path: Path, site: 
     assert fake_llm.requests == [] and site.requests == []
     # Once the lock is free the run goes ahead: a crashed holder never leaves it stuck (flock dies with it).
     assert CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", DATE]).exit_code == 0
+
+
+def test_an_article_not_reached_before_a_kill_is_done_by_the_next_run(tmp_path: Path, site: SiteServer,
+                                                                      fake_llm: FakeOpenAI) -> None:
+    """The feed's ETag is stored when it is read, so the next run gets a 304 for it: an article whose
+    page was still downloading at the kill must already be in the store, or it would be lost."""
+    import threading
+
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    release = threading.Event()
+    page = (Path(__file__).parent / "fixtures" / "pages" / "zh-2.html").read_bytes().replace(
+        b"FIXTURE_HOST", site.host.encode())
+
+    def held_page(h: object) -> None:  # the page of one article hangs until the test lets it go
+        release.wait(60)
+        h.send_response(200)  # type: ignore[attr-defined]
+        h.send_header("Content-Type", "text/html; charset=utf-8")  # type: ignore[attr-defined]
+        h.send_header("Content-Length", str(len(page)))  # type: ignore[attr-defined]
+        h.end_headers()  # type: ignore[attr-defined]
+        h.wfile.write(page)  # type: ignore[attr-defined]
+
+    site.handlers["/pages/zh-2.html"] = held_page
+    log = tmp_path / "first.log"
+    proc = start_digest(config, log)
+    # The other two articles are summarized while zh-2's page is still downloading (streaming).
+    wait_until(lambda: len(fake_llm.completed) >= 2, "two finished LLM calls", proc, log)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    release.set()
+    db = sqlite3.connect(tmp_path / "state" / "jiandu.db")
+    status = db.execute("SELECT status FROM articles WHERE url LIKE '%zh-2.html'").fetchone()
+    db.close()
+    assert status == ("new",)
+
+    second = start_digest(config, tmp_path / "second.log")
+    assert second.wait(timeout=300) == 0, (tmp_path / "second.log").read_text()
+    text = (tmp_path / "second.log").read_text()
+    assert "1 not modified" in text  # the feed itself was not read again ...
+    assert "1 summarized" in text  # ... and the article it listed was still done
+    draft = (tmp_path / "output" / "drafts" / f"{DATE}.md").read_text(encoding="utf-8")
+    assert draft.count("\n### ") == 3

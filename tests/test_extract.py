@@ -104,7 +104,7 @@ def test_worker_processes_give_the_same_text_and_the_same_errors() -> None:
     # and a skipped page's error must cross the process boundary with its url and reason.
     extractor = Extractor(processes=2)
     extractor.prepare(Extractor.POOL_MIN_PAGES)
-    assert extractor.uses_processes
+    assert extractor.wait_ready() and extractor.uses_processes
     page = (FIXTURES / "pages" / "zh-1.html").read_bytes()
     teaser = (FIXTURES / "pages" / "teaser.html").read_bytes()
 
@@ -125,4 +125,4 @@ def test_worker_processes_give_the_same_text_and_the_same_errors() -> None:
 def test_a_small_run_stays_in_threads() -> None:
     extractor = Extractor(processes=2)
     extractor.prepare(Extractor.POOL_MIN_PAGES - 1)
-    assert not extractor.uses_processes
+    assert not extractor.wait_ready() and not extractor.uses_processes

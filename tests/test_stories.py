@@ -33,8 +33,8 @@ def test_a_better_copy_takes_the_place_of_one_still_queued() -> None:
 
 def test_earlier_runs_keep_their_roles() -> None:
     stories = Stories()
-    stories.add_stored(B, REWRITE_SK, zi=100, summarized=True, duplicate_of=None)
-    stories.add_stored(C, LAUNCH_SK, zi=130, summarized=False, duplicate_of=B)
+    stories.add_stored(B, title="星图3来了", text=REWRITE, zi=100, summarized=True, duplicate_of=None)
+    stories.add_stored(C, title="星河智能发布“星图3”", text=LAUNCH, zi=130, summarized=False, duplicate_of=B)
     story = stories.known(C)
     assert story is not None and story.kept == B and story.started and story.duplicates == [C]
     # A longer copy arriving later does not displace a summary already written: no tokens spent again.
