@@ -121,11 +121,13 @@ def test_an_article_not_reached_before_a_kill_is_done_by_the_next_run(tmp_path: 
     log = tmp_path / "first.log"
     proc = start_digest(config, log)
     # The other two articles are summarized while zh-2's page is still downloading (streaming).
-    wait_until(lambda: len(fake_llm.completed) >= 2, "two finished LLM calls", proc, log)
+    db_path = tmp_path / "state" / "jiandu.db"
+    wait_until(lambda: db_path.exists() and sqlite3.connect(db_path).execute(
+        "SELECT COUNT(*) FROM summaries").fetchone()[0] >= 2, "two stored summaries", proc, log)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     release.set()
-    db = sqlite3.connect(tmp_path / "state" / "jiandu.db")
+    db = sqlite3.connect(db_path)
     status = db.execute("SELECT status FROM articles WHERE url LIKE '%zh-2.html'").fetchone()
     db.close()
     assert status == ("new",)
