@@ -150,11 +150,19 @@ class Summary(BaseModel):
                 problems.append(f"第{i}条要点不是中文，必须用中文写（专有名词可保留英文）")
             if re.search(r"[#`<>|]|\[[^\]]*\]\(", bullet):
                 problems.append(f"第{i}条要点不能包含Markdown或HTML")
+            if _repeats_itself(bullet):
+                problems.append(f"第{i}条要点把同一句话写了多遍，每句只写一次")
         if len(set(cleaned)) < 3:
             problems.append("三条要点不能重复")
         if problems:
             raise ValueError("；".join(problems))
         return cleaned
+
+
+def _repeats_itself(bullet: str, span: int = 20) -> bool:
+    """A span of ``span`` characters (spaces aside) occurring twice: how a small model pads to a length."""
+    compact = re.sub(r"\s+", "", bullet)
+    return any(compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1))
 
 
 def _rules(info: ValidationInfo) -> Rules:
@@ -166,6 +174,8 @@ def _rules(info: ValidationInfo) -> Rules:
 
 _HAN = "[\u4e00-\u9fff]"
 _PLAIN = '[^"\\\\\\n]'  # any character but a quote, a backslash or a line break: no JSON escapes needed
+_OTHER = '[^"\\\\\\n\u4e00-\u9fff]'  # the same but a Chinese character
+_NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
 def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -> dict[str, Any]:
@@ -194,10 +204,15 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
         # 0.5B model pad by repeating one bullet three times.)
         low, high = rules.bullet_min * 3 // 2, rules.bullet_max
         bullet.update(minLength=low, maxLength=high)
-        # Each bullet opens with two Chinese characters. Asked in words only, the 1.5B model answered an
-        # English article in English; once a bullet has started in Chinese it stays Chinese. llama.cpp
-        # lets a pattern override the length keywords, so the pattern carries the lengths too.
-        bullet["pattern"] = f"^{_HAN}{{2}}{_PLAIN}{{{low - 2},{high - 2}}}$"
+        # Chinese all through: two Chinese characters first, then never more than a name's worth of other
+        # characters without one. Asked in words only, the 1.5B model answered an English article in
+        # English; forced to open in Chinese only, it went on in English after two characters. llama.cpp
+        # lets a pattern override the length keywords, so the pattern carries the lengths (in Chinese
+        # characters: at least the minimum in 字, at most three quarters of the maximum).
+        bullet["pattern"] = (
+            f"^{_HAN}{{2}}(?:{_OTHER}{{0,{_NAME_RUN}}}{_HAN}){{{rules.bullet_min - 2},{high * 3 // 4 - 2}}}"
+            f"{_OTHER}{{0,{_NAME_RUN}}}$"
+        )
         bullets.update(minItems=3, maxItems=3)
         headline.update(minLength=4, maxLength=rules.headline_max + 8)
         # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.

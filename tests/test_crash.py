@@ -43,6 +43,19 @@ def wait_until(condition: object, what: str, proc: subprocess.Popen[bytes], log:
     raise AssertionError(f"never saw {what}:\n{log.read_text()}")
 
 
+def stored_summaries(db_path: Path) -> int:
+    """Summaries in the run's database; 0 while the run has not yet created it or its tables."""
+    if not db_path.exists():
+        return 0
+    db = sqlite3.connect(db_path)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0])
+    except sqlite3.OperationalError:  # no such table yet
+        return 0
+    finally:
+        db.close()
+
+
 def title_of(request: dict) -> str:
     match = re.search(r"原文标题：(.*)", request["messages"][1]["content"])
     assert match
@@ -57,8 +70,7 @@ def test_sigkill_mid_run_then_rerun_repeats_no_finished_call(tmp_path: Path, sit
     proc = start_digest(config, log)
     wait_until(lambda: len(fake_llm.completed) >= 2, "two finished LLM calls", proc, log)
     db_path = tmp_path / "state" / "jiandu.db"
-    wait_until(lambda: db_path.exists() and sqlite3.connect(db_path).execute(
-        "SELECT COUNT(*) FROM summaries").fetchone()[0] >= 1, "a stored summary", proc, log)
+    wait_until(lambda: stored_summaries(db_path) >= 1, "a stored summary", proc, log)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
@@ -122,8 +134,7 @@ def test_an_article_not_reached_before_a_kill_is_done_by_the_next_run(tmp_path: 
     proc = start_digest(config, log)
     # The other two articles are summarized while zh-2's page is still downloading (streaming).
     db_path = tmp_path / "state" / "jiandu.db"
-    wait_until(lambda: db_path.exists() and sqlite3.connect(db_path).execute(
-        "SELECT COUNT(*) FROM summaries").fetchone()[0] >= 2, "two stored summaries", proc, log)
+    wait_until(lambda: stored_summaries(db_path) >= 2, "two stored summaries", proc, log)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     release.set()

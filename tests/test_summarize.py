@@ -66,17 +66,21 @@ def test_local_schema_carries_lengths_for_the_grammar() -> None:
     assert (quotes["minItems"], quotes["maxItems"], quotes["items"]["maxLength"]) == (3, 3, 40)
 
 
-def test_local_bullet_pattern_opens_in_chinese_and_carries_the_lengths() -> None:
+def test_local_bullet_pattern_keeps_chinese_all_through_and_carries_the_lengths() -> None:
     # llama.cpp applies the pattern instead of minLength/maxLength, so it must hold both rules.
     from summarizer.summarize import output_schema
 
     item = output_schema(RULES, lengths=True)["properties"]["bullets"]["items"]
     pattern = re.compile(item["pattern"])
-    low, high = item["minLength"], item["maxLength"]
-    assert pattern.match("星河" + "x" * (low - 2)) and pattern.match("星河" + "x" * (high - 2))
-    assert not pattern.match("星河" + "x" * (low - 3)) and not pattern.match("星河" + "x" * (high - 1))
-    assert not pattern.match("Northwind" + "x" * low)  # an English bullet cannot start
-    assert not pattern.match("星河" + 'x"' * low) and not pattern.match("星河" + "x\n" * low)  # no escapes
+    fewest, most = RULES.bullet_min, RULES.bullet_max * 3 // 4  # Chinese characters
+    assert pattern.match("星" * fewest) and pattern.match("星" * most)
+    assert not pattern.match("星" * (fewest - 1)) and not pattern.match("星" * (most + 1))
+    # Names, figures and punctuation between Chinese characters are fine; a run of English is not.
+    named = "星河" + "由Granite Peak Ventures领投，估值3.1亿美元。" + "星" * fewest
+    assert pattern.match(named)
+    assert not pattern.match("星河" + "raised forty million dollars in a round" + "星" * fewest)
+    assert not pattern.match("Northwind" + "星" * fewest)  # an English bullet cannot start
+    assert not pattern.match("星河" + '星"' * fewest) and not pattern.match("星河" + "星\n" * fewest)  # no escapes
     assert "pattern" not in output_schema(RULES)["properties"]["bullets"]["items"]  # hosted: no grammar
     headline = re.compile(output_schema(RULES, lengths=True)["properties"]["headline"]["pattern"])
     assert headline.match("OpenAI发布新模型") and headline.match("星河智能发布“星图3”")
@@ -141,6 +145,9 @@ def test_clean_output_strips_think_and_fences() -> None:
     ({"section": "体育"}, "分类"),
     ({"importance": 11}, "importance"),
     ({"bullets": [GOOD["bullets"][0]] * 3}, "不能重复"),
+    # How the 0.5B model pads a bullet to its length (seen on zh-1): one clause written again and again.
+    ({"bullets": ["价格 6999 元，另需每月 39 元的服务费用于远程视频和紧急呼叫，" * 3, *GOOD["bullets"][1:]]},
+     "第1条要点把同一句话写了多遍"),
 ])
 def test_validation_reasons(change: dict, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
@@ -243,7 +250,10 @@ def test_check_rules_and_the_recheck_prompt_change_the_prompt_hash() -> None:
 
 
 def test_english_bullet_after_every_reask_is_kept_with_a_language_flag(fake_llm: FakeOpenAI) -> None:
-    english = " ".join(["Chengguang launched a home care robot for elderly people living alone in Suzhou."] * 5)
+    english = ("Chengguang launched a home care robot for elderly people living alone in Suzhou. It reminds "
+               "them to take their medicine, detects falls with radar and a camera, and calls the family. "
+               "The standard model costs 6999 yuan plus a monthly service fee for video calls and alerts. "
+               "Sales start online on the first of December, with ten thousand units in the first batch.")
     fake_llm.push(*(Reply(good(bullets=bullets_with(1, english), headline="Chengguang robot launch")) for _ in range(3)))
     result = run(fake_llm)
     assert len(fake_llm.requests) == 3  # the format re-asks, no extra trust re-ask
