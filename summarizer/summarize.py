@@ -25,7 +25,7 @@ from .checks import CheckResult, CheckRules, Problem, Source, check_summary
 from .config import LLMSettings, Section
 from .errors import LLMError, SummaryInvalid
 from .llm import LLMClient, Message
-from .text import chinese_share, cjk_chars, count_zi, has_emoji, normalize_space, split_emoji
+from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
 PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
@@ -109,12 +109,13 @@ class Summary(BaseModel):
     @field_validator("emoji")
     @classmethod
     def _emoji(cls, value: str) -> str:
-        found = split_emoji(value)
-        if found is None or not found:
-            raise ValueError("emoji字段只能包含1到3个emoji，不能有文字")
-        if len(found) > 3:
-            raise ValueError(f"emoji字段有{len(found)}个emoji，最多3个")
-        return "".join(found)
+        # Decoration, so it is mended rather than re-asked: words beside the emoji are dropped and the
+        # first three kept. Only a field with no emoji at all ("AI", written three times by the 1.5B
+        # model) is an error.
+        found = find_emoji(value)
+        if not found:
+            raise ValueError("emoji字段必须有1到3个emoji，不能只写文字")
+        return "".join(found[:3])
 
     @field_validator("section")
     @classmethod
@@ -175,6 +176,7 @@ def _rules(info: ValidationInfo) -> Rules:
 _HAN = "[\u4e00-\u9fff]"
 _PLAIN = '[^"\\\\\\n]'  # any character but a quote, a backslash or a line break: no JSON escapes needed
 _OTHER = '[^"\\\\\\n\u4e00-\u9fff]'  # the same but a Chinese character
+_EMOJI_CHARS = "[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05-\u2b55\U0001f000-\U0001faff\ufe0f\u200d\u20e3]"
 _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
@@ -218,8 +220,9 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
         # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
         headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
         # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
-        # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points.
-        emoji.update(minLength=1, maxLength=8)
+        # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
+        # only, or the 1.5B model writes "AI".
+        emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
     return {
         "type": "object",
         "properties": {

@@ -77,6 +77,11 @@ def split_emoji(text: str) -> list[str] | None:
     return found
 
 
+def find_emoji(text: str) -> list[str]:
+    """The emoji in ``text`` one by one, whatever else it holds."""
+    return _EMOJI_RE.findall(re.sub(r"\s+", "", text))
+
+
 def has_emoji(text: str) -> bool:
     return any(
         _EMOJI_RE.fullmatch(ch) and unicodedata.category(ch) == "So" for ch in text

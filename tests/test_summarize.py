@@ -141,7 +141,7 @@ def test_clean_output_strips_think_and_fences() -> None:
     ({"headline": "## 标题里有Markdown"}, "Markdown"),
     ({"headline": "超" * 41}, "不能超过40字"),
     ({"emoji": "rocket"}, "emoji"),
-    ({"emoji": "🚀🚀🚀🚀"}, "最多3个"),
+    ({"emoji": "AI"}, "不能只写文字"),
     ({"section": "体育"}, "分类"),
     ({"importance": 11}, "importance"),
     ({"bullets": [GOOD["bullets"][0]] * 3}, "不能重复"),
@@ -152,6 +152,20 @@ def test_clean_output_strips_think_and_fences() -> None:
 def test_validation_reasons(change: dict, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_summary(good(**change), RULES)
+
+
+def test_emoji_field_is_mended_not_failed() -> None:
+    # Decoration: words beside the emoji are dropped and at most three kept, rather than a re-ask.
+    assert parse_summary(good(emoji="📚 古籍"), RULES).emoji == "📚"
+    assert parse_summary(good(emoji="🚀🚀🚀🚀"), RULES).emoji == "🚀🚀🚀"
+
+
+def test_local_emoji_pattern_allows_emoji_only() -> None:
+    from summarizer.summarize import output_schema
+
+    pattern = re.compile(output_schema(RULES, lengths=True)["properties"]["emoji"]["pattern"])
+    assert all(pattern.match(e) for e in ("📚", "🚀✨", "🕵️‍♂️💰", "🇨🇳", "⚡️"))
+    assert not any(pattern.match(e) for e in ("AI", "古籍", "📚古籍", "", '"'))
 
 
 def test_bullet_prefixes_and_whitespace_are_normalised() -> None:
