@@ -138,7 +138,9 @@ LocalModelName = Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"]
 class LocalSettings(_Strict):
     model: LocalModelName = "qwen2.5-coder-1.5b"
     cache_dir: str | None = None  # default: ~/.cache/jiandu/models
-    context_size: Annotated[int, Field(ge=1024)] = 4096
+    # Tokens a slot holds. A re-ask carries the whole conversation (3,000-token article, rules, the bad
+    # reply, the errors): 4096 overflowed on the 0.5B model's second re-ask of a long article.
+    context_size: Annotated[int, Field(ge=1024)] = 8192
     threads: int | None = None
     startup_timeout: Annotated[float, Field(gt=0)] = 120.0
 

@@ -159,7 +159,7 @@ def free_port() -> int:
 class LocalServer:
     """llama-server on a free 127.0.0.1 port; stopped on every exit path (use ``with``)."""
 
-    def __init__(self, *, model_path: Path, slots: int = 2, context_size: int = 4096, threads: int | None = None,
+    def __init__(self, *, model_path: Path, slots: int = 2, context_size: int = 8192, threads: int | None = None,
                  startup_timeout: float = 120.0, log: Log | None = None) -> None:
         self.model_path = model_path
         # More parallel slots than cores only slows every request on a CPU.
