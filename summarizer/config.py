@@ -132,15 +132,16 @@ def value_is_http(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
+# Tokens a slot of the local server holds. A re-ask carries the whole conversation (3,000-token article,
+# rules, the bad reply, the errors): 4096 overflowed on the 0.5B model's second re-ask of a long article.
+LOCAL_CONTEXT_SIZE = 8192
 LocalModelName = Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"]
 
 
 class LocalSettings(_Strict):
     model: LocalModelName = "qwen2.5-coder-1.5b"
     cache_dir: str | None = None  # default: ~/.cache/jiandu/models
-    # Tokens a slot holds. A re-ask carries the whole conversation (3,000-token article, rules, the bad
-    # reply, the errors): 4096 overflowed on the 0.5B model's second re-ask of a long article.
-    context_size: Annotated[int, Field(ge=1024)] = 8192
+    context_size: Annotated[int, Field(ge=1024)] = LOCAL_CONTEXT_SIZE
     threads: int | None = None
     startup_timeout: Annotated[float, Field(gt=0)] = 120.0
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .config import LOCAL_CONTEXT_SIZE
 from .errors import LocalModelError
 
 Log = Callable[[str], None]
@@ -159,7 +160,7 @@ def free_port() -> int:
 class LocalServer:
     """llama-server on a free 127.0.0.1 port; stopped on every exit path (use ``with``)."""
 
-    def __init__(self, *, model_path: Path, slots: int = 2, context_size: int = 8192, threads: int | None = None,
+    def __init__(self, *, model_path: Path, slots: int = 2, context_size: int = LOCAL_CONTEXT_SIZE, threads: int | None = None,
                  startup_timeout: float = 120.0, log: Log | None = None) -> None:
         self.model_path = model_path
         # More parallel slots than cores only slows every request on a CPU.

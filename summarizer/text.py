@@ -70,11 +70,8 @@ _EMOJI_RE = re.compile(
 
 def split_emoji(text: str) -> list[str] | None:
     """The emoji in ``text`` one by one, or None if it holds anything that is not emoji."""
-    stripped = re.sub(r"\s+", "", text)
-    found = _EMOJI_RE.findall(stripped)
-    if "".join(found) != stripped:
-        return None
-    return found
+    found = find_emoji(text)
+    return found if "".join(found) == re.sub(r"\s+", "", text) else None
 
 
 def find_emoji(text: str) -> list[str]:

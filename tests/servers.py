@@ -41,7 +41,9 @@ class SiteServer:
     ``overrides`` maps a path to (status, headers, body) for one-off pages;
     ``sequences`` maps a path to a list of those served in turn (the last repeats);
     ``handlers`` maps a path to a function given the raw request handler, for
-    servers that misbehave below HTTP (trickle a byte a second, stream forever).
+    servers that misbehave below HTTP (trickle a byte a second, stream forever);
+    ``gates`` maps a path to a function that blocks until its page may be served as usual
+    (to hold one page back while the run goes on).
     """
 
     def __init__(self, root: Path = FIXTURES) -> None:
@@ -51,6 +53,7 @@ class SiteServer:
         self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.sequences: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
         self.handlers: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
+        self.gates: dict[str, Callable[[], object]] = {}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,6 +64,8 @@ class SiteServer:
                 site.requests.append(("GET", self.path))
                 site.request_headers.append({k.lower(): v for k, v in self.headers.items()})
                 path = self.path.split("?", 1)[0]
+                if path in site.gates:
+                    site.gates[path]()
                 if path in site.handlers:
                     try:
                         site.handlers[path](self)

@@ -118,18 +118,7 @@ def test_an_article_not_reached_before_a_kill_is_done_by_the_next_run(tmp_path: 
 
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
     release = threading.Event()
-    page = (Path(__file__).parent / "fixtures" / "pages" / "zh-2.html").read_bytes().replace(
-        b"FIXTURE_HOST", site.host.encode())
-
-    def held_page(h: object) -> None:  # the page of one article hangs until the test lets it go
-        release.wait(60)
-        h.send_response(200)  # type: ignore[attr-defined]
-        h.send_header("Content-Type", "text/html; charset=utf-8")  # type: ignore[attr-defined]
-        h.send_header("Content-Length", str(len(page)))  # type: ignore[attr-defined]
-        h.end_headers()  # type: ignore[attr-defined]
-        h.wfile.write(page)  # type: ignore[attr-defined]
-
-    site.handlers["/pages/zh-2.html"] = held_page
+    site.gates["/pages/zh-2.html"] = lambda: release.wait(60)  # one page hangs until the test lets it go
     log = tmp_path / "first.log"
     proc = start_digest(config, log)
     # The other two articles are summarized while zh-2's page is still downloading (streaming).
