@@ -27,6 +27,7 @@ import trafilatura
 from readability import Document as ReadabilityDocument
 
 from .errors import ExtractError
+from .sanitize import clean_text, one_line
 from .text import count_zi
 
 _PAYWALL = re.compile(r"订阅后阅读|登录后阅读|付费阅读|会员专享|subscribe to (read|continue)|subscribers only|paywall", re.I)
@@ -267,7 +268,7 @@ def choose_text(
     if kind:
         feed = html_fragment_to_text(feed_html)
         if count_zi(feed) >= max(min_zi, 1):
-            return Extracted(text=feed, zi=count_zi(feed), method="feed")
+            return Extracted(text=clean_text(feed), zi=count_zi(feed), method="feed")
         raise ExtractError(f"{url}: the link is {kind}, not an HTML page; nothing to summarize", url=url, skipped=True)
     found, title, _ = candidates(url=url, html=html, feed_html=feed_html)
     best = best_candidate(found)
@@ -277,7 +278,7 @@ def choose_text(
     if zi < min_zi:
         why = "teaser or paywall" if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html))) else "too short"
         raise ExtractError(f"{url}: {why}: {zi} 字, fewer than {min_zi}", url=url, skipped=True)
-    return Extracted(text=text, zi=zi, method=best.method, title=title)
+    return Extracted(text=clean_text(text), zi=zi, method=best.method, title=one_line(title))
 
 
 def _norm(text: str) -> str:

@@ -1,8 +1,8 @@
 """Feed bytes -> entries (pure: no I/O).
 
-feedparser does the parsing (RSS 0.9x/1.0/2.0, Atom). We help it with one
-thing it gets wrong: a feed in GBK or Big5 that declares no encoding would be
-read as windows-1252, so undeclared non-UTF-8 bytes are detected first.
+feedparser does the parsing (RSS 0.9x/1.0/2.0, Atom); ``jsonfeed`` reads
+JSON Feed 1.0/1.1. We help feedparser with one thing it gets wrong: a feed in
+GBK or Big5 that declares no encoding would be read as windows-1252, so undeclared non-UTF-8 bytes are detected first.
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import charset_normalizer
 import feedparser
 
+from . import jsonfeed
 from .errors import FeedError
+from .jsonfeed import RawEntry
+from .sanitize import clean_text, one_line
 
 TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid", "spm", "_hsenc", "_hsmi",
@@ -25,12 +28,20 @@ TRACKING_PARAMS = {
 
 
 def canonical_url(url: str) -> str:
-    """The URL without tracking parameters, fragment, default port or case noise in scheme and host."""
-    parts = urlsplit(url.strip())
+    """The URL without tracking parameters, fragment, default port or case noise in scheme and host.
+
+    Never raises: a link a feed got wrong (port 99999, a broken IPv6 literal) keeps its own text as
+    its key, and fails on its own when it is fetched.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
-        host = f"{host}:{parts.port}"
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -57,6 +68,7 @@ class ParsedFeed:
     title: str
     entries: list[Entry]
     without_link: int = 0
+    encoding: str = ""  # the charset the bytes were read in
 
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.S)
@@ -104,8 +116,8 @@ def _looks_cjk(content: bytes) -> bool:
     return best is not None and best.encoding not in _ANYTHING_GOES and best.chaos < 0.2
 
 
-def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str]:
-    """Return (bytes, content_type) that feedparser will decode correctly.
+def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str, str | None]:
+    """Return (bytes, content_type, detected charset or None) that feedparser will decode correctly.
 
     Undeclared non-UTF-8 bytes are detected; so are bytes that do not fit a
     declared charset (a GBK feed labelled UTF-8 or ISO-8859-1), which feedparser
@@ -113,11 +125,11 @@ def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str]:
     """
     declared = _declared_encoding(content, content_type)
     if declared and _label_fits(content, declared):
-        return content, content_type
+        return content, content_type, None
     if not declared:
         try:
             content.decode("utf-8")
-            return content, content_type
+            return content, content_type, None
         except UnicodeDecodeError:
             pass
     if declared and declared not in _UTF8:
@@ -127,22 +139,23 @@ def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str]:
             text = None
         if text is not None:
             body = _XML_DECL.sub(b"", content, count=1)
-            return b'<?xml version="1.0" encoding="utf-8"?>' + body, "application/xml; charset=utf-8"
+            return b'<?xml version="1.0" encoding="utf-8"?>' + body, "application/xml; charset=utf-8", "utf-8"
     best = charset_normalizer.from_bytes(
         content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr", "cp1252", "latin_1"]
     ).best()
     if best is None:
-        return content, content_type
+        return content, content_type, None
     text = str(best)
-    body = _XML_DECL.sub(b"", text.encode("utf-8"), count=1)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + body, "application/xml; charset=utf-8"
+    body = _XML_DECL.sub(b"", text.encode("utf-8", "replace"), count=1)
+    xml = b'<?xml version="1.0" encoding="utf-8"?>' + body
+    return xml, "application/xml; charset=utf-8", best.encoding
 
 
 def _published(entry: feedparser.FeedParserDict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     return None
 
 
@@ -161,44 +174,60 @@ def parse_feed(
     final_url: str | None = None,
     max_items: int = 100,
 ) -> ParsedFeed:
-    """Parse feed bytes into entries. Raises FeedError naming the feed when nothing usable is in it."""
-    label = feed_name or feed_url
-    content, content_type = _normalise_encoding(content, content_type)
+    """Parse feed bytes (RSS, Atom or JSON Feed) into entries.
+
+    Raises FeedError naming the feed when nothing usable is in it.
+    """
+    label = one_line(feed_name or feed_url)
+    if jsonfeed.looks_like_json(content, content_type):
+        raw_entries, feed_title = jsonfeed.parse(content, label=label, base_url=final_url or feed_url)
+        encoding = "utf-8"
+    else:
+        raw_entries, feed_title, encoding = _parse_xml(content, label=label, feed_url=feed_url,
+                                                       content_type=content_type, final_url=final_url)
+    title = one_line(feed_title).strip() or label
+    entries: list[Entry] = []
+    without_link = 0
+    for raw in raw_entries[:max_items]:
+        if not raw.link:
+            without_link += 1
+            continue
+        entries.append(Entry(
+            feed_name=feed_name or title, feed_url=feed_url, title=one_line(raw.title).strip(), url=raw.link,
+            canonical_url=canonical_url(raw.link), published=raw.published,
+            summary_html=clean_text(raw.summary_html), content_html=clean_text(raw.content_html),
+        ))
+    return ParsedFeed(title=title, entries=entries, without_link=without_link, encoding=encoding)
+
+
+def _parse_xml(content: bytes, *, label: str, feed_url: str, content_type: str,
+               final_url: str | None) -> tuple[list[RawEntry], str, str]:
+    """(entries, feed title, encoding) of an RSS or Atom document, through feedparser."""
+    content, content_type, detected = _normalise_encoding(content, content_type)
     headers = {"content-location": final_url or feed_url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True,
+                              resolve_relative_uris=True)
     if not parsed.entries:
         if parsed.get("bozo"):
-            reason = str(parsed.get("bozo_exception", "malformed")).splitlines()[0]
+            reason = one_line(str(parsed.get("bozo_exception", "malformed")))[:200]
             raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
         if not parsed.get("version"):
-            raise FeedError(f"feed {label}: not RSS or Atom", url=feed_url)
-    title = parsed.feed.get("title", "") or label
-    entries: list[Entry] = []
-    without_link = 0
-    for raw in parsed.entries[:max_items]:
-        link = raw.get("link") or ""
-        if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
-            link = raw["id"]
-        if not link:
-            without_link += 1
-            continue
-        if link.startswith("file://") and not link.startswith("file:///"):
-            link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
-        entries.append(
-            Entry(
-                feed_name=feed_name or title,
-                feed_url=feed_url,
-                title=(raw.get("title") or "").strip(),
-                url=link,
-                canonical_url=canonical_url(link),
-                published=_published(raw),
-                summary_html=raw.get("summary", "") or "",
-                content_html=_content_html(raw),
-            )
-        )
-    return ParsedFeed(title=title, entries=entries, without_link=without_link)
+            raise FeedError(f"feed {label}: not RSS, Atom or JSON Feed", url=feed_url)
+    raw_entries = [RawEntry(title=raw.get("title") or "", link=_link(raw), published=_published(raw),
+                            summary_html=raw.get("summary", "") or "", content_html=_content_html(raw))
+                   for raw in parsed.entries]
+    return raw_entries, str(parsed.feed.get("title", "") or ""), detected or parsed.get("encoding") or ""
+
+
+def _link(raw: feedparser.FeedParserDict) -> str:
+    link = str(raw.get("link") or "")
+    if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
+        link = str(raw["id"])
+    if link.startswith("file://") and not link.startswith("file:///"):
+        link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
+    return link.strip()
 
 
 def in_window(entry: Entry, start: datetime | None, end: datetime) -> bool:

@@ -19,9 +19,10 @@ import socket
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpcore2
@@ -188,6 +189,18 @@ class FetchResult:
         return headers
 
 
+def _check_url(url: str) -> None:
+    """Raises FetchError for a link httpx2 cannot request (port 99999, a full-width host, a space)."""
+    try:
+        parsed = httpx2.URL(url)
+        parsed.port  # noqa: B018 - parsing the port is the check
+        urlsplit(url).port  # noqa: B018 - the per-host slot key comes from urlsplit
+    except (httpx2.InvalidURL, ValueError, UnicodeError) as exc:
+        raise FetchError(f"{url}: not a valid URL ({exc})", url=url) from exc
+    if not parsed.host:
+        raise FetchError(f"{url}: not a valid URL (no host)", url=url)
+
+
 def _host(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
@@ -218,7 +231,7 @@ class Fetcher:
         pool._network_backend = GuardedBackend(self.policy)
         return transport
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         self._client = httpx2.AsyncClient(
             transport=self._transport,
             follow_redirects=True,
@@ -252,6 +265,7 @@ class Fetcher:
         if not url.startswith(("http://", "https://")):
             raise FetchError(f"{url}: unsupported URL scheme", url=url)
         assert self._client is not None, "use Fetcher as an async context manager"
+        _check_url(url)
         headers = {"Accept": accept}
         if validators and validators.etag:
             headers["If-None-Match"] = validators.etag
@@ -283,7 +297,7 @@ class Fetcher:
                 raise FetchError(reason, url=url)
 
     async def _get_once(self, url: str, headers: dict[str, str], validators: Validators | None,
-                        started: float) -> "FetchResult | tuple[int, float | None]":
+                        started: float) -> FetchResult | tuple[int, float | None]:
         """One request: the result, or (status, Retry-After) for an HTTP error. Raises FetchError."""
         assert self._client is not None
         try:
@@ -306,6 +320,9 @@ class Fetcher:
                 )
         except _Refused as exc:
             raise FetchError(f"{url}: {exc}", url=url) from exc
+        except (httpx2.InvalidURL, httpx2.UnsupportedProtocol, ValueError, UnicodeError) as exc:
+            # A redirect to a broken Location; InvalidURL is not an HTTPError.
+            raise FetchError(f"{url}: not a valid URL ({exc})", url=url) from exc
         except httpx2.TooManyRedirects as exc:
             raise FetchError(f"{url}: too many redirects", url=url) from exc
         except httpx2.ConnectTimeout as exc:

@@ -25,6 +25,7 @@ from .checks import CheckResult, CheckRules, Problem, Source, check_summary
 from .config import LLMSettings, Section
 from .errors import LLMError, SummaryInvalid
 from .llm import LLMClient, Message
+from .sanitize import clean_data
 from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
@@ -52,7 +53,7 @@ class Rules:
     min_chinese_share: float = 0.6
 
     @classmethod
-    def from_settings(cls, llm: LLMSettings, sections: list[Section]) -> "Rules":
+    def from_settings(cls, llm: LLMSettings, sections: list[Section]) -> Rules:
         return cls(
             sections=tuple(s.name for s in sections),
             bullet_min=llm.bullet_min_chars,
@@ -258,6 +259,7 @@ def parse_summary(raw: str, rules: Rules) -> Summary:
         raise ValueError(f"输出不是合法的JSON（{exc.msg}，第{exc.pos}个字符）") from exc
     if not isinstance(data, dict):
         raise ValueError("输出必须是一个JSON对象")
+    data = clean_data(data)  # control characters and bidi overrides never reach storage or output
     try:
         return Summary.model_validate(data, context={"rules": rules})
     except ValidationError as exc:

@@ -16,6 +16,7 @@ import jinja2
 from ..config import Settings
 from ..errors import PublishRefused
 from ..render import render_markdown, write_atomic
+from ..sanitize import clean_text
 from ..store import Store, now_iso
 from .markdown import ParsedDigest, parse_digest, strip_markers
 from .state import PENDING, Review, sha
@@ -135,6 +136,8 @@ def atom_feed(issues: list[Issue], *, title: str) -> str:
         summary = "；".join(h.headline for h in issue.parsed.highlights) or issue.parsed.items[0].headline
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
         ET.SubElement(entry, f"{{{ATOM}}}content", type="html").text = template.render(issue=issue.parsed)
+    for element in root.iter():  # a hand edit or an old draft may still hold characters XML cannot
+        element.text = clean_text(element.text) if element.text else element.text
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

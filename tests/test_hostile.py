@@ -1,0 +1,108 @@
+"""Hostile and broken input (issue 12): each fault here once ended a run with a traceback or leaked data."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import write_config
+from servers import FakeOpenAI, Reply, SiteServer, default_responder
+from test_faults import DATE, GOOD_PAGE, RSS, item, items_in_draft, rss, run
+
+from summarizer.cli import cli
+from summarizer.errors import FeedError
+from summarizer.feeds import parse_feed
+from summarizer.sanitize import clean_text
+
+BAD_LINKS = ["http://a:99999/x", "http://a:-1/x", "http://１２７.０.０.１/x", "http://exa\tmple.org/x",
+             "http://[::1/x", "http://a b/x", "http://%zz/x", "http:///x", "http://a:port/x"]
+
+
+@pytest.mark.parametrize("bad", BAD_LINKS)
+def test_a_bad_link_fails_only_its_item(bad: str, tmp_path: Path, site: SiteServer,
+                                        fake_llm: FakeOpenAI) -> None:
+    good = item("澄光智能发布家用陪护机器人", site.url(GOOD_PAGE))
+    feed = rss([good, item("坏链接", bad.replace("&", "&amp;"))])
+    site.overrides["/feeds/mixed.xml"] = (200, RSS, feed)
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], fetch__retries=0)
+    result = run(config)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    # The bad item is one line of the report: failed when fetched, or ignored when feedparser drops it.
+    lines = [line for line in result.stderr.splitlines() if line.strip().startswith(("failed:", "warning:"))]
+    assert len(lines) == 1, result.stderr
+    assert items_in_draft(tmp_path) == 1
+
+
+# -- 2: control characters and bidi overrides from the model and the feed ------------------------------
+
+NASTY = "\x00\x1b\x08\x7f\x85\u202e\u2066"
+
+
+def nasty_model(body: dict[str, Any]) -> Reply:
+    reply = default_responder(body)
+    data = json.loads(reply.content or "{}")
+    data["headline"] = NASTY[:3] + data["headline"] + NASTY[3:]
+    data["bullets"] = [NASTY + b for b in data["bullets"]]
+    return Reply(json.dumps(data, ensure_ascii=False))
+
+
+def test_control_characters_never_reach_outputs(tmp_path: Path, site: SiteServer) -> None:
+    llm = FakeOpenAI(nasty_model)
+    try:
+        title = "澄光智能发布家用陪护机器人\x7f\xc2\x85&#x202e;"
+        site.overrides["/feeds/mixed.xml"] = (200, RSS, rss([item(title, site.url(GOOD_PAGE))]))
+        config = write_config(tmp_path, site, llm, feeds=["feeds/mixed.xml"])
+        result = run(config)
+        assert result.exit_code == 0, result.output
+        runner = CliRunner()
+        assert runner.invoke(cli, ["review", "-c", str(config), DATE, "--approve-all"]).exit_code == 0
+        published = runner.invoke(cli, ["publish", "-c", str(config), DATE])
+        assert published.exit_code == 0, published.output
+    finally:
+        llm.close()
+    ET.parse(tmp_path / "output" / "feed.xml")  # strict: an "invalid token" raises here
+    outputs = [p for p in (tmp_path / "output").rglob("*") if p.is_file()]
+    assert len(outputs) >= 5
+    for path in outputs:
+        text = path.read_text(encoding="utf-8")
+        assert clean_text(text) == text, path
+    with sqlite3.connect(tmp_path / "state" / "jiandu.db") as db:
+        for (data,) in db.execute("SELECT json FROM summaries"):
+            assert clean_text(data) == data and "\\u001b" not in data and "\\u202e" not in data.lower()
+        for (title_,) in db.execute("SELECT title FROM articles"):
+            assert clean_text(title_) == title_
+
+
+# -- real feed kinds that were refused: JSON Feed, a truncated RSS file -------------------------------------
+
+def test_json_feed_is_read() -> None:
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "V2EX",
+                       "home_page_url": "https://www.v2ex.com/",
+                       "items": [{"id": "1", "url": "/t/1", "title": "一个帖子", "content_html": "<p>正文</p>",
+                                  "date_published": "2026-11-20T08:00:00Z"},
+                                 {"id": "2", "content_text": "no link"}]}).encode()
+    parsed = parse_feed(body, feed_url="https://www.v2ex.com/feed.json", content_type="application/feed+json")
+    assert parsed.title == "V2EX" and parsed.without_link == 1
+    [entry] = parsed.entries
+    assert entry.url == "https://www.v2ex.com/t/1" and entry.title == "一个帖子"
+    assert entry.published is not None and entry.published.hour == 8 and entry.content_html == "<p>正文</p>"
+
+
+@pytest.mark.parametrize("body", [b'{"name": "manifest"}', b'{"version": "https://jsonfeed.org/version/1", '])
+def test_json_that_is_not_a_json_feed_is_one_line(body: bytes) -> None:
+    with pytest.raises(FeedError, match=r"^feed f: .*JSON") as caught:
+        parse_feed(body, feed_url="http://x/f", feed_name="f")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_truncated_rss_file_keeps_the_entries_before_the_cut() -> None:
+    body = rss([item(f"标题{i}", f"http://example.org/{i}") for i in range(5)])
+    cut = body.index(b"<item><title>\xe6\xa0\x87\xe9\xa2\x983") + 20
+    parsed = parse_feed(body[:cut], feed_url="http://x/f")
+    assert [e.title for e in parsed.entries] == ["标题0", "标题1", "标题2"]
