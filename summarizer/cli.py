@@ -14,6 +14,7 @@ from .config import Settings, load_settings
 from .errors import ConfigError, LocalModelError, ReviewError, RunLocked, StoreError, SummarizerError
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
+from .redact import redact
 from .render import render_item
 from .store import Store
 
@@ -31,8 +32,13 @@ def _settings(config: str | None) -> Settings:
     return load_settings(path)
 
 
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Every message that may hold a provider's words is printed through here: no key reaches a terminal."""
+    click.echo(redact(text), err=err, nl=nl)
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
+    _echo(f"error: {message}", err=True)
     sys.exit(code)
 
 
@@ -135,9 +141,9 @@ def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_js
             click.echo(f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  {item['title']}  {item['url']}")
         click.echo(f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens")
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        _echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_report(report), err=True)
+        _echo(format_report(report), err=True)
     if not dry_run and report.draft is None:
         _fail("nothing could be summarized, no draft written", EXIT_NOTHING)
 
@@ -160,7 +166,7 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)
-    click.echo(format_report(result.report), err=True)
+    _echo(format_report(result.report), err=True)
 
 
 @cli.command()
@@ -277,7 +283,7 @@ def doctor(config: str | None, no_ping: bool) -> None:
 
     checks = run_doctor(_settings(config), ping=not no_ping)
     for check in checks:
-        click.echo(check.line())
+        _echo(check.line())
     failed = [c for c in checks if not c.ok]
     if failed:
         _fail(f"{len(failed)} of {len(checks)} checks failed", EXIT_NOTHING)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import openai
 
 from .errors import ConfigError, LLMError
+from .redact import redact
 
 Message = dict[str, str]
 
@@ -150,5 +151,5 @@ def _llm_error(label: str, exc: openai.OpenAIError) -> LLMError:
 
 
 def _short(text: str, limit: int = 160) -> str:
-    line = " ".join(str(text).split())
+    line = redact(" ".join(str(text).split()))  # a gateway may echo the key in its error body
     return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 from .errors import StoreError
 from .fetch import Validators
+from .redact import redact, redact_optional
 
 
 def _m001_initial(db: sqlite3.Connection) -> None:
@@ -279,7 +280,7 @@ class Store:
                      entries_seen = feeds.entries_seen + excluded.entries_seen,
                      etag = COALESCE(excluded.etag, feeds.etag),
                      last_modified = COALESCE(excluded.last_modified, feeds.last_modified)""",
-                (url, name, status, error, stamp, stamp if ok else None, 0 if ok else 1, entries,
+                (url, name, status, redact_optional(error), stamp, stamp if ok else None, int(not ok), entries,
                  validators.etag if validators else None, validators.last_modified if validators else None, ok),
             )
 
@@ -313,7 +314,7 @@ class Store:
                      digest_date = COALESCE(articles.digest_date, excluded.digest_date),
                      updated_at = excluded.updated_at""",
                 (canonical_url, url, source, feed_url, title, published, text, text_hash, zi, extract_method,
-                 status, error, digest_date, stamp, stamp),
+                 status, redact_optional(error), digest_date, stamp, stamp),
             )
 
     def add_new_articles(self, rows: list[dict[str, Any]]) -> None:
@@ -337,7 +338,7 @@ class Store:
         with self.db:
             self.db.execute(
                 "UPDATE articles SET status = ?, error = ?, updated_at = ? WHERE canonical_url = ?",
-                (status, error, now_iso(), canonical_url),
+                (status, redact_optional(error), now_iso(), canonical_url),
             )
 
     def set_duplicate_of(self, canonical_url: str, kept: str | None) -> None:
@@ -420,7 +421,8 @@ class Store:
             self.db.execute(
                 """UPDATE runs SET finished_at = ?, status = ?, report = ?, input_tokens = ?, output_tokens = ?
                    WHERE id = ?""",
-                (now_iso(), status, json.dumps(report, ensure_ascii=False), input_tokens, output_tokens, run_id),
+                (now_iso(), status, redact(json.dumps(report, ensure_ascii=False)), input_tokens,
+                 output_tokens, run_id),
             )
 
     # -- review (m004) --------------------------------------------------------

@@ -128,6 +128,7 @@ class Reply:
     refusal: str | None = None
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
+    message: str | None = None  # the error message of a non-200 reply (default "fake error STATUS")
 
 
 def chat_completion(content: str | None, *, model: str, finish_reason: str = "stop", refusal: str | None = None,
@@ -222,7 +223,8 @@ class FakeOpenAI:
                     self.connection.shutdown(2)
                     return
                 if reply.status != 200:
-                    self._send(reply.status, {"error": {"message": f"fake error {reply.status}", "type": "server_error"}},
+                    message = reply.message or f"fake error {reply.status}"
+                    self._send(reply.status, {"error": {"message": message, "type": "server_error"}},
                                reply.headers)
                     return
                 prompt = sum(len(m.get("content", "")) for m in body.get("messages", []))

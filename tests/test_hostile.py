@@ -17,6 +17,7 @@ from test_faults import DATE, GOOD_PAGE, RSS, item, items_in_draft, rss, run
 from summarizer.cli import cli
 from summarizer.errors import FeedError
 from summarizer.feeds import parse_feed
+from summarizer.redact import redact
 from summarizer.sanitize import clean_text
 
 BAD_LINKS = ["http://a:99999/x", "http://a:-1/x", "http://１２７.０.０.１/x", "http://exa\tmple.org/x",
@@ -106,3 +107,35 @@ def test_a_truncated_rss_file_keeps_the_entries_before_the_cut() -> None:
     cut = body.index(b"<item><title>\xe6\xa0\x87\xe9\xa2\x983") + 20
     parsed = parse_feed(body[:cut], feed_url="http://x/f")
     assert [e.title for e in parsed.entries] == ["标题0", "标题1", "标题2"]
+
+
+# -- 3: the API key never leaks through a provider's error -------------------------------------------------
+
+KEY = "sk-test-key-never-logged"
+
+
+@pytest.mark.parametrize("status", [400, 403, 500])
+def test_the_key_is_redacted_from_every_message(status: int, tmp_path: Path, site: SiteServer,
+                                                fake_llm: FakeOpenAI) -> None:
+    echo = f"Incorrect API key provided: Bearer {KEY}; also sk-proj-abcdefghijklmnop1234 and Bearer eyJhbGciOi.x"
+    fake_llm.responder = lambda body: Reply(status=status, message=echo)
+    site.overrides["/feeds/mixed.xml"] = (200, RSS, rss([item("澄光智能发布家用陪护机器人", site.url(GOOD_PAGE))]))
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], llm__max_retries=0)
+    outputs = [run(config).output, run(config, "--json").output]
+    runner = CliRunner()
+    outputs.append(runner.invoke(cli, ["doctor", "-c", str(config)]).output)
+    outputs.append(runner.invoke(cli, ["summarize", "-c", str(config), site.url(GOOD_PAGE)]).output)
+    with sqlite3.connect(tmp_path / "state" / "jiandu.db") as db:
+        outputs += [str(row) for row in db.execute("SELECT error FROM articles")]
+        outputs += [str(row) for row in db.execute("SELECT report FROM runs")]
+    joined = "\n".join(outputs)
+    assert "Incorrect API key provided" in joined  # the message itself still says what went wrong
+    for secret in (KEY, "sk-proj-abcdefghijklmnop1234", "eyJhbGciOi.x", "sk-test"):
+        assert secret not in joined
+
+
+def test_redact_keeps_json_json_and_words_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "plainkey-0123456789")
+    text = json.dumps({"api_key": "abcdefgh12345", "m": "key plainkey-0123456789 risk-assessment desk-lamp"})
+    cleaned = redact(text)
+    assert json.loads(cleaned) == {"api_key": "[redacted]", "m": "key [redacted] risk-assessment desk-lamp"}
