@@ -139,3 +139,18 @@ def test_redact_keeps_json_json_and_words_words(monkeypatch: pytest.MonkeyPatch)
     text = json.dumps({"api_key": "abcdefgh12345", "m": "key plainkey-0123456789 risk-assessment desk-lamp"})
     cleaned = redact(text)
     assert json.loads(cleaned) == {"api_key": "[redacted]", "m": "key [redacted] risk-assessment desk-lamp"}
+
+
+# -- 5: DATE is validated everywhere ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["publish"], ["review", "--list"], ["review", "--approve-all"], ["review"]])
+@pytest.mark.parametrize("bad", ["../../../x", "2026-13-01", "2026-11-20/../../x", "x" * 300, "2026-11-20\n"])
+def test_a_date_that_is_not_a_day_is_one_line(command: list[str], bad: str, tmp_path: Path,
+                                              site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=[])
+    result = CliRunner().invoke(cli, [command[0], "-c", str(config), bad, *command[1:]])
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "YYYY-MM-DD" in result.output or "real day" in result.output
+    assert not [p for p in tmp_path.rglob("x*")]
+    assert not (tmp_path.parent / "x.md").exists()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..dates import check_date
 from ..digest import Digest, DigestItem, compute_stats
 from ..errors import DraftFormatError, ReviewError
 from ..render import inline, link_target, render_markdown, write_atomic
@@ -94,8 +95,10 @@ class Review:
     def open(cls, store: Store, settings: Settings, date: str) -> "Review":
         """The review for ``date``: imported from the pipeline's draft the first time, hand edits absorbed.
 
-        Raises ReviewError (no draft) or DraftFormatError (the edited draft breaks the format).
+        Raises ReviewError (no draft) or DraftFormatError (the edited draft breaks the format),
+        ConfigError for a DATE that is not YYYY-MM-DD (it names files).
         """
+        check_date(date)
         if store.review(date) is None:
             import_draft(store, settings, date)
         review = cls(store, settings.output_path, date)
