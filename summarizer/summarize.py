@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 
 from .checks import CheckResult, CheckRules, Problem, Source, check_summary
 from .config import LLMSettings, Section
-from .errors import LLMError, SummaryInvalid
+from .errors import LLMError, ProviderAuthError, SummaryInvalid
 from .llm import LLMClient, Message
 from .sanitize import clean_data
 from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
@@ -416,6 +416,8 @@ class Summarizer:
             try:
                 completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item",
                                                         retry=len(attempts))
+            except ProviderAuthError:
+                raise  # not about this article: the run stops
             except LLMError as exc:
                 if best is not None:
                     break  # a valid summary is already in hand: keep it with its flags

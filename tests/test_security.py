@@ -103,7 +103,7 @@ def test_the_api_key_is_never_in_logs_database_or_output(tmp_path: Path, site: S
     config = write_config(tmp_path, site, fake_llm)
     fake_llm.aim("小澄", Reply(status=401), Reply(status=401))  # an auth failure is reported too
     result = run(config, "--json")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # a refused key stops the run (issue 12, item 11)
     assert any(h.get("authorization") == f"Bearer {KEY}" for h in fake_llm.headers)  # it was really used
     assert KEY not in result.output
     for path in [*(tmp_path / "state").iterdir(), *(tmp_path / "output").rglob("*")]:
