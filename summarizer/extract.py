@@ -305,6 +305,7 @@ class Extractor:
         self._slots = asyncio.Semaphore(max(2, processes))
         self._pool: ProcessPoolExecutor | None = None
         self._starting = False
+        self._starter: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def prepare(self, pages: int) -> None:
@@ -314,7 +315,8 @@ class Extractor:
         blocks for about a second, which the event loop must not wait for."""
         if self._pool is None and not self._starting and self.processes > 1 and pages >= self.POOL_MIN_PAGES:
             self._starting = True
-            threading.Thread(target=self._start_pool, name="extract-pool", daemon=True).start()
+            self._starter = threading.Thread(target=self._start_pool, name="extract-pool", daemon=True)
+            self._starter.start()
 
     def _start_pool(self) -> None:
         context = multiprocessing.get_context("forkserver")
@@ -328,7 +330,7 @@ class Extractor:
             if self._starting:  # not closed meanwhile
                 self._pool = pool
                 return
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
         """Block until the worker processes run (tests); False if they are not being started."""
@@ -356,8 +358,13 @@ class Extractor:
                 raise ExtractError(f"{url}: the extraction worker process died on this page", url=url) from None
 
     def close(self) -> None:
+        """Stop the worker processes and wait for them: a worker still starting when the main process
+        exits finds its semaphore gone and prints a FileNotFoundError traceback."""
         with self._lock:
             self._starting = False
             pool, self._pool = self._pool, None
+        starter, self._starter = self._starter, None
+        if starter is not None and starter is not threading.current_thread():
+            starter.join()
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)

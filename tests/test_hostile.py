@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import write_config
+from reviewing import invoke, make_draft
 from servers import FakeOpenAI, Reply, SiteServer, default_responder
 from test_faults import DATE, GOOD_PAGE, RSS, item, items_in_draft, rss, run
 
@@ -190,3 +194,35 @@ def test_a_refused_key_stops_the_run_once(tmp_path: Path, site: SiteServer, fake
     assert len(fake_llm.requests) == 1
     with sqlite3.connect(tmp_path / "state" / "jiandu.db") as db:  # left for the next run, not failed
         assert {s for (s,) in db.execute("SELECT status FROM articles")} == {"extracted"}
+
+
+# -- 10: tracebacks elsewhere -------------------------------------------------------------------------------
+
+def test_review_on_a_busy_port_is_one_line(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = invoke(day, "review", DATE, "--port", str(port))
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and f"--port {port}: cannot listen there" in result.output
+
+
+def test_a_dry_run_of_many_pages_exits_cleanly(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    """16 pages or more start the extraction worker processes: none may leave a traceback at exit."""
+    pages = sorted(p.name for p in (Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
+    links = [item(f"文章{i}", site.url(f"pages/{pages[i % len(pages)]}") + f"?n={i}") for i in range(20)]
+    site.overrides["/feeds/many.xml"] = (200, RSS, rss(links))
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/many.xml"], fetch__extract_processes=2)
+    done = subprocess.run([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE,
+                           "--dry-run"], capture_output=True, text=True, cwd=tmp_path, env=child_env())
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    assert "articles, about" in done.stdout
+
+
+def child_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ..config import Settings
-from ..errors import SummarizerError
+from ..errors import ConfigError, SummarizerError
 from ..providers import Provider
 from ..store import Store
 from .publish import check_publishable, write_published
@@ -180,10 +180,19 @@ class ReviewApp:
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket, so the address (and a port chosen by the OS for 0) is known before serving."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(64)
+    try:
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ConfigError(f"--host {host}: cannot listen there ({exc.strerror or exc})") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(64)
+    except (OSError, OverflowError) as exc:  # address in use, not ours, a port over 65535
+        sock.close()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"--host {host} --port {port}: cannot listen there ({reason}); "
+                          "pick another --port, or 0 for any free port") from exc
     return sock
 
 
