@@ -226,3 +226,23 @@ def child_env() -> dict[str, str]:
     import os
 
     return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+
+
+# -- 12: outputs respect the umask --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_outputs_follow_the_umask(umask: int, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        day = make_draft(tmp_path, site, fake_llm)
+        assert invoke(day, "review", DATE, "--approve-all").exit_code == 0
+        assert invoke(day, "publish", DATE).exit_code == 0
+    finally:
+        os.umask(old)
+    files = [p for p in day.output.rglob("*") if p.is_file()]
+    assert len(files) >= 5
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
