@@ -58,6 +58,9 @@ def _guard(func: F) -> F:
             _fail(str(exc), EXIT_NOTHING)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except OSError as exc:  # a full disk or a read-only folder when a draft or an issue is written
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}; free some space or fix the folder's permissions", EXIT_CONFIG)
 
     return wrapper  # type: ignore[return-value]
 
@@ -286,7 +289,8 @@ def doctor(config: str | None, no_ping: bool) -> None:
         _echo(check.line())
     failed = [c for c in checks if not c.ok]
     if failed:
-        _fail(f"{len(failed)} of {len(checks)} checks failed", EXIT_NOTHING)
+        unusable = any(c.name == "database" for c in failed)  # as for every command: exit 2
+        _fail(f"{len(failed)} of {len(checks)} checks failed", EXIT_CONFIG if unusable else EXIT_NOTHING)
 
 
 def main() -> None:

@@ -108,8 +108,14 @@ def run_doctor(settings: Settings, *, today: Date | None = None, ping: bool = Tr
         store = None
     if store is not None:
         with store:
-            integrity = store.integrity()
-            detail = f"{settings.database_path}: {integrity}, migrations {', '.join(store.migrations())}"
+            try:
+                integrity = store.integrity()
+                detail = f"{settings.database_path}: {integrity}, migrations {', '.join(store.migrations())}"
+            except StoreError as exc:  # pages too damaged for the check itself
+                integrity = detail = str(exc)
+            if integrity != "ok":  # the other checks read the damaged file: one line says it all
+                checks.append(Check("database", False, detail.splitlines()[0]))
+                return checks
             try:
                 with run_lock(settings.database_path, "doctor"):
                     pass

@@ -246,3 +246,83 @@ def test_outputs_follow_the_umask(umask: int, tmp_path: Path, site: SiteServer, 
     assert len(files) >= 5
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+
+
+# -- 8: a damaged, read-only or full database ---------------------------------------------------------------
+
+def one_error_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "Traceback" not in output, output
+    return lines[0]
+
+
+def damage(db: Path) -> bytes:
+    """Overwrite every page but the first (the schema stays readable, the tables do not)."""
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    for start in range(page, len(data), page):
+        data[start + 8:start + page - 8] = bytes([0xA5]) * (page - 16)
+    db.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_a_damaged_database_is_one_line_and_left_as_it_is(tmp_path: Path, site: SiteServer,
+                                                          fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    assert run(config).exit_code == 0
+    db = tmp_path / "state" / "jiandu.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    damaged = damage(db)
+    for args in (["digest", "--date", DATE], ["doctor", "--no-ping"], ["feeds"]):
+        result = CliRunner().invoke(cli, [args[0], "-c", str(config), *args[1:]])
+        assert result.exit_code == 2, (args, result.output)
+        line = one_error_line(result.output) if args[0] != "doctor" else result.output
+        assert "Traceback" not in result.output and str(db) in line
+    assert db.read_bytes() == damaged
+
+
+def test_a_read_only_database_is_one_line(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    import os
+
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    assert run(config).exit_code == 0
+    db = tmp_path / "state" / "jiandu.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = db.read_bytes()
+    db.chmod(0o444)
+    # root writes to a 0444 file anyway: the immutable flag is what stops it there.
+    immutable = os.getuid() == 0
+    if immutable and subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("running as root without chattr: a read-only file cannot be made here")
+    try:
+        result = run(config)
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(db)], check=True)
+    assert result.exit_code == 2, result.output
+    assert "read-only" in one_error_line(result.output)
+    assert db.read_bytes() == before
+
+
+def test_a_full_disk_is_one_line_and_keeps_the_data(tmp_path: Path, site: SiteServer,
+                                                    fake_llm: FakeOpenAI) -> None:
+    import resource
+    import signal
+
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    db = tmp_path / "state" / "jiandu.db"
+    assert CliRunner().invoke(cli, ["feeds", "-c", str(config)]).exit_code == 0  # creates the database
+    limit = db.stat().st_size + 20_000  # no file may grow past this: the disk "fills" during the run
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
+                          capture_output=True, text=True, cwd=tmp_path, env=child_env(), preexec_fn=small_disk)
+    assert done.returncode == 2, done.stderr
+    one_error_line(done.stderr)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
