@@ -237,12 +237,15 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
                 click.echo(format_review(state))
             click.echo(f"{date}: {state.state}")
             return
-    from .review.app import ReviewApp, bind, new_token, serve, url_for
+    from .review.app import ReviewApp, bind, is_loopback, new_token, serve, url_for
 
     token = new_token()
     sock = bind(host, port)
+    if not is_loopback(host):
+        click.echo(f"warning: --host {host} is not a loopback address: anyone who can reach it and learns "
+                   "the URL can edit and publish this digest", err=True)
     click.echo(f"review {date} at {url_for(sock, token)}  (Ctrl-C to stop)")
-    serve(ReviewApp(settings, date, token=token), sock)
+    serve(ReviewApp(settings, date, token=token, host=host), sock)
 
 
 def format_review(state: "Review") -> str:

@@ -8,11 +8,12 @@ thread and every change must be on disk before the page is shown again.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 import socket
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup, escape
@@ -26,6 +27,7 @@ from ..config import Settings
 from ..errors import ConfigError, SummarizerError
 from ..providers import Provider
 from ..store import Store
+from .guard import read_form
 from .publish import check_publishable, write_published
 from .regenerate import regenerate
 from .state import APPROVED, DROPPED, Review
@@ -63,8 +65,10 @@ def _templates() -> jinja2.Environment:
 class ReviewApp:
     """The app for one date; ``app`` is the ASGI application."""
 
-    def __init__(self, settings: Settings, date: str, *, token: str, provider: Provider | None = None) -> None:
+    def __init__(self, settings: Settings, date: str, *, token: str, provider: Provider | None = None,
+                 host: str = "127.0.0.1") -> None:
         self.settings, self.date, self.token, self.provider = settings, date, token, provider
+        self.host = host  # the --host it listens on: a Host header naming it is not a rebound name
         self.templates = _templates()
         self.app = Starlette(routes=[
             Route("/", self.page, methods=["GET"]),
@@ -85,11 +89,10 @@ class ReviewApp:
     def _store(self) -> Store:
         return Store(self.settings.database_path)
 
-    @staticmethod
-    async def _form(request: Request) -> dict[str, list[str]]:
+    async def _form(self, request: Request) -> dict[str, list[str]]:
         # urlencoded forms only: parsing them here avoids python-multipart for a handful of fields.
-        body = (await request.body()).decode("utf-8", errors="replace")
-        return parse_qs(body, keep_blank_values=True)
+        # Origin, Host and a query token are checked before the body, which is capped (guard.py).
+        return await read_form(request, token=self.token, bound_host=self.host)
 
     # -- routes ---------------------------------------------------------------
     async def page(self, request: Request) -> Response:
@@ -176,6 +179,15 @@ class ReviewApp:
             except SummarizerError as exc:
                 message = f"error: {exc}"
         return self._back(message=message)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def bind(host: str, port: int) -> socket.socket:
