@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import os
 import re
 import threading
 import time
@@ -289,6 +290,37 @@ def _as_str(html: bytes | str) -> str:
     return html if isinstance(html, str) else html.decode("utf-8", "replace")
 
 
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: trust kill(0)
+
+
+def watch_parent(pid: int) -> None:
+    """Worker initializer: exit when the main process ``pid`` dies (even by SIGKILL).
+
+    A worker's parent is the forkserver, not the main process, so PR_SET_PDEATHSIG cannot name it; and a
+    worker blocked on its task queue never sees EOF, because the workers hold the queue's other end.
+    Once the workers exit, the forkserver and the resource tracker lose their last client and exit too.
+    """
+
+    def watch() -> None:
+        while _alive(pid):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class Extractor:
     """Runs ``choose_text`` off the event loop, at most ``processes`` (or 2) pages at a time.
 
@@ -321,7 +353,8 @@ class Extractor:
     def _start_pool(self) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["summarizer.extract"])
-        pool = ProcessPoolExecutor(self.processes, mp_context=context)
+        pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=watch_parent,
+                                   initargs=(os.getpid(),))
         # Workers start and import while the first pages go through threads.
         warming = [pool.submit(count_zi, "") for _ in range(self.processes)]
         for future in warming:

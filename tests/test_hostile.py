@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -326,3 +327,64 @@ def test_a_full_disk_is_one_line_and_keeps_the_data(tmp_path: Path, site: SiteSe
     one_error_line(done.stderr)
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# -- 7: children die with the parent ------------------------------------------------------------------------
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+def test_extraction_processes_die_with_a_killed_run(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    import signal
+    import threading
+    import time
+
+    release = threading.Event()
+    site.gates["/pages/held.html"] = lambda: release.wait(120)  # keeps the run busy while it is killed
+    pages = sorted(p.name for p in (Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
+    links = [item(f"文章{i}", site.url(f"pages/{pages[i % len(pages)]}") + f"?n={i}") for i in range(20)]
+    site.overrides["/feeds/many.xml"] = (200, RSS, rss([*links, item("慢", site.url("pages/held.html"))]))
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/many.xml"], fetch__extract_processes=2)
+    child = subprocess.Popen([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
+                             cwd=tmp_path, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    below: set[int] = set()
+    try:
+        for _ in range(600):  # the forkserver, two workers and the resource tracker
+            below = descendants(child.pid)
+            if len(below) >= 4 and site.count("/pages/held.html"):
+                break
+            time.sleep(0.1)
+        assert len(below) >= 4, below
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        for _ in range(300):
+            if not any(alive(pid) for pid in below):
+                break
+            time.sleep(0.1)
+        assert not [pid for pid in below if alive(pid)]
+    finally:
+        release.set()
+        for pid in below:  # only what this test started, if the fix failed
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
