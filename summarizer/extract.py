@@ -27,6 +27,7 @@ import lxml.html
 import trafilatura
 from readability import Document as ReadabilityDocument
 
+from . import workers as workers_stage
 from .errors import ExtractError
 from .sanitize import clean_text, one_line
 from .text import count_zi
@@ -290,37 +291,6 @@ def _as_str(html: bytes | str) -> str:
     return html if isinstance(html, str) else html.decode("utf-8", "replace")
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True  # no /proc: trust kill(0)
-
-
-def watch_parent(pid: int) -> None:
-    """Worker initializer: exit when the main process ``pid`` dies (even by SIGKILL).
-
-    A worker's parent is the forkserver, not the main process, so PR_SET_PDEATHSIG cannot name it; and a
-    worker blocked on its task queue never sees EOF, because the workers hold the queue's other end.
-    Once the workers exit, the forkserver and the resource tracker lose their last client and exit too.
-    """
-
-    def watch() -> None:
-        while _alive(pid):
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 class Extractor:
     """Runs ``choose_text`` off the event loop, at most ``processes`` (or 2) pages at a time.
 
@@ -332,8 +302,9 @@ class Extractor:
 
     POOL_MIN_PAGES = 16
 
-    def __init__(self, processes: int = 0) -> None:
+    def __init__(self, processes: int = 0, *, page_seconds: float = 30.0, page_memory_mb: int = 1024) -> None:
         self.processes = processes
+        self.page_seconds, self.page_memory_mb = page_seconds, page_memory_mb
         self._slots = asyncio.Semaphore(max(2, processes))
         self._pool: ProcessPoolExecutor | None = None
         self._starting = False
@@ -353,10 +324,11 @@ class Extractor:
     def _start_pool(self) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["summarizer.extract"])
-        pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=watch_parent,
-                                   initargs=(os.getpid(),))
+        workers = max(1, self.processes)
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=workers_stage.start_worker,
+                                   initargs=(os.getpid(), self.page_memory_mb))
         # Workers start and import while the first pages go through threads.
-        warming = [pool.submit(count_zi, "") for _ in range(self.processes)]
+        warming = [pool.submit(count_zi, "") for _ in range(workers)]
         for future in warming:
             future.result()
         with self._lock:
@@ -376,13 +348,36 @@ class Extractor:
     def uses_processes(self) -> bool:
         return self._pool is not None
 
+    def _ensure_pool(self) -> None:
+        """Start the worker processes now (for one page that needs a cap) unless they are starting."""
+        with self._lock:
+            start = self._pool is None and not self._starting
+            self._starting = True
+        if start:
+            self._start_pool()
+        else:
+            self.wait_ready()
+
     async def choose(self, **kwargs: Any) -> Extracted:
         async with self._slots:
-            if self._pool is None:
+            html = kwargs.get("html")
+            if self._pool is None and self.processes > 0 and await asyncio.to_thread(workers_stage.needs_cap, html):
+                await asyncio.to_thread(self._ensure_pool)
+            pool = self._pool
+            if pool is None:
                 return await asyncio.to_thread(functools.partial(choose_text, **kwargs))
+            job = functools.partial(workers_stage.capped, self.page_seconds, choose_text, **kwargs)
             try:
-                job = functools.partial(choose_text, **kwargs)
-                return await asyncio.get_running_loop().run_in_executor(self._pool, job)
+                # The timer in the worker stops the page; this is the backstop if C code never yields.
+                return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(pool, job),
+                                              self.page_seconds * 2 + 10)
+            except TimeoutError:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.kill()  # the stuck worker cannot be told apart from its siblings
+                self.close()
+                url = kwargs.get("url", "")
+                raise ExtractError(f"{url}: extraction took over {self.page_seconds:g}s (page too complex); "
+                                   "not summarized", url=url) from None
             except BrokenProcessPool:
                 # A worker died (out of memory on a hostile page, a crash in lxml): this page fails, the
                 # rest of the run goes on in threads.

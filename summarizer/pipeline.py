@@ -128,7 +128,9 @@ class Pipeline:
         self._story_tasks: list[asyncio.Task[None]] = []
         self._dry_run = False
         self._warm: asyncio.Task[None] | None = None
-        self._extractor = extract_stage.Extractor(settings.fetch.extract_processes)
+        self._extractor = extract_stage.Extractor(settings.fetch.extract_processes,
+                                                  page_seconds=settings.fetch.extract_seconds,
+                                                  page_memory_mb=settings.fetch.extract_memory_mb)
         self._summarizer_lock = asyncio.Lock()
         self.prompts = Prompts()
         self.check_rules = CheckRules.from_settings(settings.checks)

@@ -388,3 +388,25 @@ def test_extraction_processes_die_with_a_killed_run(tmp_path: Path, site: SiteSe
         for pid in below:  # only what this test started, if the fix failed
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+# -- 9: a cap on one page's extraction ----------------------------------------------------------------------
+
+def deep_page(depth: int = 250, repeats: int = 20) -> bytes:
+    """A page nested ``depth`` deep: trafilatura needs seconds for 60 KB of it (minutes for megabytes)."""
+    block = "<div>" * depth + "<p>这是一段正文内容，用来测试很深的嵌套。</p>" * 3 + "</div>" * depth
+    return f"<html><head><title>深</title></head><body>{block * repeats}</body></html>".encode()
+
+
+def test_a_page_over_the_extraction_cap_fails_on_its_own(tmp_path: Path, site: SiteServer,
+                                                         fake_llm: FakeOpenAI) -> None:
+    site.overrides["/pages/deep.html"] = (200, {"Content-Type": "text/html; charset=utf-8"}, deep_page())
+    good = item("澄光智能发布家用陪护机器人", site.url(GOOD_PAGE))
+    site.overrides["/feeds/mixed.xml"] = (200, RSS, rss([good, item("深", site.url("pages/deep.html"))]))
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], fetch__extract_seconds=0.5,
+                          fetch__extract_processes=2)
+    result = run(config)
+    assert result.exit_code == 0, result.output
+    failed = [line for line in result.stderr.splitlines() if line.strip().startswith("failed:")]
+    assert len(failed) == 1 and "deep.html: extraction took over 0.5s (page too complex)" in failed[0]
+    assert items_in_draft(tmp_path) == 1
