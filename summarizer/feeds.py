@@ -1,8 +1,9 @@
 """Feed bytes -> entries (pure: no I/O).
 
 feedparser does the parsing (RSS 0.9x/1.0/2.0, Atom); ``jsonfeed`` reads
-JSON Feed 1.0/1.1. We help feedparser with one thing it gets wrong: a feed in
-GBK or Big5 that declares no encoding would be read as windows-1252, so undeclared non-UTF-8 bytes are detected first.
+JSON Feed 1.0/1.1. We help feedparser with what it gets wrong: a feed in GBK
+or Big5 that declares no encoding would be read as windows-1252, so undeclared
+non-UTF-8 bytes are detected first (and undeclared UTF-8 is labelled so).
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def _label_fits(content: bytes, declared: str) -> bool:
             return False
         except UnicodeDecodeError:
             return declared not in {"us-ascii", "ascii"} and not _looks_cjk(content)
+    if declared.startswith(("utf-16", "utf-32", "utf16", "utf32")) and content.lstrip()[:2] == b"<?":
+        return False  # a one-byte "<?xml" is not UTF-16, whatever the declaration says
     try:
         content.decode(declared)
         return True
@@ -114,6 +117,20 @@ def _label_fits(content: bytes, declared: str) -> bool:
 def _looks_cjk(content: bytes) -> bool:
     best = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]).best()
     return best is not None and best.encoding not in _ANYTHING_GOES and best.chaos < 0.2
+
+
+def detect_charset(content: bytes) -> charset_normalizer.CharsetMatch | None:
+    """The likeliest charset of undeclared or mislabelled bytes.
+
+    The CJK charsets are tried first and kept when they read cleanly (short Chinese feeds are where a
+    full guess goes wrong); otherwise every charset is tried, so KOI8-R, TIS-620, EUC-JP or
+    Windows-1255 feeds are not read as Latin-1.
+    """
+    cjk = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"])
+    cjk = cjk.best()
+    if cjk is not None and cjk.chaos < 0.1:
+        return cjk
+    return charset_normalizer.from_bytes(content).best() or cjk
 
 
 def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str, str | None]:
@@ -129,9 +146,14 @@ def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str, 
     if not declared:
         try:
             content.decode("utf-8")
-            return content, content_type, None
         except UnicodeDecodeError:
             pass
+        else:
+            if content.isascii():
+                return content, content_type, None
+            # Without a label feedparser reads undeclared bytes as Latin-1 (or text/xml as US-ASCII).
+            mime = content_type.split(";", 1)[0].strip() or "application/xml"
+            return content, f"{mime}; charset=utf-8", "utf-8"
     if declared and declared not in _UTF8:
         try:
             text = content.decode("utf-8")
@@ -140,9 +162,7 @@ def _normalise_encoding(content: bytes, content_type: str) -> tuple[bytes, str, 
         if text is not None:
             body = _XML_DECL.sub(b"", content, count=1)
             return b'<?xml version="1.0" encoding="utf-8"?>' + body, "application/xml; charset=utf-8", "utf-8"
-    best = charset_normalizer.from_bytes(
-        content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr", "cp1252", "latin_1"]
-    ).best()
+    best = detect_charset(content)
     if best is None:
         return content, content_type, None
     text = str(best)
@@ -180,8 +200,8 @@ def parse_feed(
     """
     label = one_line(feed_name or feed_url)
     if jsonfeed.looks_like_json(content, content_type):
-        raw_entries, feed_title = jsonfeed.parse(content, label=label, base_url=final_url or feed_url)
-        encoding = "utf-8"
+        text, encoding = _json_text(content)
+        raw_entries, feed_title = jsonfeed.parse(text, label=label, base_url=final_url or feed_url)
     else:
         raw_entries, feed_title, encoding = _parse_xml(content, label=label, feed_url=feed_url,
                                                        content_type=content_type, final_url=final_url)
@@ -200,6 +220,15 @@ def parse_feed(
     return ParsedFeed(title=title, entries=entries, without_link=without_link, encoding=encoding)
 
 
+def _json_text(content: bytes) -> tuple[str | bytes, str]:
+    """JSON is UTF-8 (RFC 8259), but a GBK JSON Feed exists: other bytes are decoded as detected."""
+    try:
+        return content.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        best = detect_charset(content)
+        return (str(best), best.encoding) if best is not None else (content, "")
+
+
 def _parse_xml(content: bytes, *, label: str, feed_url: str, content_type: str,
                final_url: str | None) -> tuple[list[RawEntry], str, str]:
     """(entries, feed title, encoding) of an RSS or Atom document, through feedparser."""
@@ -209,8 +238,10 @@ def _parse_xml(content: bytes, *, label: str, feed_url: str, content_type: str,
         headers["content-type"] = content_type
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True,
                               resolve_relative_uris=True)
+    # A missing or overridden charset label is feedparser's note, not a broken feed.
+    harmless = isinstance(parsed.get("bozo_exception"), feedparser.ThingsNobodyCaresAboutButMe)
     if not parsed.entries:
-        if parsed.get("bozo"):
+        if parsed.get("bozo") and not harmless:
             reason = one_line(str(parsed.get("bozo_exception", "malformed")))[:200]
             raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
         if not parsed.get("version"):

@@ -34,7 +34,7 @@ def looks_like_json(content: bytes, content_type: str) -> bool:
     return mime.endswith("json") or content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
-def parse(content: bytes, *, label: str, base_url: str) -> tuple[list[RawEntry], str]:
+def parse(content: str | bytes, *, label: str, base_url: str) -> tuple[list[RawEntry], str]:
     """(entries, feed title). Raises FeedError naming the feed for JSON that is not a JSON Feed."""
     try:
         data = json.loads(content)

@@ -410,3 +410,19 @@ def test_a_page_over_the_extraction_cap_fails_on_its_own(tmp_path: Path, site: S
     failed = [line for line in result.stderr.splitlines() if line.strip().startswith("failed:")]
     assert len(failed) == 1 and "deep.html: extraction took over 0.5s (page too complex)" in failed[0]
     assert items_in_draft(tmp_path) == 1
+
+
+@pytest.mark.parametrize(("body", "content_type", "title"), [
+    ('<rss version="2.0"><channel><title>源</title><item><title>中文标题</title><link>http://x/1</link>'
+     "</item></channel></rss>".encode(), "", "中文标题"),  # undeclared UTF-8, no Content-Type
+    ('<rss version="2.0"><channel><title>源</title><item><title>中文标题</title><link>http://x/1</link>'
+     "</item></channel></rss>".encode(), "text/xml", "中文标题"),  # text/xml would mean US-ASCII
+    ('<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>t</title><item>'
+     "<title>中文标题</title><link>http://x/1</link></item></channel></rss>".encode(), "", "中文标题"),
+    ('<rss version="2.0"><channel><title>t</title><item><title>Новости дня и недели</title>'
+     "<link>http://x/1</link><description>Сегодня в Москве прошла большая конференция разработчиков"
+     "</description></item></channel></rss>".encode("koi8-r"), "", "Новости дня и недели"),
+])
+def test_feed_charsets_the_labels_get_wrong(body: bytes, content_type: str, title: str) -> None:
+    parsed = parse_feed(body, feed_url="http://x/f", content_type=content_type)
+    assert [e.title for e in parsed.entries] == [title]
