@@ -28,6 +28,7 @@ from .errors import (ConfigError, ExtractError, FeedError, FetchError, LLMError,
                      SummaryInvalid)
 from .feeds import Entry, canonical_url, in_window, parse_feed
 from .fetch import Fetcher, FetchResult
+from .journal import CallJournal, CallKey
 from .progress import Reporter, Silent
 from .providers import Provider, preflight
 from .render import write_draft
@@ -411,9 +412,11 @@ class Pipeline:
                 self.report.articles_over_budget += 1
                 return None
             self._reserved_tokens += estimate
+            journal = CallJournal(self.store, CallKey(article.canonical_url, article.text_hash, prompt_hash, model))
             try:
-                result = await summarizer.summarize(article)
+                result = await summarizer.summarize(article, journal=journal)
             except SummaryInvalid as exc:
+                journal.clear()
                 self._count_tokens(exc.attempts, exc.input_tokens, exc.output_tokens)
                 self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
                                     input_tokens=exc.input_tokens, output_tokens=exc.output_tokens, seconds=0.0,
@@ -431,7 +434,8 @@ class Pipeline:
                 return None
             finally:
                 self._reserved_tokens -= estimate
-        self._count_tokens(len(result.attempts), result.input_tokens, result.output_tokens)
+        fresh = [a for a in result.attempts if not a.replayed]  # replayed ones were paid by a killed run
+        self._count_tokens(len(fresh), sum(a.input_tokens for a in fresh), sum(a.output_tokens for a in fresh))
         for attempt in result.attempts:
             self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
                                 input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens,
@@ -440,6 +444,7 @@ class Pipeline:
                                 prompt_hash=prompt_hash, model=model, data=result.stored(),
                                 input_tokens=result.input_tokens, output_tokens=result.output_tokens,
                                 seconds=result.seconds, attempts=len(result.attempts))
+        journal.clear()
         self.store.set_status(article.canonical_url, "summarized")
         self.report.articles_summarized += 1
         self.report.check_reasks += result.check_reasks

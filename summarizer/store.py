@@ -137,10 +137,33 @@ def _m004_review(db: sqlite3.Connection) -> None:
     )
 
 
+def _m005_call_journal(db: sqlite3.Connection) -> None:
+    # Each finished call of an article not yet summarized (journal.py): a killed run repeats none.
+    db.executescript(
+        """
+        CREATE TABLE call_journal (
+            canonical_url TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            prompt_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            response TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            finish_reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (canonical_url, text_hash, prompt_hash, model, attempt)
+        );
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m003_story_groups", _m003_story_groups),
     ("m004_review", _m004_review),
+    ("m005_call_journal", _m005_call_journal),
 ]
 
 
@@ -442,6 +465,29 @@ class Store:
                                           error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (run_id, canonical_url, model, input_tokens, output_tokens, seconds, response, error, now_iso()),
             )
+
+    # -- call journal (m005, journal.py) -------------------------------------------------------------
+    def journal_call(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str, attempt: int,
+                     response: str, input_tokens: int, output_tokens: int, seconds: float,
+                     finish_reason: str) -> None:
+        with self.db:
+            self.db.execute(
+                """INSERT OR REPLACE INTO call_journal VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (canonical_url, text_hash, prompt_hash, model, attempt, response, input_tokens,
+                 output_tokens, seconds, finish_reason, now_iso()),
+            )
+
+    def journaled_calls(self, *, canonical_url: str, text_hash: str, prompt_hash: str,
+                        model: str) -> list[sqlite3.Row]:
+        return list(self.db.execute(
+            """SELECT * FROM call_journal WHERE canonical_url = ? AND text_hash = ? AND prompt_hash = ?
+               AND model = ? ORDER BY attempt""", (canonical_url, text_hash, prompt_hash, model)))
+
+    def clear_journal(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str) -> None:
+        with self.db:
+            self.db.execute(
+                """DELETE FROM call_journal WHERE canonical_url = ? AND text_hash = ? AND prompt_hash = ?
+                   AND model = ?""", (canonical_url, text_hash, prompt_hash, model))
 
     def count(self, table: str) -> int:
         if table not in {"feeds", "articles", "summaries", "llm_calls", "runs"}:

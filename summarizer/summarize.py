@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 from .checks import CheckResult, CheckRules, Problem, Source, check_summary
 from .config import LLMSettings, Section
 from .errors import LLMError, ProviderAuthError, SummaryInvalid
-from .llm import LLMClient, Message
+from .llm import Completion, LLMClient, Message
 from .sanitize import clean_data
 from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
 from .tokens import count_tokens, fit_to_budget, split_thirds
@@ -316,6 +316,15 @@ class Attempt:
     output_tokens: int
     seconds: float
     error: str | None = None
+    replayed: bool = False  # answered in an earlier (killed) run, read back from the journal
+
+
+class Journal(Protocol):
+    """Where each finished call of one article is written at once (``journal.CallJournal``)."""
+
+    def replay(self) -> list[Completion]: ...
+
+    def record(self, attempt: int, completion: Completion) -> None: ...
 
 
 @dataclass
@@ -399,7 +408,18 @@ class Summarizer:
         check.problems[:0] = language
         return summary, check
 
-    async def summarize(self, article: Article) -> SummaryResult:
+    async def _complete(self, messages: list[Message], attempt: int, replay: list[Completion],
+                        journal: Journal | None) -> tuple[Completion, bool]:
+        """The answer to call number ``attempt``: from an earlier run's journal, else asked and journaled."""
+        if attempt < len(replay):
+            return replay[attempt], True
+        completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item",
+                                                retry=attempt)
+        if journal is not None:
+            journal.record(attempt, completion)
+        return completion, False
+
+    async def summarize(self, article: Article, *, journal: Journal | None = None) -> SummaryResult:
         """Summarize one article. Raises LLMError (provider failed) or SummaryInvalid (every attempt invalid).
 
         Format errors get up to ``max_reasks`` re-asks; trust problems of a valid
@@ -412,10 +432,10 @@ class Summarizer:
         best: tuple[Summary, CheckResult] | None = None
         first_check: CheckResult | None = None
         format_failures = check_reasks = 0
+        replay = journal.replay() if journal is not None else []
         while True:
             try:
-                completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item",
-                                                        retry=len(attempts))
+                completion, replayed = await self._complete(messages, len(attempts), replay, journal)
             except ProviderAuthError:
                 raise  # not about this article: the run stops
             except LLMError as exc:
@@ -428,7 +448,8 @@ class Summarizer:
                         output_tokens=sum(a.output_tokens for a in attempts),
                     ) from exc
                 raise LLMError(f"{article.url}: {exc}") from exc
-            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds)
+            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds,
+                              replayed=replayed)
             attempts.append(attempt)
             try:
                 summary = parse_summary(completion.text, self.rules)

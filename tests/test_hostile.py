@@ -426,3 +426,50 @@ def test_a_page_over_the_extraction_cap_fails_on_its_own(tmp_path: Path, site: S
 def test_feed_charsets_the_labels_get_wrong(body: bytes, content_type: str, title: str) -> None:
     parsed = parse_feed(body, feed_url="http://x/f", content_type=content_type)
     assert [e.title for e in parsed.entries] == [title]
+
+
+# -- 6: a kill during the trust re-ask repeats no finished call ---------------------------------------------
+
+def test_a_kill_during_the_reask_repeats_no_finished_call(tmp_path: Path, site: SiteServer) -> None:
+    import signal
+    import threading
+    import time
+
+    hold = threading.Event()
+
+    def wrong_number_then_hold(body: dict[str, Any]) -> Reply:
+        if len(body["messages"]) > 2:  # the trust re-ask: held until the run is killed
+            hold.wait(120)
+            return default_responder(body)
+        data = json.loads(default_responder(body).content or "{}")
+        data["bullets"][2] = data["bullets"][2][:-1] + "，售价7999元。"  # a number the article never gives
+        return Reply(json.dumps(data, ensure_ascii=False))
+
+    llm = FakeOpenAI(wrong_number_then_hold)
+    try:
+        three_articles(site)
+        config = write_config(tmp_path, site, llm, feeds=["feeds/mixed.xml"], llm__concurrency=3)
+        child = subprocess.Popen([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
+                                 cwd=tmp_path, env=child_env(), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            if len(llm.completed) >= 2 and sum(len(r["messages"]) > 2 for r in llm.requests) >= 2:
+                break
+            time.sleep(0.1)
+        first_calls = len(llm.completed)
+        assert first_calls >= 2, llm.requests
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        hold.set()
+        asked_before = len(llm.requests)
+        llm.responder = default_responder
+        result = run(config)
+        assert result.exit_code == 0, result.output
+        rerun = llm.requests[asked_before:]
+        # Every first call answered before the kill is replayed from the journal: the rerun asks
+        # only re-asks for those articles (and first calls for articles never answered).
+        assert sum(len(r["messages"]) == 2 for r in rerun) == 3 - first_calls
+        assert items_in_draft(tmp_path) == 3
+    finally:
+        hold.set()
+        llm.close()
