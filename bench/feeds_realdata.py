@@ -59,8 +59,12 @@ def realdata_dir(given: str | None = None) -> Path:
 
 
 def feed_files(realdata: Path) -> list[Path]:
-    return sorted(p for name in SETS for p in (realdata / name).rglob("*")
-                  if p.is_file() and p.name not in _SKIP and not p.name.startswith("."))
+    return sorted(
+        p
+        for name in SETS
+        for p in (realdata / name).rglob("*")
+        if p.is_file() and p.name not in _SKIP and not p.name.startswith(".")
+    )
 
 
 def load_one(path: str) -> Outcome:
@@ -69,8 +73,9 @@ def load_one(path: str) -> Outcome:
     header = _HEADER.search(data[:2000])
     content_type = header.group(1).decode("latin-1") if header else ""
     try:
-        parsed = parse_feed(data, feed_url=Path(path).as_uri(), feed_name=Path(path).name,
-                            content_type=content_type)
+        parsed = parse_feed(
+            data, feed_url=Path(path).as_uri(), feed_name=Path(path).name, content_type=content_type
+        )
     except FeedError as exc:
         return Outcome(path, "rejected", message=str(exc))
     except BaseException as exc:  # noqa: BLE001 - what the bench counts
@@ -167,12 +172,16 @@ def summarize(outcomes: list[Outcome]) -> Summary:
         counts=Counter(o.kind for o in outcomes),
         crashed=[o for o in outcomes if o.kind == "crashed"],
         hung=[o for o in outcomes if o.kind == "hung"],
-        well_without_entries=[o for o in outcomes
-                              if under(o, "parser/well", "parser/warn") and not o.entries],
-        failed_accepted=[o for o in outcomes
-                         if under(o, "parser/failed") and o.kind not in ("rejected", "empty")],
+        well_without_entries=[
+            o for o in outcomes if under(o, "parser/well", "parser/warn") and not o.entries
+        ],
+        failed_accepted=[
+            o for o in outcomes if under(o, "parser/failed") and o.kind not in ("rejected", "empty")
+        ],
         multi_line_rejections=[o for o in outcomes if o.kind in ("rejected", "empty") and "\n" in o.message],
-        encodings_right=right, encodings_total=total, encodings_wrong=wrong,
+        encodings_right=right,
+        encodings_total=total,
+        encodings_wrong=wrong,
     )
 
 
@@ -200,7 +209,9 @@ def report(outcomes: list[Outcome], summary: Summary, *, verbose: bool) -> None:
     for outcome in problems:
         print(f"  ! {outcome.kind}: {outcome.path}: {outcome.message[:160]}")
     for outcome, expected in summary.encodings_wrong:
-        print(f"  ! encoding {outcome.encoding or '?'} (expected {'/'.join(sorted(expected))}): {outcome.path}")
+        print(
+            f"  ! encoding {outcome.encoding or '?'} (expected {'/'.join(sorted(expected))}): {outcome.path}"
+        )
     if verbose:
         for outcome in outcomes:
             if outcome.kind in ("rejected", "empty") and "/rssant-feeds/parser/failed/" in outcome.path:

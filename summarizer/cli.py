@@ -60,7 +60,8 @@ def _guard(func: F) -> F:
             _fail("interrupted", 130)
         except OSError as exc:  # a full disk or a read-only folder when a draft or an issue is written
             where = f"{exc.filename}: " if exc.filename else ""
-            _fail(f"{where}{exc.strerror or exc}; free some space or fix the folder's permissions", EXIT_CONFIG)
+            hint = "free some space or fix the folder's permissions"
+            _fail(f"{where}{exc.strerror or exc}; {hint}", EXIT_CONFIG)
 
     return wrapper  # type: ignore[return-value]
 

@@ -208,8 +208,9 @@ class FetchSettings(_Strict):
     # Worker processes for text extraction on a run with many pages (0: threads only). trafilatura runs
     # under the GIL, so threads use one core whatever their number.
     extract_processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: min(4, os.cpu_count() or 1))
-    # Time and memory one page's extraction may take in a worker process; past them the page fails on its
-    # own line. A page over 1 MB or nested over 100 deep always goes to a worker (unless extract_processes: 0).
+    # Time and memory one page's extraction may take in a worker process; past them the page fails on
+    # its own line. A page over 1 MB or nested over 100 deep always goes to a worker (unless
+    # extract_processes is 0).
     extract_seconds: Annotated[float, Field(gt=0)] = 30.0
     extract_memory_mb: Annotated[int, Field(ge=0)] = 1024
 

@@ -7,7 +7,7 @@
     ├── ExtractError       no usable text in a page (.url); .skipped marks "too short", not broken
     ├── LLMError           the provider failed (HTTP, timeout, refusal) after the client's retries
     │   ├── SummaryInvalid the model's output failed validation after every re-ask (.attempts, .raw)
-    │   └── ProviderAuthError the provider refused the key (401): no article can succeed, the run stops
+    │   └── ProviderAuthError the key was refused (401): no article can succeed, the run stops
     ├── LocalModelError    the bundled local model could not be assembled or served
     ├── StoreError         the SQLite file could not be opened or migrated
     ├── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)

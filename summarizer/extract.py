@@ -361,7 +361,8 @@ class Extractor:
     async def choose(self, **kwargs: Any) -> Extracted:
         async with self._slots:
             html = kwargs.get("html")
-            if self._pool is None and self.processes > 0 and await asyncio.to_thread(workers_stage.needs_cap, html):
+            capless = self._pool is None and self.processes > 0
+            if capless and await asyncio.to_thread(workers_stage.needs_cap, html):
                 await asyncio.to_thread(self._ensure_pool)
             pool = self._pool
             if pool is None:

@@ -126,8 +126,8 @@ def detect_charset(content: bytes) -> charset_normalizer.CharsetMatch | None:
     full guess goes wrong); otherwise every charset is tried, so KOI8-R, TIS-620, EUC-JP or
     Windows-1255 feeds are not read as Latin-1.
     """
-    cjk = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"])
-    cjk = cjk.best()
+    isolated = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"])
+    cjk = isolated.best()
     if cjk is not None and cjk.chaos < 0.1:
         return cjk
     return charset_normalizer.from_bytes(content).best() or cjk

@@ -24,8 +24,8 @@ from .checks import CheckRules, Tally
 from .config import FeedSettings, Settings, parse_since
 from .dedup import Sketch, sketch
 from .digest import Digest, DigestItem, build_digest
-from .errors import (ConfigError, ExtractError, FeedError, FetchError, LLMError, ProviderAuthError, SummarizerError,
-                     SummaryInvalid)
+from .errors import (ConfigError, ExtractError, FeedError, FetchError, LLMError, ProviderAuthError,
+                     SummarizerError, SummaryInvalid)
 from .feeds import Entry, canonical_url, in_window, parse_feed
 from .fetch import Fetcher, FetchResult
 from .journal import CallJournal, CallKey
@@ -412,7 +412,8 @@ class Pipeline:
                 self.report.articles_over_budget += 1
                 return None
             self._reserved_tokens += estimate
-            journal = CallJournal(self.store, CallKey(article.canonical_url, article.text_hash, prompt_hash, model))
+            key = CallKey(article.canonical_url, article.text_hash, prompt_hash, model)
+            journal = CallJournal(self.store, key)
             try:
                 result = await summarizer.summarize(article, journal=journal)
             except SummaryInvalid as exc:
@@ -434,8 +435,9 @@ class Pipeline:
                 return None
             finally:
                 self._reserved_tokens -= estimate
-        fresh = [a for a in result.attempts if not a.replayed]  # replayed ones were paid by a killed run
-        self._count_tokens(len(fresh), sum(a.input_tokens for a in fresh), sum(a.output_tokens for a in fresh))
+        asked = [a for a in result.attempts if not a.replayed]  # replayed ones were paid by a killed run
+        self._count_tokens(len(asked), sum(a.input_tokens for a in asked),
+                           sum(a.output_tokens for a in asked))
         for attempt in result.attempts:
             self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
                                 input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens,

@@ -345,7 +345,8 @@ class Store:
                      entries_seen = feeds.entries_seen + excluded.entries_seen,
                      etag = COALESCE(excluded.etag, feeds.etag),
                      last_modified = COALESCE(excluded.last_modified, feeds.last_modified)""",
-                (url, name, status, redact_optional(error), stamp, stamp if ok else None, int(not ok), entries,
+                (url, name, status, redact_optional(error), stamp, stamp if ok else None, int(not ok),
+                 entries,
                  validators.etag if validators else None, validators.last_modified if validators else None, ok),
             )
 

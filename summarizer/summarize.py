@@ -448,8 +448,8 @@ class Summarizer:
                         output_tokens=sum(a.output_tokens for a in attempts),
                     ) from exc
                 raise LLMError(f"{article.url}: {exc}") from exc
-            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds,
-                              replayed=replayed)
+            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens,
+                              completion.seconds, replayed=replayed)
             attempts.append(attempt)
             try:
                 summary = parse_summary(completion.text, self.rules)

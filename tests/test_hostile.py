@@ -25,13 +25,23 @@ from summarizer.feeds import parse_feed
 from summarizer.redact import redact
 from summarizer.sanitize import clean_text
 
-BAD_LINKS = ["http://a:99999/x", "http://a:-1/x", "http://１２７.０.０.１/x", "http://exa\tmple.org/x",
-             "http://[::1/x", "http://a b/x", "http://%zz/x", "http:///x", "http://a:port/x"]
+BAD_LINKS = [
+    "http://a:99999/x",
+    "http://a:-1/x",
+    "http://１２７.０.０.１/x",
+    "http://exa\tmple.org/x",
+    "http://[::1/x",
+    "http://a b/x",
+    "http://%zz/x",
+    "http:///x",
+    "http://a:port/x",
+]
 
 
 @pytest.mark.parametrize("bad", BAD_LINKS)
-def test_a_bad_link_fails_only_its_item(bad: str, tmp_path: Path, site: SiteServer,
-                                        fake_llm: FakeOpenAI) -> None:
+def test_a_bad_link_fails_only_its_item(
+    bad: str, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
     good = item("澄光智能发布家用陪护机器人", site.url(GOOD_PAGE))
     feed = rss([good, item("坏链接", bad.replace("&", "&amp;"))])
     site.overrides["/feeds/mixed.xml"] = (200, RSS, feed)
@@ -87,12 +97,25 @@ def test_control_characters_never_reach_outputs(tmp_path: Path, site: SiteServer
 
 # -- real feed kinds that were refused: JSON Feed, a truncated RSS file -------------------------------------
 
+
 def test_json_feed_is_read() -> None:
-    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "V2EX",
-                       "home_page_url": "https://www.v2ex.com/",
-                       "items": [{"id": "1", "url": "/t/1", "title": "一个帖子", "content_html": "<p>正文</p>",
-                                  "date_published": "2026-11-20T08:00:00Z"},
-                                 {"id": "2", "content_text": "no link"}]}).encode()
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "V2EX",
+            "home_page_url": "https://www.v2ex.com/",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "/t/1",
+                    "title": "一个帖子",
+                    "content_html": "<p>正文</p>",
+                    "date_published": "2026-11-20T08:00:00Z",
+                },
+                {"id": "2", "content_text": "no link"},
+            ],
+        }
+    ).encode()
     parsed = parse_feed(body, feed_url="https://www.v2ex.com/feed.json", content_type="application/feed+json")
     assert parsed.title == "V2EX" and parsed.without_link == 1
     [entry] = parsed.entries
@@ -120,11 +143,18 @@ KEY = "sk-test-key-never-logged"
 
 
 @pytest.mark.parametrize("status", [400, 403, 500])
-def test_the_key_is_redacted_from_every_message(status: int, tmp_path: Path, site: SiteServer,
-                                                fake_llm: FakeOpenAI) -> None:
-    echo = f"Incorrect API key provided: Bearer {KEY}; also sk-proj-abcdefghijklmnop1234 and Bearer eyJhbGciOi.x"
+def test_the_key_is_redacted_from_every_message(
+    status: int, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
+    echo = (
+        f"Incorrect API key provided: Bearer {KEY}; also sk-proj-abcdefghijklmnop1234 and Bearer eyJhbGciOi.x"
+    )
     fake_llm.responder = lambda body: Reply(status=status, message=echo)
-    site.overrides["/feeds/mixed.xml"] = (200, RSS, rss([item("澄光智能发布家用陪护机器人", site.url(GOOD_PAGE))]))
+    site.overrides["/feeds/mixed.xml"] = (
+        200,
+        RSS,
+        rss([item("澄光智能发布家用陪护机器人", site.url(GOOD_PAGE))]),
+    )
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], llm__max_retries=0)
     outputs = [run(config).output, run(config, "--json").output]
     runner = CliRunner()
@@ -148,10 +178,14 @@ def test_redact_keeps_json_json_and_words_words(monkeypatch: pytest.MonkeyPatch)
 
 # -- 5: DATE is validated everywhere ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command", [["publish"], ["review", "--list"], ["review", "--approve-all"], ["review"]])
+
+@pytest.mark.parametrize(
+    "command", [["publish"], ["review", "--list"], ["review", "--approve-all"], ["review"]]
+)
 @pytest.mark.parametrize("bad", ["../../../x", "2026-13-01", "2026-11-20/../../x", "x" * 300, "2026-11-20\n"])
-def test_a_date_that_is_not_a_day_is_one_line(command: list[str], bad: str, tmp_path: Path,
-                                              site: SiteServer, fake_llm: FakeOpenAI) -> None:
+def test_a_date_that_is_not_a_day_is_one_line(
+    command: list[str], bad: str, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
     config = write_config(tmp_path, site, fake_llm, feeds=[])
     result = CliRunner().invoke(cli, [command[0], "-c", str(config), bad, *command[1:]])
     assert result.exit_code == 2, result.output
@@ -163,20 +197,26 @@ def test_a_date_that_is_not_a_day_is_one_line(command: list[str], bad: str, tmp_
 
 # -- 11: fail once, before the work -------------------------------------------------------------------------
 
+
 def three_articles(site: SiteServer) -> None:
     pages = ["pages/zh-1.html", "pages/zh-2.html", "pages/en-1.html"]
-    site.overrides["/feeds/mixed.xml"] = (200, RSS, rss([item(f"文章{i}", site.url(p)) for i, p in enumerate(pages)]))
+    site.overrides["/feeds/mixed.xml"] = (
+        200,
+        RSS,
+        rss([item(f"文章{i}", site.url(p)) for i, p in enumerate(pages)]),
+    )
 
 
 @pytest.mark.parametrize("command", ["digest", "summarize"])
-def test_no_key_and_no_local_model_is_one_line_before_any_fetch(command: str, tmp_path: Path, site: SiteServer,
-                                                                fake_llm: FakeOpenAI,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_key_and_no_local_model_is_one_line_before_any_fetch(
+    command: str, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.setenv("JIANDU_MODEL_CACHE", str(tmp_path / "models"))
     three_articles(site)
-    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], llm__provider="auto",
-                          llm__base_url=None)
+    config = write_config(
+        tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], llm__provider="auto", llm__base_url=None
+    )
     args = ["--date", DATE] if command == "digest" else [site.url("pages/zh-1.html")]
     result = CliRunner().invoke(cli, [command, "-c", str(config), *args])
     assert result.exit_code == 2, result.output
@@ -199,6 +239,7 @@ def test_a_refused_key_stops_the_run_once(tmp_path: Path, site: SiteServer, fake
 
 # -- 10: tracebacks elsewhere -------------------------------------------------------------------------------
 
+
 def test_review_on_a_busy_port_is_one_line(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
     day = make_draft(tmp_path, site, fake_llm)
     with socket.socket() as busy:
@@ -210,14 +251,21 @@ def test_review_on_a_busy_port_is_one_line(tmp_path: Path, site: SiteServer, fak
     assert result.output.count("\n") == 1 and f"--port {port}: cannot listen there" in result.output
 
 
-def test_a_dry_run_of_many_pages_exits_cleanly(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+def test_a_dry_run_of_many_pages_exits_cleanly(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
     """16 pages or more start the extraction worker processes: none may leave a traceback at exit."""
     pages = sorted(p.name for p in (Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
     links = [item(f"文章{i}", site.url(f"pages/{pages[i % len(pages)]}") + f"?n={i}") for i in range(20)]
     site.overrides["/feeds/many.xml"] = (200, RSS, rss(links))
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/many.xml"], fetch__extract_processes=2)
-    done = subprocess.run([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE,
-                           "--dry-run"], capture_output=True, text=True, cwd=tmp_path, env=child_env())
+    done = subprocess.run(
+        [sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE, "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     assert "articles, about" in done.stdout
@@ -230,6 +278,7 @@ def child_env() -> dict[str, str]:
 
 
 # -- 12: outputs respect the umask --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_outputs_follow_the_umask(umask: int, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
@@ -251,6 +300,7 @@ def test_outputs_follow_the_umask(umask: int, tmp_path: Path, site: SiteServer, 
 
 # -- 8: a damaged, read-only or full database ---------------------------------------------------------------
 
+
 def one_error_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "Traceback" not in output, output
@@ -262,13 +312,14 @@ def damage(db: Path) -> bytes:
     data = bytearray(db.read_bytes())
     page = int.from_bytes(data[16:18], "big") or 65536
     for start in range(page, len(data), page):
-        data[start + 8:start + page - 8] = bytes([0xA5]) * (page - 16)
+        data[start + 8 : start + page - 8] = bytes([0xA5]) * (page - 16)
     db.write_bytes(bytes(data))
     return bytes(data)
 
 
-def test_a_damaged_database_is_one_line_and_left_as_it_is(tmp_path: Path, site: SiteServer,
-                                                          fake_llm: FakeOpenAI) -> None:
+def test_a_damaged_database_is_one_line_and_left_as_it_is(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
     assert run(config).exit_code == 0
     db = tmp_path / "state" / "jiandu.db"
@@ -307,8 +358,9 @@ def test_a_read_only_database_is_one_line(tmp_path: Path, site: SiteServer, fake
     assert db.read_bytes() == before
 
 
-def test_a_full_disk_is_one_line_and_keeps_the_data(tmp_path: Path, site: SiteServer,
-                                                    fake_llm: FakeOpenAI) -> None:
+def test_a_full_disk_is_one_line_and_keeps_the_data(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
     import resource
     import signal
 
@@ -321,8 +373,14 @@ def test_a_full_disk_is_one_line_and_keeps_the_data(tmp_path: Path, site: SiteSe
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    done = subprocess.run([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
-                          capture_output=True, text=True, cwd=tmp_path, env=child_env(), preexec_fn=small_disk)
+    done = subprocess.run(
+        [sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=child_env(),
+        preexec_fn=small_disk,
+    )
     assert done.returncode == 2, done.stderr
     one_error_line(done.stderr)
     with sqlite3.connect(db) as conn:
@@ -330,6 +388,7 @@ def test_a_full_disk_is_one_line_and_keeps_the_data(tmp_path: Path, site: SiteSe
 
 
 # -- 7: children die with the parent ------------------------------------------------------------------------
+
 
 def descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (from /proc)."""
@@ -355,7 +414,9 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
-def test_extraction_processes_die_with_a_killed_run(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+def test_extraction_processes_die_with_a_killed_run(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
     import signal
     import threading
     import time
@@ -366,8 +427,13 @@ def test_extraction_processes_die_with_a_killed_run(tmp_path: Path, site: SiteSe
     links = [item(f"文章{i}", site.url(f"pages/{pages[i % len(pages)]}") + f"?n={i}") for i in range(20)]
     site.overrides["/feeds/many.xml"] = (200, RSS, rss([*links, item("慢", site.url("pages/held.html"))]))
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/many.xml"], fetch__extract_processes=2)
-    child = subprocess.Popen([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
-                             cwd=tmp_path, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
+        cwd=tmp_path,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     below: set[int] = set()
     try:
         for _ in range(600):  # the forkserver, two workers and the resource tracker
@@ -392,19 +458,27 @@ def test_extraction_processes_die_with_a_killed_run(tmp_path: Path, site: SiteSe
 
 # -- 9: a cap on one page's extraction ----------------------------------------------------------------------
 
+
 def deep_page(depth: int = 250, repeats: int = 20) -> bytes:
     """A page nested ``depth`` deep: trafilatura needs seconds for 60 KB of it (minutes for megabytes)."""
     block = "<div>" * depth + "<p>这是一段正文内容，用来测试很深的嵌套。</p>" * 3 + "</div>" * depth
     return f"<html><head><title>深</title></head><body>{block * repeats}</body></html>".encode()
 
 
-def test_a_page_over_the_extraction_cap_fails_on_its_own(tmp_path: Path, site: SiteServer,
-                                                         fake_llm: FakeOpenAI) -> None:
+def test_a_page_over_the_extraction_cap_fails_on_its_own(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
     site.overrides["/pages/deep.html"] = (200, {"Content-Type": "text/html; charset=utf-8"}, deep_page())
     good = item("澄光智能发布家用陪护机器人", site.url(GOOD_PAGE))
     site.overrides["/feeds/mixed.xml"] = (200, RSS, rss([good, item("深", site.url("pages/deep.html"))]))
-    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/mixed.xml"], fetch__extract_seconds=0.5,
-                          fetch__extract_processes=2)
+    config = write_config(
+        tmp_path,
+        site,
+        fake_llm,
+        feeds=["feeds/mixed.xml"],
+        fetch__extract_seconds=0.5,
+        fetch__extract_processes=2,
+    )
     result = run(config)
     assert result.exit_code == 0, result.output
     failed = [line for line in result.stderr.splitlines() if line.strip().startswith("failed:")]
@@ -412,23 +486,43 @@ def test_a_page_over_the_extraction_cap_fails_on_its_own(tmp_path: Path, site: S
     assert items_in_draft(tmp_path) == 1
 
 
-@pytest.mark.parametrize(("body", "content_type", "title"), [
-    ('<rss version="2.0"><channel><title>源</title><item><title>中文标题</title><link>http://x/1</link>'
-     "</item></channel></rss>".encode(), "", "中文标题"),  # undeclared UTF-8, no Content-Type
-    ('<rss version="2.0"><channel><title>源</title><item><title>中文标题</title><link>http://x/1</link>'
-     "</item></channel></rss>".encode(), "text/xml", "中文标题"),  # text/xml would mean US-ASCII
-    ('<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>t</title><item>'
-     "<title>中文标题</title><link>http://x/1</link></item></channel></rss>".encode(), "", "中文标题"),
-    ('<rss version="2.0"><channel><title>t</title><item><title>Новости дня и недели</title>'
-     "<link>http://x/1</link><description>Сегодня в Москве прошла большая конференция разработчиков"
-     "</description></item></channel></rss>".encode("koi8-r"), "", "Новости дня и недели"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type", "title"),
+    [
+        (
+            '<rss version="2.0"><channel><title>源</title><item><title>中文标题</title><link>http://x/1</link>'
+            "</item></channel></rss>".encode(),
+            "",
+            "中文标题",
+        ),  # undeclared UTF-8, no Content-Type
+        (
+            '<rss version="2.0"><channel><title>源</title><item><title>中文标题</title><link>http://x/1</link>'
+            "</item></channel></rss>".encode(),
+            "text/xml",
+            "中文标题",
+        ),  # text/xml would mean US-ASCII
+        (
+            '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>t</title><item>'
+            "<title>中文标题</title><link>http://x/1</link></item></channel></rss>".encode(),
+            "",
+            "中文标题",
+        ),
+        (
+            '<rss version="2.0"><channel><title>t</title><item><title>Новости дня и недели</title>'
+            "<link>http://x/1</link><description>Сегодня в Москве прошла большая конференция разработчиков"
+            "</description></item></channel></rss>".encode("koi8-r"),
+            "",
+            "Новости дня и недели",
+        ),
+    ],
+)
 def test_feed_charsets_the_labels_get_wrong(body: bytes, content_type: str, title: str) -> None:
     parsed = parse_feed(body, feed_url="http://x/f", content_type=content_type)
     assert [e.title for e in parsed.entries] == [title]
 
 
 # -- 6: a kill during the trust re-ask repeats no finished call ---------------------------------------------
+
 
 def test_a_kill_during_the_reask_repeats_no_finished_call(tmp_path: Path, site: SiteServer) -> None:
     import signal
@@ -449,9 +543,13 @@ def test_a_kill_during_the_reask_repeats_no_finished_call(tmp_path: Path, site: 
     try:
         three_articles(site)
         config = write_config(tmp_path, site, llm, feeds=["feeds/mixed.xml"], llm__concurrency=3)
-        child = subprocess.Popen([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
-                                 cwd=tmp_path, env=child_env(), stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
+            cwd=tmp_path,
+            env=child_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(600):
             if len(llm.completed) >= 2 and sum(len(r["messages"]) > 2 for r in llm.requests) >= 2:
                 break

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from reviewing import DATE, Browserless, Day, make_draft, start_app
 from servers import FakeOpenAI, SiteServer
+
 from summarizer.review.app import ReviewApp, is_loopback
 from summarizer.review.guard import MAX_BODY, MAX_FIELD
 from summarizer.review.state import Review
@@ -40,8 +40,12 @@ def raw_post(base: str, path: str, headers: dict[str, str], body: bytes = b"") -
 
 def test_a_huge_unauthenticated_body_is_refused_before_it_is_read(served: tuple[Day, str]) -> None:
     _, base = served
-    status = raw_post(base, "/approve-all", {"Content-Length": str(300 * 1024 * 1024),
-                                             "Content-Type": "application/x-www-form-urlencoded"}, b"token=x")
+    status = raw_post(
+        base,
+        "/approve-all",
+        {"Content-Length": str(300 * 1024 * 1024), "Content-Type": "application/x-www-form-urlencoded"},
+        b"token=x",
+    )
     assert " 413 " in status
 
 
@@ -63,32 +67,62 @@ def test_a_field_over_the_cap_is_refused_and_not_stored(served: tuple[Day, str])
     day, base = served
     client = Browserless(base, TOKEN)
     headline = "长" * (MAX_FIELD + 1)
-    status, _ = client.post("/item/1/edit", {"headline": headline, "emoji": "🚀", "bullet1": "一", "bullet2": "二",
-                                             "bullet3": "三"})
+    status, _ = client.post(
+        "/item/1/edit",
+        {"headline": headline, "emoji": "🚀", "bullet1": "一", "bullet2": "二", "bullet3": "三"},
+    )
     assert status == 413
     with Store(day.settings.database_path) as store:
         assert Review.open(store, day.settings, DATE).item(1).headline != headline
 
 
-@pytest.mark.parametrize("headers", [{"Origin": "http://evil.example"}, {"Origin": "null"},
-                                     {"Host": "rebound.evil.example:80"}, {"Sec-Fetch-Site": "cross-site"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Host": "rebound.evil.example:80"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
 def test_a_post_from_another_site_is_refused(headers: dict[str, str], served: tuple[Day, str]) -> None:
     _, base = served
     body = urllib.parse.urlencode({"token": TOKEN}).encode()
-    status = raw_post(base, "/approve-all", {"Content-Length": str(len(body)), **headers,
-                                             "Content-Type": "application/x-www-form-urlencoded"}, body)
+    status = raw_post(
+        base,
+        "/approve-all",
+        {"Content-Length": str(len(body)), **headers, "Content-Type": "application/x-www-form-urlencoded"},
+        body,
+    )
     assert " 403 " in status
 
 
 def test_a_same_origin_post_still_works(served: tuple[Day, str]) -> None:
     _, base = served
     body = urllib.parse.urlencode({"token": TOKEN}).encode()
-    status = raw_post(base, "/approve-all", {"Content-Length": str(len(body)), "Origin": base,
-                                             "Content-Type": "application/x-www-form-urlencoded"}, body)
+    status = raw_post(
+        base,
+        "/approve-all",
+        {
+            "Content-Length": str(len(body)),
+            "Origin": base,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body,
+    )
     assert " 303 " in status
 
 
-@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("::1", True), ("localhost", True),
-                                                ("0.0.0.0", False), ("192.168.1.2", False), ("example.org", False)])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.2", False),
+        ("example.org", False),
+    ],
+)
 def test_a_host_that_is_not_loopback_is_warned_about(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
