@@ -147,3 +147,23 @@ def test_a_digest_run_survives_any_feed_item(title: str, link: str, extra: bytes
         result = CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", "2026-11-20"])
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         assert result.exit_code in (0, 1) and "Traceback" not in result.output
+
+
+# -- feed.xml: well-formed whatever the model, the feed or a hand edit put in the issue ------------------
+
+ANY_TEXT = st.text(max_size=60)
+
+
+@SETTINGS
+@given(title=ANY_TEXT, headline=ANY_TEXT, emoji=ANY_TEXT, bullet=ANY_TEXT, link=URLS, section=ANY_TEXT)
+def test_feed_xml_is_well_formed_whatever_the_text(title: str, headline: str, emoji: str, bullet: str,
+                                                   link: str, section: str) -> None:
+    from summarizer.review.markdown import ParsedDigest, ParsedHighlight, ParsedItem
+    from summarizer.review.publish import Issue, atom_feed
+
+    item = ParsedItem(line=1, headline=headline, emoji=emoji, bullets=[bullet] * 3, links=[link])
+    parsed = ParsedDigest(purpose=bullet, highlights=[ParsedHighlight(1, headline, emoji)],
+                          sections=[(section, [item])])
+    text = atom_feed([Issue("2026-11-20", "2026-11-20T08:00:00+00:00", headline, parsed)], title=title)
+    root = ET.fromstring(text.encode("utf-8"))  # strict: an invalid token raises
+    assert root.tag.endswith("feed")
