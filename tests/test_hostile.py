@@ -571,3 +571,11 @@ def test_a_kill_during_the_reask_repeats_no_finished_call(tmp_path: Path, site: 
     finally:
         hold.set()
         llm.close()
+
+
+@pytest.mark.parametrize("command", ["summarize", "extract"])
+@pytest.mark.parametrize("bad", ["http://a:99999/x", "http://１２７.０.０.１/x", "http://[::1/x"])
+def test_a_bad_url_on_the_command_line_is_one_line(command: str, bad: str) -> None:
+    result = CliRunner().invoke(cli, [command, bad])
+    assert result.exit_code == 1, result.output
+    assert one_error_line(result.output).startswith(f"error: {bad}: not a valid URL")
