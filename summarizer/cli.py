@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date as Date
 from pathlib import Path
@@ -265,6 +266,40 @@ def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...]) -
         click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
     else:
         click.echo(f"{result.path}: already published, nothing changed")
+
+
+@cli.command()
+@config_option
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["numbered", "issue"]), required=True,
+              help="numbered: 目录 + 1、标题; issue: <name> Weekly 第 N 期 with sections.")
+@click.option("--top", type=click.IntRange(1, 50), help="At most this many items (default: weekly.top, 10).")
+@click.option("--image", metavar="URL", help="Lead image of a numbered weekly (http or https URL).")
+@_guard
+def weekly(config: str | None, start: Any, end: Any, fmt: str, top: int | None, image: str | None) -> None:
+    """Write a weekly draft from the daily issues published in a date range (then review and publish it)."""
+    from .weekly_run import WeeklyRequest, run_weekly
+
+    settings = _settings(config)
+    if end < start:
+        raise ConfigError(f"--to {end:%Y-%m-%d} is before --from {start:%Y-%m-%d}")
+    if image is not None and not re.fullmatch(r"https?://[^\s\"'<>]+", image):
+        raise ConfigError(f"--image: '{image}' is not an http(s) URL")
+    request = WeeklyRequest(start=start.date(), end=end.date(), format=fmt, top=top or settings.weekly.top,
+                            image=image)
+    reporter = reporter_for()
+    try:
+        report = run_weekly(settings, request, reporter=reporter)
+    finally:
+        reporter.close()
+    click.echo(f"weekly {report.key} ({report.format}): {report.items} items from {report.stories} stories "
+               f"({report.published_items} published items), {report.added} new in the draft", err=True)
+    click.echo(f"  llm: {report.llm_calls} calls, {report.cached} cached, {report.input_tokens} tokens in, "
+               f"{report.output_tokens} tokens out; {report.flagged_items} flagged items", err=True)
+    for message in report.errors:
+        click.echo(f"  failed:   {message}", err=True)
+    click.echo(f"  draft: {report.draft}  (next: summarizer review {report.key})", err=True)
 
 
 @cli.command()

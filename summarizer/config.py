@@ -189,6 +189,14 @@ class CheckSettings(_Strict):
     allowed_terms: list[str] = Field(default_factory=list)
 
 
+class WeeklySettings(_Strict):
+    """The weekly issues (`summarizer weekly`): front matter of the "issue" format, items per issue."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40)] = "简读"  # title: <name> Weekly 第 N 期
+    category: Annotated[str, Field(min_length=1, max_length=20)] = "技术"
+    top: Annotated[int, Field(ge=1, le=50)] = 10
+
+
 class FetchSettings(_Strict):
     concurrency: Annotated[int, Field(ge=1, le=128)] = 16
     per_host: Annotated[int, Field(ge=1, le=32)] = 4
@@ -225,6 +233,7 @@ class Settings(_Strict):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     checks: CheckSettings = Field(default_factory=CheckSettings)
+    weekly: WeeklySettings = Field(default_factory=WeeklySettings)
     database: str = "output/jiandu.db"
     output_dir: str = "output"
     # Folder that relative paths above are resolved against (the config file's folder).

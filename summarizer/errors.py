@@ -12,6 +12,7 @@
     ├── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
     │   ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
     │   └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
+    ├── WeeklyError        a weekly could not be made (no published item in the range, every item failed)
     └── RunLocked          another digest run holds the database's lock
 
 Every error carries a one-line message naming the feed, URL or key at fault;
@@ -87,5 +88,11 @@ class DraftFormatError(ReviewError):
     def __init__(self, message: str, *, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+class WeeklyError(SummarizerError):
+    """No weekly draft could be made from the range asked for."""
+
+
 class RunLocked(SummarizerError):
     """Another run is using the same database; this one did nothing."""

@@ -15,8 +15,9 @@ import jinja2
 
 from ..config import Settings
 from ..errors import PublishRefused
-from ..render import render_markdown, write_atomic
+from ..render import write_atomic
 from ..store import Store, now_iso
+from ..weekly import is_weekly
 from .markdown import ParsedDigest, parse_digest, strip_markers
 from .state import PENDING, Review, sha
 
@@ -35,7 +36,7 @@ class PublishResult:
 
 def published_text(review: Review) -> str:
     """The issue as readers get it: the reference format, no reviewer marker line."""
-    return strip_markers(render_markdown(review.digest(with_flags=False)))
+    return strip_markers(review.render_draft(with_flags=False))
 
 
 def check_publishable(review: Review, *, force: bool) -> None:
@@ -103,6 +104,8 @@ class Issue:
 def _published_issues(store: Store, output_dir: Path) -> list[Issue]:
     issues = []
     for stored in store.reviews("published"):
+        if is_weekly(stored.date):
+            continue  # a weekly is in its own format; the feed and index list the daily issues
         path = output_dir / f"{stored.date}.md"
         if not path.exists():
             continue

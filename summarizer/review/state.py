@@ -21,6 +21,7 @@ from ..errors import DraftFormatError, ReviewError
 from ..render import inline, link_target, render_markdown, write_atomic
 from ..store import ReviewWrite, Store
 from ..text import split_emoji
+from ..weekly import is_weekly
 from .markdown import ParsedDigest, parse_digest
 
 STATES = ("draft", "reviewed", "published")
@@ -96,6 +97,10 @@ class Review:
 
         Raises ReviewError (no draft) or DraftFormatError (the edited draft breaks the format).
         """
+        if is_weekly(date) and cls is Review:
+            from .weekly import WeeklyReview
+
+            return WeeklyReview.open(store, settings, date)
         if store.review(date) is None:
             import_draft(store, settings, date)
         review = cls(store, settings.output_path, date)
@@ -252,6 +257,10 @@ class Review:
             self.published_sha, self.published_at = published_sha, at
         self._commit(keep_state=True)
 
+    def render_draft(self, *, with_flags: bool = True) -> str:
+        """The draft Markdown of the current state (a weekly renders its own format)."""
+        return render_markdown(self.digest(with_flags=with_flags))
+
     # -- saving -------------------------------------------------------------
     def _set(self, item: ReviewItem, name: str, value: Any) -> None:
         old = getattr(item, name)
@@ -274,7 +283,7 @@ class Review:
             if new_state != self.state:
                 changes.append((None, "state", self.state, new_state))
                 self.state = new_state
-        draft = render_markdown(self.digest())
+        draft = self.render_draft()
         if draft != self._read_draft():
             write_atomic(self.draft_path, draft)
         self.draft_sha = sha(draft)

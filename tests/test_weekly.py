@@ -1,0 +1,146 @@
+"""`summarizer weekly` end to end: two real published days (pipeline + fake model), each format rendered
+against a golden file, reviewed and published like a daily; a re-run answered from the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import write_config
+from servers import FakeOpenAI, Reply, SiteServer, default_responder, headline_lead
+
+from summarizer.cli import cli
+
+GOLDEN = Path(__file__).parent / "golden"
+DAY1, DAY2 = "2026-11-20", "2026-11-21"
+KEY = "weekly-2026-W47"
+RANGE = ["--from", "2026-11-16", "--to", "2026-11-22"]
+
+# Generic prose (no figures, no names): grounded in any source, copies none of it.
+PARAGRAPH = ("这篇文章介绍了本周一件值得关注的事情，交代了它的来龙去脉和各方的看法。"
+             "作者还分析了它对行业可能带来的影响，以及接下来需要继续观察的地方。"
+             "如果你关心这个领域，这篇文章值得花几分钟读一读。")
+
+
+def weekly_responder(body: dict[str, Any]) -> Reply:
+    """Daily summaries as usual; a weekly item or teaser derived from the article in the prompt."""
+    name = body.get("response_format", {}).get("json_schema", {}).get("name", "")
+    if not name.startswith("weekly_"):
+        return default_responder(body)
+    user = body["messages"][0]["content"]
+    title = re.search(r"原文标题：(.*)", user).group(1).strip()  # type: ignore[union-attr]
+    text = re.search(r"<article>\n(.*?)\n</article>", user, flags=re.S).group(1)  # type: ignore[union-attr]
+    lead = headline_lead(title)
+    if name == "weekly_teaser":
+        return Reply(json.dumps({"teaser": f"{lead}这周有哪些新进展？"}, ensure_ascii=False))
+    quote = re.sub(r"\s+", " ", text).strip()[:20]
+    reply = {"quote": quote, "paragraph": PARAGRAPH, "title": f"{lead}周报"}
+    return Reply(json.dumps(reply, ensure_ascii=False))
+
+
+def run(config: Path, *args: str) -> Any:
+    return CliRunner().invoke(cli, [args[0], "--config", str(config), *args[1:]])
+
+
+def publish_day(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, day: str, feeds: list[str],
+                since: str) -> Path:
+    config = write_config(tmp_path, site, fake_llm, feeds=feeds, digest={"timezone": "UTC", "since": since,
+                                                                         "min_article_chars": 150})
+    for args in (("digest", "--date", day), ("review", day, "--approve-all"), ("publish", day)):
+        result = run(config, *args)
+        assert result.exit_code == 0, (args, result.output)
+    return config
+
+
+@pytest.fixture
+def week(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> Path:
+    """Friday: rss2 + dup-a (the 星图3 launch); Saturday: dup-b (the same story on another site) + atom."""
+    fake_llm.responder = weekly_responder
+    publish_day(tmp_path, site, fake_llm, DAY1, ["feeds/rss2.xml", "feeds/dup-a.xml"], "24h")
+    return publish_day(tmp_path, site, fake_llm, DAY2, ["feeds/dup-b.xml", "feeds/atom.xml"], "48h")
+
+
+def weekly_requests(fake_llm: FakeOpenAI) -> list[dict[str, Any]]:
+    return [b for b in fake_llm.requests if b["response_format"]["json_schema"]["name"].startswith("weekly_")]
+
+
+def check_golden(path: Path, site: SiteServer, name: str) -> str:
+    text = path.read_text(encoding="utf-8").replace(site.host, "FIXTURE_HOST")
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+    return text
+
+
+def test_numbered_weekly_golden_one_item_per_story_and_cached_rerun(week: Path, site: SiteServer,
+                                                                    fake_llm: FakeOpenAI) -> None:
+    result = run(week, "weekly", *RANGE, "--format", "numbered", "--image", "https://img.example/lead.png")
+    assert result.exit_code == 0, result.output
+    draft = week.parent / "output" / "drafts" / f"{KEY}.md"
+    text = check_golden(draft, site, "weekly-numbered.md")
+    # 星图3 was published on both days: one item, the newest (Saturday's dup-b), both sites linked.
+    assert text.count("dup-xinghe-b.html") == 1 and text.count("dup-xinghe-a.html") == 1
+    assert "网址：http://FIXTURE_HOST/pages/dup-xinghe-b.html" in text
+    assert "相关报道：http://FIXTURE_HOST/pages/dup-xinghe-a.html" in text
+    items = len(re.findall(r"^### \d+、", text, flags=re.M))
+    asked = weekly_requests(fake_llm)
+    assert len(asked) == items + 1  # one paragraph per item and the teaser
+
+    again = run(week, "weekly", *RANGE, "--format", "numbered", "--image", "https://img.example/lead.png")
+    assert again.exit_code == 0, again.output
+    assert "llm: 0 calls" in again.stderr and f"{items} cached" in again.stderr
+    assert len(weekly_requests(fake_llm)) == len(asked)
+    assert draft.read_text(encoding="utf-8").replace(site.host, "FIXTURE_HOST") == text
+
+
+def test_issue_weekly_golden_review_picks_and_publish(week: Path, site: SiteServer,
+                                                      fake_llm: FakeOpenAI) -> None:
+    result = run(week, "weekly", *RANGE, "--format", "issue", "--top", "4")
+    assert result.exit_code == 0, result.output
+    output = week.parent / "output"
+    draft = output / "drafts" / f"{KEY}.md"
+    text = check_golden(draft, site, "weekly-issue.md")
+    assert text.startswith("---\ntitle: 简读 Weekly 第 1 期\ncategory: 技术\ndate: 2026-11-22\n---\n")
+
+    refused = run(week, "publish", KEY)
+    assert refused.exit_code == 1 and "not reviewed" in refused.stderr
+
+    # The editor moves the last item under ## 我在看 in their own editor: it becomes a pick.
+    heads = re.findall(r"^### .+$", text, flags=re.M)
+    real = draft.read_text(encoding="utf-8")
+    last = real.index(heads[-1])
+    draft.write_text(real[:last] + "## 我在看\n\n" + real[last:], encoding="utf-8")
+    listed = run(week, "review", KEY, "--approve-all")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.strip().endswith(f"{KEY}: reviewed")
+
+    published = run(week, "publish", KEY)
+    assert published.exit_code == 0, published.output
+    issue = (output / f"{KEY}.md").read_text(encoding="utf-8")
+    assert issue.endswith("\n## 我在看\n\n" + real[last:])
+    assert issue.count("\n## 技术教程\n") == 0  # its only item is now a pick: the section is left out
+    # The daily feed and index list the daily issues only.
+    assert KEY not in (output / "index.md").read_text(encoding="utf-8")
+    with sqlite3.connect(week.parent / "state" / "jiandu.db") as db:
+        state = db.execute("SELECT state FROM review_digests WHERE date = ?", (KEY,)).fetchone()[0]
+    assert state == "published"
+
+    # The next weekly counts this one (第 2 期); its items are the same stories, so the cache answers.
+    asked = len(weekly_requests(fake_llm))
+    result = run(week, "weekly", "--from", "2026-11-20", "--to", "2026-11-23", "--format", "issue",
+                 "--top", "4")
+    assert result.exit_code == 0, result.output
+    second = (output / "drafts" / "weekly-2026-W48.md").read_text(encoding="utf-8")
+    assert second.startswith("---\ntitle: 简读 Weekly 第 2 期\n")
+    assert len(weekly_requests(fake_llm)) == asked
+
+    result = run(week, "weekly", "--from", "2026-11-30", "--to", "2026-12-06", "--format", "issue")
+    assert result.exit_code == 1
+    assert "weekly-2026-W49: no published daily item from 2026-11-30 to 2026-12-06" in result.stderr
