@@ -36,7 +36,7 @@ _SENTENCE_END = re.compile(r"[。！？!?]+[”」』）)]*")
 @dataclass(frozen=True)
 class ProseRules:
     title_max: int = 24  # 字: the reference's titles run 10 to 20
-    paragraph_min: int = 60
+    paragraph_min: int = 40  # 字: the reference's shortest paragraph has about 40
     paragraph_max: int = 320
     sentences_min: int = 2
     sentences_max: int = 5

@@ -146,12 +146,16 @@ class WeeklyRun:
         key = self._cache_key(candidate.item, "teaser", prose.title + prose.paragraph)
         cached = self.store.summary(*key)
         if cached is not None:
-            return Teaser.model_validate(cached, context={"rules": self.rules}).teaser, _flags(cached)
-        written = await self._call(candidate.item, key, lambda writer: writer.teaser(candidate.item, prose))
-        if written is None:
-            return None
+            teaser = Teaser.model_validate(cached, context={"rules": self.rules}).teaser
+            flags = _flags(cached)
+        else:
+            item = candidate.item
+            written = await self._call(item, key, lambda writer: writer.teaser(item, prose))
+            if written is None:
+                return None
+            teaser, flags = written.value.teaser, written.check.flags
         # The teaser's problems are the top item's to check: publish waits for them like for any flag.
-        return written.value.teaser, [f.replace("标题：", "导语：", 1) for f in written.check.flags]
+        return teaser, [f.replace("标题：", "导语：", 1) for f in flags]
 
     async def _call(self, item: DailyItem, key: tuple[str, str, str, str], ask: Any) -> Written | None:
         try:

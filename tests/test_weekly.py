@@ -144,3 +144,97 @@ def test_issue_weekly_golden_review_picks_and_publish(week: Path, site: SiteServ
     result = run(week, "weekly", "--from", "2026-11-30", "--to", "2026-12-06", "--format", "issue")
     assert result.exit_code == 1
     assert "weekly-2026-W49: no published daily item from 2026-11-30 to 2026-12-06" in result.stderr
+
+
+def test_an_ungrounded_figure_is_flagged_and_publish_waits_for_its_acknowledgement(
+        week: Path, fake_llm: FakeOpenAI) -> None:
+    # Every weekly paragraph claims a figure no source has, on the first ask and on the re-ask naming it.
+    def inventing(body: dict[str, Any]) -> Reply:
+        reply = weekly_responder(body)
+        return Reply((reply.content or "").replace("这篇文章介绍了", "据称已有九千万用户，这篇文章介绍了"))
+
+    fake_llm.responder = inventing
+    result = run(week, "weekly", *RANGE, "--format", "issue", "--top", "2")
+    assert result.exit_code == 0, result.output
+    assert "2 flagged items" in result.stderr
+    asked = weekly_requests(fake_llm)
+    assert len(asked) == 4  # each item: the first ask and one re-ask naming the figure
+    assert "数字“九千万”在原文中找不到" in asked[-1]["messages"][-1]["content"]
+    draft = (week.parent / "output" / "drafts" / f"{KEY}.md").read_text(encoding="utf-8")
+    assert "> ⚠️ 待核实: 段落：数字“九千万”在原文中找不到" in draft
+
+    assert run(week, "review", KEY, "--approve-all").exit_code == 0
+    refused = run(week, "publish", KEY)
+    assert refused.exit_code == 1
+    assert "unacknowledged trust flags (item 1: 段落：数字“九千万”" in refused.stderr
+    published = run(week, "publish", KEY, "--ack", "1", "--ack", "2")
+    assert published.exit_code == 0, published.output
+    issue = (week.parent / "output" / f"{KEY}.md").read_text(encoding="utf-8")
+    assert "待核实" not in issue and "九千万" in issue
+
+
+def test_an_item_the_model_cannot_write_is_left_out_and_the_rest_goes_on(week: Path,
+                                                                        fake_llm: FakeOpenAI) -> None:
+    fake_llm.aim("澄光智能", *[Reply("这不是JSON")] * 3)
+    result = run(week, "weekly", *RANGE, "--format", "issue")
+    assert result.exit_code == 0, result.output
+    failed = [line for line in result.stderr.splitlines() if "failed:" in line]
+    assert len(failed) == 1 and "zh-1.html: invalid model output after 3 attempts" in failed[0]
+    assert "5 items from 6 stories" in result.stderr
+    with sqlite3.connect(week.parent / "state" / "jiandu.db") as db:
+        sql = "SELECT COUNT(*) FROM llm_calls WHERE error LIKE '%invalid model output%'"
+        errors = db.execute(sql).fetchone()
+    assert errors[0] == 1
+
+    # The next run writes the missing item and keeps everything else (no other call).
+    before = len(weekly_requests(fake_llm))
+    again = run(week, "weekly", *RANGE, "--format", "issue")
+    assert again.exit_code == 0, again.output
+    assert "1 new in the draft" in again.stderr and len(weekly_requests(fake_llm)) == before + 1
+
+
+def test_hand_edits_survive_a_rerun_and_another_format_is_refused(week: Path, site: SiteServer) -> None:
+    assert run(week, "weekly", *RANGE, "--format", "numbered", "--top", "3").exit_code == 0
+    draft = week.parent / "output" / "drafts" / f"{KEY}.md"
+    text = draft.read_text(encoding="utf-8")
+    heads = re.findall(r"^### 1、(.+)$", text, flags=re.M)
+    edited = text.replace(f"### 1、{heads[0]}", "### 1、编辑改过的标题").replace(
+        re.search(r"<small>.*</small>\n", text).group(0), "")  # type: ignore[union-attr]
+    draft.write_text(edited, encoding="utf-8")
+
+    again = run(week, "weekly", *RANGE, "--format", "numbered", "--top", "5")
+    assert again.exit_code == 0, again.output
+    assert "2 new in the draft" in again.stderr
+    now = draft.read_text(encoding="utf-8")
+    assert "### 1、编辑改过的标题" in now and "1、编辑改过的标题  \n" in now and "<small>" not in now
+    assert len(re.findall(r"^### \d+、", now, flags=re.M)) == 5
+
+    other = run(week, "weekly", *RANGE, "--format", "issue")
+    assert other.exit_code == 1
+    assert f"{KEY}: already under review as a numbered weekly" in other.stderr
+
+
+def test_the_review_page_serves_a_weekly(week: Path) -> None:
+    from reviewing import Browserless, start_app
+
+    from summarizer.config import load_settings
+    from summarizer.review.app import ReviewApp, new_token
+
+    assert run(week, "weekly", *RANGE, "--format", "issue", "--top", "3").exit_code == 0
+    token = new_token()
+    base, server, thread = start_app(ReviewApp(load_settings(week), KEY, token=token))
+    try:
+        client = Browserless(base, token)
+        status, page = client.get()
+        assert status == 200 and "澄光智能周报" in page
+        fields = {"headline": "新标题", "emoji": "", "bullet1": PARAGRAPH + "补充。"}
+        status, _ = client.post("/item/1/edit", fields)
+        assert status == 303
+        status, _ = client.post("/item/2/highlight")
+        assert status == 303
+    finally:
+        server.should_exit = True
+        thread.join()
+    draft = (week.parent / "output" / "drafts" / f"{KEY}.md").read_text(encoding="utf-8")
+    assert "### 新标题\n" in draft and "补充。" in draft
+    assert re.search(r"## 我在看\n\n### \S+\n", draft)

@@ -114,9 +114,11 @@ class WeeklyReview(Review):
         for item in self.items.values():
             if item.id not in seen and item.status != DROPPED:
                 self._set(item, "status", DROPPED)
-        if parsed.teaser is not None and parsed.teaser != inline(self.meta.get("teaser") or ""):
-            self._changes.append((None, "teaser", self.meta.get("teaser"), parsed.teaser))
-            self.meta = {**self.meta, "teaser": parsed.teaser}
+        # A teaser deleted in the editor stays deleted ("" is kept by a re-run; None is written again).
+        teaser = parsed.teaser if parsed.teaser is not None or self.format != "numbered" else ""
+        if teaser is not None and teaser != inline(self.meta.get("teaser") or ""):
+            self._changes.append((None, "teaser", self.meta.get("teaser"), teaser))
+            self.meta = {**self.meta, "teaser": teaser}
         self._changes.append((None, "editor", self.draft_sha, sha(text)))
         self._commit()
         return True
@@ -184,7 +186,7 @@ def save_weekly(store: Store, output_dir: Path, key: str, meta: dict[str, Any],
         review._changes.append((item.id, "added by a new weekly run", None, item.canonical_url))
         added += 1
     # The editor's teaser stays; the range, image and number follow the latest run.
-    kept = {"teaser": review.meta["teaser"]} if review.meta.get("teaser") else {}
+    kept = {"teaser": review.meta["teaser"]} if review.meta.get("teaser") is not None else {}
     updated = {**review.meta, **meta, **kept}
     if updated != review.meta:
         review._changes.append((None, "new weekly run", None, f"{meta['start']}..{meta['end']}"))
