@@ -247,7 +247,7 @@ class ProseWriter:
         return best
 
 
-def prose_fingerprint(prompts: Prompts, rules: ProseRules, checks: CheckRules, kind: str) -> str:
+def prose_fingerprint(rules: ProseRules, checks: CheckRules, kind: str) -> str:
     """Hash of the weekly templates and their rules: with the input hash and model, the cache key."""
     from importlib import resources
 

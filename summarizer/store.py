@@ -440,6 +440,15 @@ class Store:
         rows = self.db.execute("SELECT * FROM review_history WHERE date = ? ORDER BY id", (date,))
         return [HistoryEntry(r["item_id"], r["what"], r["old"], r["new"], r["at"]) for r in rows]
 
+    def published_items(self, start: str, end: str) -> list[tuple[str, dict[str, Any]]]:
+        """(date, item data) of every item of the issues published from ``start`` to ``end`` (inclusive)."""
+        rows = self.db.execute(
+            """SELECT i.date, i.data FROM review_items i JOIN review_digests d ON d.date = i.date
+               WHERE d.state = 'published' AND i.date BETWEEN ? AND ? ORDER BY i.date, i.item_id""",
+            (start, end),
+        )
+        return [(r[0], json.loads(r[1])) for r in rows]
+
     def reviews(self, state: str) -> list[StoredReview]:
         dates = [r[0] for r in self.db.execute("SELECT date FROM review_digests WHERE state = ? ORDER BY date DESC",
                                                (state,))]

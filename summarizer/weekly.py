@@ -71,19 +71,17 @@ class Candidate:
 def published_items(store: Store, start: str, end: str) -> list[DailyItem]:
     """Items not dropped of the daily issues published from ``start`` to ``end`` (YYYY-MM-DD, inclusive)."""
     items = []
-    for review in store.reviews("published"):
-        if is_weekly(review.date) or not start <= review.date <= end:
+    for day, data in store.published_items(start, end):
+        # Daily keys are dates; a weekly's key ("weekly-…") sorts after every date and is never in range.
+        if is_weekly(day) or data.get("status") == "dropped":
             continue
-        for data in store.review_items(review.date).values():
-            if data.get("status") == "dropped":
-                continue
-            article = store.article(data["canonical_url"])
-            items.append(DailyItem(
-                date=review.date, canonical_url=data["canonical_url"], headline=data["headline"],
-                bullets=tuple(data["bullets"]), section=data["section"], importance=int(data["importance"]),
-                links=tuple(data["links"]), published=data.get("published"), source=data["source"],
-                source_title=data["source_title"], text=(article.text or "") if article else "",
-            ))
+        article = store.article(data["canonical_url"])
+        items.append(DailyItem(
+            date=day, canonical_url=data["canonical_url"], headline=data["headline"],
+            bullets=tuple(data["bullets"]), section=data["section"], importance=int(data["importance"]),
+            links=tuple(data["links"]), published=data.get("published"), source=data["source"],
+            source_title=data["source_title"], text=(article.text or "") if article else "",
+        ))
     return items
 
 

@@ -60,6 +60,7 @@ class WeeklyReport:
 
 
 Written_ = tuple[Candidate, Prose, list[str]]
+RULES = ProseRules()
 
 
 class WeeklyRun:
@@ -70,7 +71,6 @@ class WeeklyRun:
         self.settings, self.store = settings, store
         self.provider = provider or Provider(settings, reporter=reporter or Silent())
         self._own_provider = provider is None
-        self.prompts, self.rules = Prompts(), ProseRules()
         self.checks = CheckRules.from_settings(settings.checks)
         self._writer: ProseWriter | None = None
         self._writer_lock = asyncio.Lock()
@@ -121,13 +121,13 @@ class WeeklyRun:
         async with self._writer_lock:
             if self._writer is None:
                 client = await self.provider.client()
-                self._writer = ProseWriter(client, prompts=self.prompts, rules=self.rules, checks=self.checks,
+                self._writer = ProseWriter(client, prompts=Prompts(), rules=RULES, checks=self.checks,
                                            token_budget=self.settings.llm.input_token_budget,
                                            max_reasks=self.settings.llm.max_reasks)
             return self._writer
 
     def _cache_key(self, item: DailyItem, kind: str, extra: str = "") -> tuple[str, str, str, str]:
-        fingerprint = prose_fingerprint(self.prompts, self.rules, self.checks, kind)
+        fingerprint = prose_fingerprint(RULES, self.checks, kind)
         return item.canonical_url, input_hash(item, extra), fingerprint, self.provider.model_id
 
     async def _prose(self, candidate: Candidate) -> Written_ | None:
@@ -137,7 +137,7 @@ class WeeklyRun:
         cached = self.store.summary(*key)
         if cached is not None:
             self.report.cached += 1
-            return candidate, Prose.model_validate(cached, context={"rules": self.rules}), _flags(cached)
+            return candidate, Prose.model_validate(cached, context={"rules": RULES}), _flags(cached)
         written = await self._call(item, key, lambda writer: writer.paragraph(item))
         return (candidate, written.value, written.check.flags) if written else None
 
@@ -146,7 +146,7 @@ class WeeklyRun:
         key = self._cache_key(candidate.item, "teaser", prose.title + prose.paragraph)
         cached = self.store.summary(*key)
         if cached is not None:
-            teaser = Teaser.model_validate(cached, context={"rules": self.rules}).teaser
+            teaser = Teaser.model_validate(cached, context={"rules": RULES}).teaser
             flags = _flags(cached)
         else:
             item = candidate.item

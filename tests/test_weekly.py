@@ -214,7 +214,7 @@ def test_hand_edits_survive_a_rerun_and_another_format_is_refused(week: Path, si
     assert f"{KEY}: already under review as a numbered weekly" in other.stderr
 
 
-def test_the_review_page_serves_a_weekly(week: Path) -> None:
+def test_the_review_page_serves_a_weekly(week: Path, fake_llm: FakeOpenAI) -> None:
     from reviewing import Browserless, start_app
 
     from summarizer.config import load_settings
@@ -232,6 +232,10 @@ def test_the_review_page_serves_a_weekly(week: Path) -> None:
         assert status == 303
         status, _ = client.post("/item/2/highlight")
         assert status == 303
+        asked = len(fake_llm.requests)
+        status, location = client.post("/item/3/regenerate")
+        assert status == 303 and "not+regenerated" in location
+        assert len(fake_llm.requests) == asked  # refused before any call
     finally:
         server.should_exit = True
         thread.join()

@@ -10,6 +10,7 @@ from ..pipeline import Pipeline
 from ..providers import Provider
 from ..summarize import Article
 from ..text import text_hash
+from ..weekly import is_weekly
 from .state import Review, ReviewItem
 
 
@@ -17,6 +18,10 @@ async def regenerate(review: Review, ref: str | int, settings: Settings, *,
                      provider: Provider | None = None) -> ReviewItem:
     """Ask the model again for one item; the old text stays in the history. Raises ReviewError if it fails."""
     item = review.item(ref)
+    if is_weekly(review.date):
+        # A daily summary would replace a weekly paragraph: refused before any call is paid for.
+        raise ReviewError(f"item {item.id}: a weekly item is not regenerated; edit its title and "
+                          "paragraph instead")
     stored = review.store.article(item.canonical_url)
     if stored is None or not stored.text:
         raise ReviewError(f"{item.canonical_url}: no extracted text stored, cannot regenerate item {item.id}")

@@ -86,8 +86,8 @@ class WeeklyReview(Review):
 
     def replace_summary(self, ref: str | int, *, headline: str, emoji: str, bullets: list[str],
                         importance: int, flags: list[str] | None = None) -> None:
-        raise ReviewError(f"{self.date}: a weekly item is rewritten by running `summarizer weekly` again "
-                          "after dropping it, not by regenerating a daily summary")
+        raise ReviewError(f"{self.date}: a weekly item is not regenerated; edit its title and "
+                          "paragraph instead")
 
     def move(self, ref: str | int, section: str) -> None:
         if self.format == "numbered" and section != NUMBERED_SECTION:
