@@ -140,9 +140,17 @@ def parse_reply(raw: str, model: type[BaseModel], rules: ProseRules) -> Any:
         raise ValueError("；".join(reasons)) from exc
 
 
-def _schema(fields: tuple[str, ...]) -> dict[str, Any]:
-    return {"type": "object", "properties": {f: {"type": "string"} for f in fields},
-            "required": list(fields), "additionalProperties": False}
+def _schema(fields: tuple[str, ...], rules: ProseRules, *, lengths: bool) -> dict[str, Any]:
+    """JSON schema of the reply. ``lengths`` (the local model: llama.cpp makes them a grammar) bounds
+    each string, in characters; hosted providers' strict modes reject such keywords."""
+    properties: dict[str, dict[str, Any]] = {f: {"type": "string"} for f in fields}
+    if lengths:
+        bounds = {"quote": (4, 40), "title": (4, rules.title_max + 8), "teaser": (8, rules.teaser_max + 10),
+                  "paragraph": (rules.paragraph_min * 3 // 2, rules.paragraph_max)}
+        for name, spec in properties.items():
+            spec.update(minLength=bounds[name][0], maxLength=bounds[name][1])
+    return {"type": "object", "properties": properties, "required": list(fields),
+            "additionalProperties": False}
 
 
 @dataclass
@@ -167,7 +175,8 @@ class Written:
 
 class ProseWriter:
     def __init__(self, client: LLMClient, *, prompts: Prompts, rules: ProseRules, checks: CheckRules,
-                 token_budget: int, max_reasks: int = 2) -> None:
+                 token_budget: int, max_reasks: int = 2, lengths: bool = False) -> None:
+        self.lengths = lengths
         self.client, self.prompts, self.rules, self.checks = client, prompts, rules, checks
         self.token_budget, self.max_reasks = token_budget, max_reasks
 
@@ -205,7 +214,7 @@ class ProseWriter:
 
     async def _ask(self, item: DailyItem, messages: list[Message], model: type[BaseModel],
                    check: Callable[[Any], CheckResult], fields: tuple[str, ...]) -> Written:
-        schema, attempts = _schema(fields), list[Attempt]()
+        schema, attempts = _schema(fields, self.rules, lengths=self.lengths), list[Attempt]()
         best: Written | None = None
         failures = rechecks = 0
         while True:

@@ -123,7 +123,8 @@ class WeeklyRun:
                 client = await self.provider.client()
                 self._writer = ProseWriter(client, prompts=Prompts(), rules=RULES, checks=self.checks,
                                            token_budget=self.settings.llm.input_token_budget,
-                                           max_reasks=self.settings.llm.max_reasks)
+                                           max_reasks=self.settings.llm.max_reasks,
+                                           lengths=self.provider.kind == "local")
             return self._writer
 
     def _cache_key(self, item: DailyItem, kind: str, extra: str = "") -> tuple[str, str, str, str]:

@@ -123,3 +123,14 @@ def test_a_broken_weekly_draft_names_its_line() -> None:
         parse_weekly(gone, fmt="numbered")
     with pytest.raises(DraftFormatError, match="line 1: expected front matter"):
         parse_weekly(text.replace("---\n", "", 1), fmt="numbered")
+
+
+def test_the_local_model_gets_string_lengths_and_a_hosted_one_a_plain_strict_schema() -> None:
+    from summarizer.prose import _schema
+
+    fields = ("quote", "paragraph", "title")
+    hosted = _schema(fields, RULES, lengths=False)
+    assert hosted["properties"]["paragraph"] == {"type": "string"} and hosted["required"] == list(fields)
+    local = _schema(fields, RULES, lengths=True)["properties"]
+    assert local["paragraph"]["minLength"] == 60 and local["paragraph"]["maxLength"] == RULES.paragraph_max
+    assert local["title"]["maxLength"] == RULES.title_max + 8
