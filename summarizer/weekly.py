@@ -63,9 +63,11 @@ class Candidate:
     def sources(self) -> int:
         return len(self.links)
 
+    importance: int = 0  # the highest of its days' items: a follow-up may be rated lower than the news
+
     @property
     def score(self) -> int:
-        return self.item.importance + min(SOURCE_BONUS_MAX, self.sources - 1)
+        return self.importance + min(SOURCE_BONUS_MAX, self.sources - 1)
 
 
 def published_items(store: Store, start: str, end: str) -> list[DailyItem]:
@@ -104,7 +106,8 @@ def stories(items: list[DailyItem], rules: DedupRules | None = None) -> list[Can
     for group in members.values():
         links = list(dict.fromkeys(link for member in group for link in member.links))
         days = tuple(dict.fromkeys(member.date for member in group))
-        candidates.append(Candidate(item=group[0], links=tuple(links), days=days))
+        importance = max(member.importance for member in group)
+        candidates.append(Candidate(item=group[0], links=tuple(links), days=days, importance=importance))
     return candidates
 
 

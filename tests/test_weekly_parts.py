@@ -134,3 +134,12 @@ def test_the_local_model_gets_string_lengths_and_a_hosted_one_a_plain_strict_sch
     local = _schema(fields, RULES, lengths=True)["properties"]
     assert local["paragraph"]["minLength"] == 60 and local["paragraph"]["maxLength"] == RULES.paragraph_max
     assert local["title"]["maxLength"] == RULES.title_max + 8
+
+
+def test_a_story_ranks_by_the_importance_of_its_most_important_day() -> None:
+    news = item("2026-11-16", "https://a.example/launch", LAUNCH, importance=9)
+    follow_up = item("2026-11-18", "https://b.example/launch-price", LAUNCH[5:] + "价格公布。", importance=3)
+    other = item("2026-11-17", "https://a.example/earnings", EARNINGS, importance=8)
+    ranked = rank(stories([news, follow_up, other]), 1)
+    # 9 (Monday's news) + 1 for the second source beats 8; Wednesday's item, the newest, stands for it.
+    assert ranked[0].item.canonical_url == "https://b.example/launch-price" and ranked[0].score == 10
