@@ -296,7 +296,8 @@ def weekly(config: str | None, start: Any, end: Any, fmt: str, top: int | None, 
     click.echo(f"weekly {report.key} ({report.format}): {report.items} items from {report.stories} stories "
                f"({report.published_items} published items), {report.added} new in the draft", err=True)
     click.echo(f"  llm: {report.llm_calls} calls, {report.cached} cached, {report.input_tokens} tokens in, "
-               f"{report.output_tokens} tokens out; {report.flagged_items} flagged items", err=True)
+               f"{report.output_tokens} tokens out; {report.flagged_items} flagged items; "
+               f"{report.seconds:.1f}s", err=True)
     for message in report.errors:
         click.echo(f"  failed:   {message}", err=True)
     click.echo(f"  draft: {report.draft}  (next: summarizer review {report.key})", err=True)

@@ -243,3 +243,16 @@ def test_the_review_page_serves_a_weekly(week: Path, fake_llm: FakeOpenAI) -> No
     draft = (week.parent / "output" / "drafts" / f"{KEY}.md").read_text(encoding="utf-8")
     assert "### 新标题\n" in draft and "补充。" in draft
     assert re.search(r"## 我在看\n\n### \S+\n", draft)
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm)
+    backwards = run(config, "weekly", "--from", "2026-11-22", "--to", "2026-11-16", "--format", "issue")
+    assert backwards.exit_code == 2
+    assert backwards.stderr == "error: --to 2026-11-16 is before --from 2026-11-22\n"
+    image = run(config, "weekly", *RANGE, "--format", "numbered", "--image", 'x" onerror="alert(1)')
+    assert image.exit_code == 2 and "--image: 'x\" onerror=\"alert(1)' is not an http(s) URL" in image.stderr
+    empty = run(config, "weekly", *RANGE, "--format", "numbered")
+    assert empty.exit_code == 1
+    assert empty.stderr.startswith(f"error: {KEY}: no published daily item from 2026-11-16 to 2026-11-22")
+    assert fake_llm.requests == []
