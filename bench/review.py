@@ -11,7 +11,6 @@ hand-edited draft, publishing, and publishing again (which must write nothing).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizer.config import Settings  # noqa: E402
+from summarizer.items import DigestItem, Problem  # noqa: E402
 from summarizer.review.app import ReviewApp  # noqa: E402
 from summarizer.review.publish import publish  # noqa: E402
 from summarizer.review.state import Review  # noqa: E402
@@ -31,21 +31,21 @@ DATE = "2026-11-20"
 BULLET = "这一进展涉及产品、市场与技术三个层面，文章给出了具体的数据和时间节点，并分析了对行业参与者的影响与后续的观察重点"
 
 
-def synthetic_draft(output: Path, items: int, sections: list[str]) -> None:
-    grouped: dict[str, list[dict[str, object]]] = {name: [] for name in sections}
+def synthetic_draft(store: Store, items: int, sections: list[str]) -> None:
+    """A recorded digest of ``items`` items, as a digest run leaves it in the store."""
+    made = []
     for n in range(items):
         url = f"https://example.com/news/{n}"
-        grouped[sections[n % len(sections)]].append({
-            "canonical_url": url, "headline": f"第{n}条新闻的中文标题", "emoji": "🚀", "section": sections[n % 4],
-            "bullets": [f"第{k}点：{BULLET}{n}。" for k in (1, 2, 3)], "importance": 1 + n % 10, "links": [url],
-            "source": "bench", "source_title": f"Story {n}", "source_zi": 1500, "published": None,
-            "flags": ["数字“42%”在原文中找不到"] if n % 10 == 0 else [],
-        })
-    data = {"date": DATE, "title": "简读·AI日报", "purpose": "bench", "stats": {},
-            "highlights": [f"https://example.com/news/{n}" for n in range(min(10, items))],
-            "sections": [{"name": k, "items": v} for k, v in grouped.items() if v], "left_out": []}
-    (output / "drafts").mkdir(parents=True)
-    (output / "drafts" / f"{DATE}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        made.append(DigestItem(
+            canonical_url=url, headline=f"第{n}条新闻的中文标题", emoji="🚀", section=sections[n % len(sections)],
+            bullets=[f"第{k}点：{BULLET}{n}。" for k in (1, 2, 3)], importance=1 + n % 10, links=[url],
+            source="bench", source_title=f"Story {n}", source_zi=1500, published=None,
+            flags=[Problem("number", "数字“42%”在原文中找不到", None, "42%")] if n % 10 == 0 else [],
+            highlight=n + 1 if n < 10 else 0,
+        ))
+    order = {name: i for i, name in enumerate(sections)}
+    made.sort(key=lambda i: order[i.section])
+    store.save_digest(DATE, title="简读·AI日报", purpose="bench", items=made, run_id=None)
 
 
 def ms(seconds: float) -> str:
@@ -59,8 +59,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(base_dir=Path(tmp))
-        synthetic_draft(settings.output_path, args.items, settings.digest.section_names)
         with Store(settings.database_path) as store:
+            synthetic_draft(store, args.items, settings.digest.section_names)
             start = time.perf_counter()
             review = Review.open(store, settings, DATE)
             print(f"import {args.items} items        {ms(time.perf_counter() - start)}")

@@ -28,6 +28,7 @@ from typing import Iterable
 from hanziconv import HanziConv
 
 from .config import CheckSettings
+from .items import CheckResult, Problem
 from .text import chinese_share
 
 # Latin words that are generic vocabulary in Chinese tech writing, not names to ground.
@@ -95,47 +96,6 @@ class CheckRules:
             quote_max_chars=settings.quote_max_chars,
             allowed_terms=tuple(sorted(t.lower() for t in settings.allowed_terms)),
         )
-
-
-@dataclass(frozen=True)
-class Problem:
-    kind: str  # number | name | quote | duplicate | copy | headline | language (from the format validator)
-    text: str  # one Chinese line for the model and the reviewer
-    bullet: int | None = None  # 1-based bullet number; None for the headline
-
-    @property
-    def unsupported_claim(self) -> bool:
-        return self.kind in {"number", "name"}
-
-
-@dataclass
-class CheckResult:
-    problems: list[Problem] = field(default_factory=list)
-    quotes_found: int = 0
-    quotes_total: int = 0
-    thirds: list[int] = field(default_factory=list)  # 0, 1, 2: beginning, middle, end of the source
-
-    @property
-    def flags(self) -> list[str]:
-        return [p.text for p in self.problems]
-
-    @property
-    def unsupported_claims(self) -> int:
-        return sum(1 for p in self.problems if p.unsupported_claim)
-
-    @property
-    def full_coverage(self) -> bool:
-        return len(self.thirds) == 3
-
-    def as_dict(self) -> dict[str, object]:
-        """What is stored with the summary JSON (flags are re-derived from it on the next run)."""
-        return {
-            "flags": self.flags,
-            "unsupported_claims": self.unsupported_claims,
-            "quotes_found": self.quotes_found,
-            "quotes_total": self.quotes_total,
-            "thirds": self.thirds,
-        }
 
 
 # -- normalisation -------------------------------------------------------------
@@ -376,11 +336,12 @@ def grounding(text: str, source: Source, bullet: int | None, rules: CheckRules) 
     for number in numbers(text):
         if number.raw not in seen and not supported_number(number, source.values):
             seen.add(number.raw)
-            problems.append(Problem("number", f"{_where(bullet)}：数字“{number.raw}”在原文中找不到", bullet))
+            problems.append(Problem("number", f"{_where(bullet)}：数字“{number.raw}”在原文中找不到", bullet,
+                                    number.raw))
     for name in latin_names(text, rules.allowed_terms):
         if name not in seen and not source.has_name(name):
             seen.add(name)
-            problems.append(Problem("name", f"{_where(bullet)}：名称“{name}”在原文中找不到", bullet))
+            problems.append(Problem("name", f"{_where(bullet)}：名称“{name}”在原文中找不到", bullet, name))
     return problems
 
 
@@ -454,7 +415,7 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
         position = quote_position(quote, source, rules)
         if position is None:
             short = quote.strip()[: rules.quote_max_chars]
-            result.problems.append(Problem("quote", f"第{i}条要点：引文“{short}”在原文中找不到", i))
+            result.problems.append(Problem("quote", f"第{i}条要点：引文“{short}”在原文中找不到", i, short))
             continue
         result.quotes_found += 1
         thirds.add(min(2, int(position * 3)))
@@ -468,7 +429,7 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
         span = copied_span(bullet, source, rules.copy_max_chars)
         if span is not None:
             result.problems.append(
-                Problem("copy", f"第{i}条要点：照抄了原文的长句（“{span[:20]}…”），请改写", i))
+                Problem("copy", f"第{i}条要点：照抄了原文的长句（“{span[:20]}…”），请改写", i, f"{span[:20]}…"))
     return result
 
 
@@ -483,17 +444,11 @@ class Tally:
     quotes_total: int = 0
     full_coverage_items: int = 0
 
-    def add(self, stored: dict[str, object]) -> None:
-        """Add one item's stored check record (``CheckResult.as_dict``)."""
+    def add(self, check: CheckResult) -> None:
+        """Add one item's stored check record."""
         self.items += 1
-        flags = stored.get("flags") or []
-        self.flagged_items += 1 if flags else 0
-        self.unsupported_claims += _int(stored.get("unsupported_claims"))
-        self.quotes_found += _int(stored.get("quotes_found"))
-        self.quotes_total += _int(stored.get("quotes_total"))
-        thirds = stored.get("thirds") or []
-        self.full_coverage_items += 1 if isinstance(thirds, list) and len(thirds) == 3 else 0
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) else 0
+        self.flagged_items += 1 if check.problems else 0
+        self.unsupported_claims += check.unsupported_claims
+        self.quotes_found += check.quotes_found
+        self.quotes_total += check.quotes_total
+        self.full_coverage_items += 1 if check.full_coverage else 0

@@ -156,7 +156,7 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
     finally:
         reporter.close()
     if as_json:
-        data = result.summary.model_dump() | {"url": url, "flags": result.item.flags}
+        data = result.summary.model_dump() | {"url": url, "flags": [f.message for f in result.item.flags]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)
@@ -194,10 +194,11 @@ def feeds(config: str | None) -> None:
 
 
 def _latest_draft(settings: Settings) -> str:
-    drafts = sorted((settings.output_path / "drafts").glob("????-??-??.json"))
-    if not drafts:
-        raise ReviewError(f"{settings.output_path / 'drafts'}: no draft to review (run `summarizer digest` first)")
-    return drafts[-1].stem
+    with Store(settings.database_path) as store:
+        latest = store.latest_digest_date()
+    if latest is None:
+        raise ReviewError(f"{settings.database_path}: no digest to review (run `summarizer digest` first)")
+    return latest
 
 
 @cli.command()
@@ -244,7 +245,7 @@ def format_review(state: "Review") -> str:
         star = " ⭐" if item.highlight else ""
         lines.append(f"{item.id:>3}  {item.status:<8}  {item.section}  {item.headline} {item.emoji}{star}")
         for flag in item.flags:
-            lines.append(f"       ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag}")
+            lines.append(f"       ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag.message}")
     return "\n".join(lines)
 
 

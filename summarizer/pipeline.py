@@ -27,6 +27,7 @@ from .digest import Digest, DigestItem, build_digest
 from .errors import ExtractError, FeedError, FetchError, LLMError, SummarizerError, SummaryInvalid
 from .feeds import Entry, canonical_url, in_window, parse_feed
 from .fetch import Fetcher, FetchResult
+from .items import ArticleStatus, CheckResult, Problem
 from .progress import Reporter, Silent
 from .providers import Provider
 from .render import write_draft
@@ -131,7 +132,7 @@ class Pipeline:
         self._summarizer_lock = asyncio.Lock()
         self.prompts = Prompts()
         self.check_rules = CheckRules.from_settings(settings.checks)
-        self._checks: dict[str, dict[str, Any]] = {}  # canonical URL -> stored check record
+        self._checks: dict[str, CheckResult] = {}  # canonical URL -> stored check record
         self.budget: int | None = settings.llm.run_token_budget
         self._reserved_tokens = 0  # estimated input tokens of the calls in flight, counted against the budget
 
@@ -228,7 +229,7 @@ class Pipeline:
                 text, zi = extracted.text, extracted.zi
                 self.store.save_article(
                     canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
-                    title=entry.title or extracted.title, published=published, status="extracted",
+                    title=entry.title or extracted.title, published=published, status=ArticleStatus.EXTRACTED,
                     digest_date=digest_date, text=text, text_hash=text_hash(text), zi=zi,
                     extract_method=extracted.method,
                 )
@@ -236,7 +237,7 @@ class Pipeline:
             return Article(url=entry.url, canonical_url=key, title=entry.title, source=entry.feed_name,
                            published=entry.published, text=text, zi=zi, text_hash=text_hash(text))
         except ExtractError as exc:
-            status = "skipped" if exc.skipped else "failed"
+            status = ArticleStatus.SKIPPED if exc.skipped else ArticleStatus.FAILED
             self.store.save_article(canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
                                     title=entry.title, published=published, status=status, error=str(exc),
                                     digest_date=digest_date)
@@ -247,7 +248,7 @@ class Pipeline:
                 self._fail(str(exc))
         except FetchError as exc:
             self.store.save_article(canonical_url=key, url=entry.url, source=entry.feed_name, feed_url=entry.feed_url,
-                                    title=entry.title, published=published, status="failed", error=str(exc),
+                                    title=entry.title, published=published, status=ArticleStatus.FAILED, error=str(exc),
                                     digest_date=digest_date)
             self._fail(str(exc))
         finally:
@@ -388,14 +389,14 @@ class Pipeline:
         prompt_hash, model = self._cache_key()
         cached = self.store.summary(article.canonical_url, article.text_hash, prompt_hash, model)
         if cached is not None and not fresh:
-            self.store.set_status(article.canonical_url, "summarized")
+            self.store.set_status(article.canonical_url, ArticleStatus.SUMMARIZED)
             self.report.articles_summarized += 1
-            self._checks[article.canonical_url] = dict(cached.get("checks") or {})
-            return Summary.model_validate(cached, context={"rules": self.rules})
+            self._checks[article.canonical_url] = cached.check
+            return cached.summary
         try:
             summarizer = await self._get_summarizer()
         except SummarizerError as exc:
-            self.store.set_status(article.canonical_url, "failed", str(exc))
+            self.store.set_status(article.canonical_url, ArticleStatus.FAILED, str(exc))
             self._fail(f"{article.url}: {exc}")
             return None
         assert self._llm_slots is not None
@@ -415,12 +416,12 @@ class Pipeline:
                 self.store.log_call(run_id=self.run_id, canonical_url=article.canonical_url, model=model,
                                     input_tokens=exc.input_tokens, output_tokens=exc.output_tokens, seconds=0.0,
                                     response=exc.raw, error=str(exc))
-                self.store.set_status(article.canonical_url, "failed", str(exc))
+                self.store.set_status(article.canonical_url, ArticleStatus.FAILED, str(exc))
                 self._fail(str(exc))
                 return None
             except LLMError as exc:
                 self.report.llm_calls += 1
-                self.store.set_status(article.canonical_url, "failed", str(exc))
+                self.store.set_status(article.canonical_url, ArticleStatus.FAILED, str(exc))
                 self._fail(str(exc))
                 return None
             finally:
@@ -434,10 +435,10 @@ class Pipeline:
                                 prompt_hash=prompt_hash, model=model, data=result.stored(),
                                 input_tokens=result.input_tokens, output_tokens=result.output_tokens,
                                 seconds=result.seconds, attempts=len(result.attempts))
-        self.store.set_status(article.canonical_url, "summarized")
+        self.store.set_status(article.canonical_url, ArticleStatus.SUMMARIZED)
         self.report.articles_summarized += 1
         self.report.check_reasks += result.check_reasks
-        self._checks[article.canonical_url] = result.check.as_dict()
+        self._checks[article.canonical_url] = result.check
         return result.summary
 
     def _budget_allows(self, estimate: int) -> bool:
@@ -467,10 +468,11 @@ class Pipeline:
             data = self.store.summary(art.canonical_url, art.text_hash, prompt_hash, model)
             if data is None:
                 continue
-            self._checks[art.canonical_url] = dict(data.get("checks") or {})
+            self._checks[art.canonical_url] = data.check
+            summary = data.summary
             items.append(DigestItem(
-                canonical_url=art.canonical_url, headline=data["headline"], emoji=data["emoji"],
-                section=data["section"], bullets=list(data["bullets"]), importance=int(data["importance"]),
+                canonical_url=art.canonical_url, headline=summary.headline, emoji=summary.emoji,
+                section=summary.section, bullets=list(summary.bullets), importance=int(summary.importance),
                 links=[art.url, *(d.url for d in self.store.duplicates_of(art.canonical_url))],
                 source=art.source, source_title=art.title, source_zi=art.zi, published=art.published,
                 flags=self.flags_for(art.canonical_url),
@@ -537,6 +539,9 @@ class Pipeline:
             self.report.items_in_digest = len(digest.items)
             self.report.add_checks(self.tally(digest.items))
             if digest.items:
+                # Review reads the day from the store; the files are for the user.
+                self.store.save_digest(digest_date, title=digest.title, purpose=digest.purpose,
+                                       items=digest.items, run_id=self.run_id)
                 md_path, _ = write_draft(digest, self.settings.output_path)
                 self.report.draft = str(md_path)
                 status = "ok"
@@ -554,15 +559,16 @@ class Pipeline:
             self.store.finish_run(self.run_id, status=status, report=self.report.as_dict(),
                                   input_tokens=self.report.input_tokens, output_tokens=self.report.output_tokens)
 
-    def flags_for(self, canonical_url: str) -> list[str]:
-        """The stored trust-check flags of one summarized article."""
-        return [str(f) for f in self._checks.get(canonical_url, {}).get("flags") or []]
+    def flags_for(self, canonical_url: str) -> list[Problem]:
+        """The stored trust problems of one summarized article."""
+        check = self._checks.get(canonical_url)
+        return list(check.problems) if check else []
 
     def tally(self, items: list[DigestItem]) -> Tally:
         """Totals of the stored trust checks over these items."""
         tally = Tally()
         for item in items:
-            tally.add(self._checks.get(item.canonical_url, {}))
+            tally.add(self._checks.get(item.canonical_url) or CheckResult())
         return tally
 
     def _cap_articles(self, entries: list[Entry]) -> list[Entry]:
@@ -686,7 +692,7 @@ def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = N
             pipeline.store.save_article(
                 canonical_url=key, url=url, source=existing.source if existing else article.source,
                 feed_url=None, title=extracted.title, published=existing.published if existing else None,
-                status="extracted", digest_date=None, text=article.text, text_hash=article.text_hash,
+                status=ArticleStatus.EXTRACTED, digest_date=None, text=article.text, text_hash=article.text_hash,
                 zi=article.zi, extract_method=extracted.method,
             )
             summary = await pipeline.summarize_article(article)

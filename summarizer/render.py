@@ -67,9 +67,7 @@ def render_item(item: DigestItem) -> str:
 
 
 def item_json(item: DigestItem) -> dict[str, object]:
-    data = asdict(item)
-    data["zi"] = item.zi
-    return data
+    return item.to_json()
 
 
 def render_json(digest: Digest) -> str:

@@ -6,6 +6,7 @@ is never edited; a change is a new one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any, Callable, Iterator
 
 from .errors import StoreError
 from .fetch import Validators
+from .items import ArticleStatus, CheckedSummary, DigestItem, ReviewItem
 
 
 def _m001_initial(db: sqlite3.Connection) -> None:
@@ -136,10 +138,28 @@ def _m004_review(db: sqlite3.Connection) -> None:
     )
 
 
+def _m005_digests(db: sqlite3.Connection) -> None:
+    # The digest each run built, as typed items: how a run hands its day to review (DATE.json is for users).
+    db.executescript(
+        """
+        CREATE TABLE digests (
+            date TEXT PRIMARY KEY,
+            run_id INTEGER,
+            title TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            items TEXT NOT NULL,
+            sha TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m003_story_groups", _m003_story_groups),
     ("m004_review", _m004_review),
+    ("m005_digests", _m005_digests),
 ]
 
 
@@ -159,7 +179,7 @@ class StoredArticle:
     text_hash: str | None
     zi: int
     extract_method: str | None
-    status: str
+    status: ArticleStatus
     error: str | None
     digest_date: str | None
     duplicate_of: str | None = None  # canonical URL of the article summarized for the same story
@@ -175,6 +195,18 @@ class StoredFeed:
     last_checked_at: str | None
     last_ok_at: str | None
     failures_in_a_row: int
+
+
+@dataclass(frozen=True)
+class StoredDigest:
+    """The digest a run recorded for its date: items in digest order, highlights flagged on them."""
+
+    date: str
+    title: str
+    purpose: str
+    items: list[DigestItem]
+    sha: str  # changes whenever a run records a different digest
+    run_id: int | None
 
 
 @dataclass(frozen=True)
@@ -206,7 +238,7 @@ class ReviewWrite:
     draft_sha: str | None
     published_sha: str | None
     published_at: str | None
-    items: dict[int, dict[str, Any]]
+    items: dict[int, ReviewItem]
     history: list[tuple[int | None, str, str | None, str | None]]
 
 
@@ -293,7 +325,7 @@ class Store:
         return _article(row) if row else None
 
     def save_article(self, *, canonical_url: str, url: str, source: str, feed_url: str | None, title: str,
-                     published: str | None, status: str, digest_date: str | None, text: str | None = None,
+                     published: str | None, status: ArticleStatus, digest_date: str | None, text: str | None = None,
                      text_hash: str | None = None, zi: int = 0, extract_method: str | None = None,
                      error: str | None = None) -> None:
         stamp = now_iso()
@@ -333,7 +365,7 @@ class Store:
                 [{**row, "stamp": stamp} for row in rows],
             )
 
-    def set_status(self, canonical_url: str, status: str, error: str | None = None) -> None:
+    def set_status(self, canonical_url: str, status: ArticleStatus, error: str | None = None) -> None:
         with self.db:
             self.db.execute(
                 "UPDATE articles SET status = ?, error = ?, updated_at = ? WHERE canonical_url = ?",
@@ -373,21 +405,21 @@ class Store:
         return [_article(r) for r in rows]
 
     # -- summaries ----------------------------------------------------------
-    def summary(self, canonical_url: str, text_hash: str, prompt_hash: str, model: str) -> dict[str, Any] | None:
+    def summary(self, canonical_url: str, text_hash: str, prompt_hash: str, model: str) -> CheckedSummary | None:
         row = self.db.execute(
             "SELECT json FROM summaries WHERE canonical_url = ? AND text_hash = ? AND prompt_hash = ? AND model = ?",
             (canonical_url, text_hash, prompt_hash, model),
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return CheckedSummary.from_dict(json.loads(row[0])) if row else None
 
-    def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str, data: dict[str, Any],
-                     input_tokens: int, output_tokens: int, seconds: float, attempts: int) -> None:
+    def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str,
+                     data: CheckedSummary, input_tokens: int, output_tokens: int, seconds: float, attempts: int) -> None:
         with self.db:
             self.db.execute(
                 """INSERT OR REPLACE INTO summaries (canonical_url, text_hash, prompt_hash, model, json, input_tokens,
                                                      output_tokens, seconds, attempts, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (canonical_url, text_hash, prompt_hash, model, json.dumps(data, ensure_ascii=False), input_tokens,
+                (canonical_url, text_hash, prompt_hash, model, json.dumps(data.to_dict(), ensure_ascii=False), input_tokens,
                  output_tokens, seconds, attempts, now_iso()),
             )
 
@@ -423,6 +455,31 @@ class Store:
                 (now_iso(), status, json.dumps(report, ensure_ascii=False), input_tokens, output_tokens, run_id),
             )
 
+    # -- the day's digest (m005) -----------------------------------------------
+    def save_digest(self, date: str, *, title: str, purpose: str, items: list[DigestItem],
+                    run_id: int | None) -> None:
+        """Record the digest a run built for ``date`` (replacing an earlier run's)."""
+        text = json.dumps([i.to_dict() for i in items], ensure_ascii=False)
+        digest_sha = hashlib.sha256(f"{title}\n{purpose}\n{text}".encode()).hexdigest()
+        with self.db:
+            self.db.execute(
+                """INSERT OR REPLACE INTO digests (date, run_id, title, purpose, items, sha, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (date, run_id, title, purpose, text, digest_sha, now_iso()),
+            )
+
+    def digest(self, date: str) -> StoredDigest | None:
+        row = self.db.execute("SELECT * FROM digests WHERE date = ?", (date,)).fetchone()
+        if row is None:
+            return None
+        items = [DigestItem.from_dict(d) for d in json.loads(row["items"])]
+        return StoredDigest(date=row["date"], title=row["title"], purpose=row["purpose"], items=items,
+                            sha=row["sha"], run_id=row["run_id"])
+
+    def latest_digest_date(self) -> str | None:
+        row = self.db.execute("SELECT MAX(date) FROM digests").fetchone()
+        return str(row[0]) if row and row[0] else None
+
     # -- review (m004) --------------------------------------------------------
     def review(self, date: str) -> StoredReview | None:
         row = self.db.execute("SELECT * FROM review_digests WHERE date = ?", (date,)).fetchone()
@@ -432,9 +489,9 @@ class Store:
                             draft_sha=row["draft_sha"], published_sha=row["published_sha"],
                             published_at=row["published_at"])
 
-    def review_items(self, date: str) -> dict[int, dict[str, Any]]:
+    def review_items(self, date: str) -> dict[int, ReviewItem]:
         rows = self.db.execute("SELECT item_id, data FROM review_items WHERE date = ? ORDER BY item_id", (date,))
-        return {int(r[0]): json.loads(r[1]) for r in rows}
+        return {int(r[0]): ReviewItem.from_dict(json.loads(r[1])) for r in rows}
 
     def review_history(self, date: str) -> list[HistoryEntry]:
         rows = self.db.execute("SELECT * FROM review_history WHERE date = ? ORDER BY id", (date,))
@@ -460,12 +517,14 @@ class Store:
             )
             self.db.executemany(
                 "INSERT OR REPLACE INTO review_items (date, item_id, data) VALUES (?, ?, ?)",
-                [(write.date, item_id, json.dumps(data, ensure_ascii=False)) for item_id, data in write.items.items()],
+                [(write.date, item_id, json.dumps(item.to_dict(), ensure_ascii=False))
+                 for item_id, item in write.items.items()],
             )
             self.db.executemany(
                 "INSERT INTO review_history (date, item_id, what, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(write.date, item_id, what, old, new, stamp) for item_id, what, old, new in write.history],
             )
+
     def integrity(self) -> str:
         """SQLite's own check: 'ok' or the first problem it found."""
         return str(self.db.execute("PRAGMA quick_check").fetchone()[0])
@@ -485,6 +544,6 @@ def _article(row: sqlite3.Row) -> StoredArticle:
     return StoredArticle(
         canonical_url=row["canonical_url"], url=row["url"], source=row["source"], feed_url=row["feed_url"], title=row["title"],
         published=row["published"], text=row["text"], text_hash=row["text_hash"], zi=row["zi"],
-        extract_method=row["extract_method"], status=row["status"], error=row["error"],
+        extract_method=row["extract_method"], status=ArticleStatus(row["status"]), error=row["error"],
         digest_date=row["digest_date"], duplicate_of=row["duplicate_of"],
     )

@@ -14,163 +14,24 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from importlib import resources
 from typing import Any
 
 import jinja2
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import ValidationError
 
-from .checks import CheckResult, CheckRules, Problem, Source, check_summary
-from .config import LLMSettings, Section
+from .checks import CheckRules, Source, check_summary
+from .config import Section
 from .errors import LLMError, SummaryInvalid
+from .items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
 from .llm import LLMClient, Message
-from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
+from .text import chinese_share
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
+__all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "Prompts", "prompt_fingerprint",
+           "output_schema", "parse_summary", "clean_output"]
+
 PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
-
-
-@dataclass(frozen=True)
-class Article:
-    url: str
-    canonical_url: str
-    title: str
-    source: str
-    published: datetime | None
-    text: str
-    zi: int
-    text_hash: str
-
-
-@dataclass(frozen=True)
-class Rules:
-    sections: tuple[str, ...]
-    bullet_min: int = 60
-    bullet_max: int = 220
-    headline_max: int = 40
-    min_chinese_share: float = 0.6
-
-    @classmethod
-    def from_settings(cls, llm: LLMSettings, sections: list[Section]) -> "Rules":
-        return cls(
-            sections=tuple(s.name for s in sections),
-            bullet_min=llm.bullet_min_chars,
-            bullet_max=llm.bullet_max_chars,
-            headline_max=llm.headline_max_chars,
-            min_chinese_share=llm.min_chinese_share,
-        )
-
-
-_MARKDOWN = re.compile(r"[#*`\[\]<>|]|^\s*[-+>]\s|^\s*\d+[.)]\s")
-# List marks, and the part labels of the prompt a small model echoes ("第一部分：", even "第部分：").
-_BULLET_PREFIX = re.compile(r"^\s*(?:[-*•·+]|\d+[.)、]|[（(]?\d+[)）]|第?[一二三123]?(?:部分|条)[：:])\s*")
-
-
-class Summary(BaseModel):
-    """One digest item as the model must return it. Validate with ``context={"rules": Rules}``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    # One short verbatim source quote per bullet; checked by checks.py, stored, never rendered.
-    quotes: list[str] = []
-    bullets: list[str]
-    headline: str
-    emoji: str
-    section: str
-    importance: int
-
-    @field_validator("quotes", mode="before")
-    @classmethod
-    def _quotes(cls, value: Any) -> list[str]:
-        # A missing or malformed quote list is a trust problem (re-ask, then flag), not a format failure.
-        if not isinstance(value, list):
-            return []
-        return [normalize_space(q) if isinstance(q, str) else "" for q in value]
-
-    @field_validator("headline")
-    @classmethod
-    def _headline(cls, value: str, info: ValidationInfo) -> str:
-        rules = _rules(info)
-        value = normalize_space(value)
-        if "\n" in value or _MARKDOWN.search(value):
-            raise ValueError("标题不能包含Markdown符号或换行")
-        if has_emoji(value):
-            raise ValueError("标题不能包含emoji，emoji请放在emoji字段")
-        zi = count_zi(value)
-        if zi == 0:
-            raise ValueError("标题为空")
-        if zi > rules.headline_max:
-            raise ValueError(f"标题为{zi}字，不能超过{rules.headline_max}字")
-        if rules.min_chinese_share > 0 and (cjk_chars(value) < 2 or chinese_share(value) < rules.min_chinese_share / 2):
-            raise ValueError("标题必须是中文（英文原文也要译成中文）")
-        return value
-
-    @field_validator("emoji")
-    @classmethod
-    def _emoji(cls, value: str) -> str:
-        # Decoration, so it is mended rather than re-asked: words beside the emoji are dropped and the
-        # first three kept. Only a field with no emoji at all ("AI", written three times by the 1.5B
-        # model) is an error.
-        found = find_emoji(value)
-        if not found:
-            raise ValueError("emoji字段必须有1到3个emoji，不能只写文字")
-        return "".join(found[:3])
-
-    @field_validator("section")
-    @classmethod
-    def _section(cls, value: str, info: ValidationInfo) -> str:
-        rules = _rules(info)
-        value = value.strip()
-        if value not in rules.sections:
-            raise ValueError(f"分类“{value}”不存在，只能是：{'、'.join(rules.sections)}")
-        return value
-
-    @field_validator("importance", mode="before")
-    @classmethod
-    def _importance(cls, value: Any) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10:
-            raise ValueError("importance必须是1到10的整数")
-        return value
-
-    @field_validator("bullets")
-    @classmethod
-    def _bullets(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        rules = _rules(info)
-        if len(value) != 3:
-            raise ValueError(f"要点必须恰好3条，现在是{len(value)}条")
-        cleaned = [normalize_space(_BULLET_PREFIX.sub("", b)) for b in value]
-        problems: list[str] = []
-        for i, bullet in enumerate(cleaned, 1):
-            zi = count_zi(bullet)
-            if not rules.bullet_min <= zi <= rules.bullet_max:
-                problems.append(f"第{i}条要点为{zi}字，应在{rules.bullet_min}到{rules.bullet_max}字之间")
-            if chinese_share(bullet) < rules.min_chinese_share:
-                problems.append(f"第{i}条要点不是中文，必须用中文写（专有名词可保留英文）")
-            if re.search(r"[#`<>|]|\[[^\]]*\]\(", bullet):
-                problems.append(f"第{i}条要点不能包含Markdown或HTML")
-            if _repeats_itself(bullet):
-                problems.append(f"第{i}条要点把同一句话写了多遍，每句只写一次")
-        if len(set(cleaned)) < 3:
-            problems.append("三条要点不能重复")
-        if problems:
-            raise ValueError("；".join(problems))
-        return cleaned
-
-
-def _repeats_itself(bullet: str, span: int = 20) -> bool:
-    """A span of ``span`` characters (spaces aside) occurring twice: how a small model pads to a length."""
-    compact = re.sub(r"\s+", "", bullet)
-    return any(compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1))
-
-
-def _rules(info: ValidationInfo) -> Rules:
-    if not info.context or "rules" not in info.context:
-        raise ValueError("validation needs context={'rules': Rules}")
-    rules: Rules = info.context["rules"]
-    return rules
 
 
 _HAN = "[\u4e00-\u9fff]"
@@ -329,9 +190,9 @@ class SummaryResult:
     def flags(self) -> list[str]:
         return self.check.flags
 
-    def stored(self) -> dict[str, Any]:
-        """The summary JSON as cached: the model's fields, quotes included, plus the check record."""
-        return self.summary.model_dump() | {"checks": self.check.as_dict()}
+    def stored(self) -> CheckedSummary:
+        """What the summary cache keeps: the model's fields, quotes included, and the check record."""
+        return CheckedSummary(self.summary, self.check)
 
     @property
     def input_tokens(self) -> int:
@@ -380,21 +241,17 @@ class Summarizer:
             return CheckResult()
         return check_summary(summary.headline, summary.bullets, summary.quotes, source, self.checks)
 
-    def _language_only(self, raw: str, error: str, source: Source) -> tuple[Summary, CheckResult] | None:
+    def _language_only(self, raw: str, source: Source) -> tuple[Summary, CheckResult] | None:
         """A reply whose only fault left is its language: kept with flags rather than lost.
 
-        The validator's own language verdicts (its error text) become the flags,
-        so the CJK-share rule lives in one place.
+        The validator's own language rule (``items.language_problems``) names the flags.
         """
         try:
             summary = parse_summary(raw, replace(self.rules, min_chinese_share=0.0))
         except ValueError:
             return None
         check = self.check(summary, source)
-        language = [Problem("language", f"第{n}条要点：不是中文", int(n)) for n in re.findall(r"第(\d+)条要点不是中文", error)]
-        if "标题必须是中文" in error:
-            language.insert(0, Problem("language", "标题：不是中文"))
-        check.problems[:0] = language
+        check.problems[:0] = language_problems(summary.headline, summary.bullets, self.rules)
         return summary, check
 
     async def summarize(self, article: Article) -> SummaryResult:
@@ -435,7 +292,7 @@ class Summarizer:
                 format_failures += 1
                 if format_failures > self.max_reasks:
                     if best is None:
-                        best = self._language_only(completion.text, attempt.error, source)
+                        best = self._language_only(completion.text, source)
                     break
                 reask = self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)
             else:

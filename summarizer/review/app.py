@@ -8,7 +8,6 @@ thread and every change must be on disk before the page is shown again.
 
 from __future__ import annotations
 
-import re
 import secrets
 import socket
 from typing import Any
@@ -24,6 +23,7 @@ from starlette.routing import Route
 
 from ..config import Settings
 from ..errors import SummarizerError
+from ..items import Problem
 from ..providers import Provider
 from ..store import Store
 from .publish import check_publishable, write_published
@@ -37,10 +37,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def flagged_terms(flags: list[str]) -> list[str]:
-    """The quoted names and numbers in trust flags (数字“42%”…): what the page marks in bullets and source."""
-    return sorted({t for flag in flags for t in re.findall(r"[“\"「]([^”\"」]{1,40})[”\"」]", flag)}, key=len,
-                  reverse=True)
+def flagged_terms(flags: list[Problem]) -> list[str]:
+    """The names, numbers and quotes the trust problems are about: what the page marks in bullets and source."""
+    return sorted({flag.term for flag in flags if flag.term}, key=len, reverse=True)
 
 
 def mark(text: str, terms: list[str]) -> Markup:
