@@ -322,8 +322,8 @@ class DigestItem:
         return count_zi(self.headline) + sum(count_zi(b) for b in self.bullets)
 
     @classmethod
-    def of(cls, article: Article, summary: Summary, *, links: list[str], flags: list[Problem]) -> DigestItem:
-        published = article.published.isoformat() if article.published else None
+    def of(cls, article: Article, summary: Summary, *, links: list[str], flags: list[Problem],
+           published: str | None = None) -> DigestItem:
         return cls(canonical_url=article.canonical_url, headline=summary.headline, emoji=summary.emoji,
                    section=summary.section, bullets=list(summary.bullets), importance=summary.importance,
                    links=links, source=article.source, source_title=article.title, source_zi=article.zi,
