@@ -40,11 +40,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 import trafilatura  # noqa: E402  (bare trafilatura is the comparison)
 
-from servers import FakeOpenAI  # noqa: E402
+from summarizer.testing import FakeOpenAI  # noqa: E402
 from summarizer.config import Settings, settings_from_dict  # noqa: E402
 from summarizer.extract import choose_text  # noqa: E402
 from summarizer.feeds import parse_feed  # noqa: E402

@@ -5,7 +5,7 @@
 Each fixture is a demo article plus canned model replies, some with planted
 faults (a wrong figure, a foreign name, a fake quote, a repeated bullet, a
 copied sentence, an off-subject headline, an English bullet). The replies are
-served by the fake OpenAI-compatible server from tests/servers.py over
+served by the fake OpenAI-compatible server from summarizer/testing.py over
 loopback and go through the real openai client, the real Summarizer (format
 validation, trust checks, re-asks). Prints: format pass rate, unsupported
 claims per 100 bullets before and after the re-ask, quote-found rate, coverage
@@ -28,10 +28,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from servers import FakeOpenAI, Reply  # noqa: E402
+from summarizer.testing import FakeOpenAI, Reply  # noqa: E402
 from summarizer.checks import CheckResult  # noqa: E402
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402

@@ -30,6 +30,7 @@ import httpx2
 from .addresses import AddressPolicy, never_resolves
 from .config import FetchSettings
 from .errors import FetchError
+from .validators import Validators  # re-exported: callers import it from here too
 
 
 class _Refused(Exception):
@@ -158,12 +159,6 @@ def _connect_reason(exc: BaseException) -> str:
 
 _REASONS = {404: "not found", 410: "gone", 401: "needs a login", 403: "forbidden", 429: "too many requests",
             500: "server error", 502: "bad gateway", 503: "unavailable", 504: "gateway timeout"}
-
-
-@dataclass(frozen=True)
-class Validators:
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass

@@ -10,9 +10,9 @@ from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import quote
 
-import jinja2
 
 from .digest import Digest, DigestItem
+from .jinja import environment
 
 # Reviewer marker lines (one per trust flag) start with this; the published issue drops every such line.
 REVIEW_MARKER = "> ⚠️ 待核实"
@@ -43,26 +43,14 @@ def link_text(url: str) -> str:
     return link_target(url).replace("[", "%5B").replace("]", "%5D")
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("summarizer", "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters.update(inline=inline, link_target=link_target, link_text=link_text)
-    env.globals["REVIEW_MARKER"] = REVIEW_MARKER
-    return env
-
-
 def render_markdown(digest: Digest) -> str:
-    text = _environment().get_template("digest.md.j2").render(digest=digest)
+    text = environment().get_template("digest.md.j2").render(digest=digest)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 
 
 def render_item(item: DigestItem) -> str:
     """One item exactly as it appears in a digest section."""
-    text = _environment().get_template("item.md.j2").render(item=item)
+    text = environment().get_template("item.md.j2").render(item=item)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .errors import StoreError
-from .fetch import Validators
+from .validators import Validators
 from .items import ArticleStatus, CheckedSummary, DigestItem, ReviewItem
 
 

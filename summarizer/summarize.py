@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
-import jinja2
 from pydantic import ValidationError
 
 from .checks import CheckRules, Source, check_summary
 from .config import Section
 from .errors import LLMError, SummaryInvalid
+from .jinja import environment
 from .items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
 from .llm import LLMClient, Message
 from .text import chinese_share
@@ -145,17 +145,11 @@ class Prompts:
 
     def __init__(self) -> None:
         folder = resources.files("summarizer.prompts")
-        self._env = jinja2.Environment(
-            loader=jinja2.FunctionLoader(lambda name: folder.joinpath(name).read_text("utf-8")),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=False,
-            autoescape=False,
-        )
         sources = "".join(folder.joinpath(n).read_text("utf-8") for n in PROMPT_FILES)
         self.hash = hashlib.sha256(sources.encode("utf-8")).hexdigest()[:16]
 
     def render(self, name: str, **values: Any) -> str:
-        return self._env.get_template(name).render(**values).strip()
+        return environment().get_template(name).render(**values).strip()
 
 
 def prompt_fingerprint(prompts: Prompts, rules: Rules, sections: list[Section],

@@ -13,8 +13,6 @@ import socket
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-import jinja2
-from markupsafe import Markup, escape
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,7 +21,7 @@ from starlette.routing import Route
 
 from ..config import Settings
 from ..errors import SummarizerError
-from ..items import Problem
+from ..jinja import environment, flagged_terms, mark  # noqa: F401  (re-exported for callers)
 from ..providers import Provider
 from ..store import Store
 from .publish import check_publishable, write_published
@@ -37,34 +35,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def flagged_terms(flags: list[Problem]) -> list[str]:
-    """The names, numbers and quotes the trust problems are about: what the page marks in bullets and source."""
-    return sorted({flag.term for flag in flags if flag.term}, key=len, reverse=True)
-
-
-def mark(text: str, terms: list[str]) -> Markup:
-    """Escape ``text`` and wrap every occurrence of a flagged term in <mark>."""
-    escaped = str(escape(text))
-    for term in terms:
-        safe = str(escape(term))
-        escaped = escaped.replace(safe, f"<mark>{safe}</mark>")
-    return Markup(escaped)
-
-
-def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["mark"] = mark
-    env.globals["flagged_terms"] = flagged_terms
-    return env
-
-
 class ReviewApp:
     """The app for one date; ``app`` is the ASGI application."""
 
     def __init__(self, settings: Settings, date: str, *, token: str, provider: Provider | None = None) -> None:
         self.settings, self.date, self.token, self.provider = settings, date, token, provider
-        self.templates = _templates()
+        self.templates = environment()
         self.app = Starlette(routes=[
             Route("/", self.page, methods=["GET"]),
             Route("/item/{item_id:int}/{action}", self.item_action, methods=["POST"]),

@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 
 from ..config import Settings
 from ..errors import PublishRefused
+from ..jinja import environment
 from ..render import render_markdown, write_atomic
 from ..store import Store, now_iso
 from .markdown import ParsedDigest, parse_digest, strip_markers
@@ -111,11 +111,6 @@ def _published_issues(store: Store, output_dir: Path) -> list[Issue]:
     return issues
 
 
-def _html() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                              autoescape=True, undefined=jinja2.StrictUndefined)
-
-
 def atom_feed(issues: list[Issue], *, title: str) -> str:
     """An Atom 1.0 feed of published issues, newest first; built with ElementTree so it is always valid XML."""
     ET.register_namespace("", ATOM)
@@ -125,7 +120,7 @@ def atom_feed(issues: list[Issue], *, title: str) -> str:
     ET.SubElement(root, f"{{{ATOM}}}updated").text = max((i.published_at for i in issues), default="1970-01-01T00:00:00+00:00")
     ET.SubElement(ET.SubElement(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = title
     ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href="feed.xml")
-    template = _html().get_template("issue.html.j2")
+    template = environment().get_template("issue.html.j2")
     for issue in issues:
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{title} {issue.date}"
