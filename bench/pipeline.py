@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,7 +43,6 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402  (bare trafilatura is the comparison)
 
-from summarizer.testing import FakeOpenAI  # noqa: E402
 from summarizer.config import Settings, settings_from_dict  # noqa: E402
 from summarizer.extract import choose_text  # noqa: E402
 from summarizer.feeds import parse_feed  # noqa: E402
@@ -51,6 +50,7 @@ from summarizer.fetch import Fetcher  # noqa: E402
 from summarizer.pipeline import run_digest  # noqa: E402
 from summarizer.providers import Provider  # noqa: E402
 from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.testing import FakeOpenAI  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
 
 # Common characters to write the synthetic articles with: every article has its own text, so the
@@ -81,7 +81,7 @@ def article_page(index: int, number: int, zi: int = 1500) -> bytes:
     return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{title(index, number)}</title>'
             f'</head><body><header><nav><ul>{nav}</ul></nav></header><main><article>'
             f"<h1>{title(index, number)}</h1><p class=\"byline\">记者 测试 2026-11-25</p>{''.join(paragraphs)}"
-            f"</article></main><footer><p>版权所有 基准测试站</p></footer></body></html>").encode("utf-8")
+            f"</article></main><footer><p>版权所有 基准测试站</p></footer></body></html>").encode()
 
 
 class Counter:
@@ -157,14 +157,14 @@ class FeedSite:
 
     def feed(self) -> bytes:
         if self._feed is None:
-            when = format_datetime(datetime.now(timezone.utc))
+            when = format_datetime(datetime.now(UTC))
             items = "".join(
                 f"<item><title>{title(self.index, j)}</title><link>{self.base}/a/{j}.html</link>"
                 f"<pubDate>{when}</pubDate></item>" for j in range(len(self.pages))
             )
             self._feed = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
                           f"<title>基准源{self.index}</title><link>{self.base}/</link><description>d</description>"
-                          f"{items}</channel></rss>").encode("utf-8")
+                          f"{items}</channel></rss>").encode()
         return self._feed
 
     def close(self) -> None:
@@ -243,7 +243,7 @@ def main() -> None:
     fake = FakeOpenAI()
     fake.delay = args.latency
     total = args.feeds * args.articles
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     print(f"{args.feeds} feeds x {args.articles} articles = {total}; model latency L = {args.latency:g}s, "
           f"concurrency C = {args.concurrency}, network latency {args.net_latency * 1000:.0f} ms a response, "
           f"pages of ~{args.page_kb} KB")

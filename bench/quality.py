@@ -30,13 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from summarizer.testing import FakeOpenAI, Reply  # noqa: E402
 from summarizer.checks import CheckResult  # noqa: E402
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
 from summarizer.extract import choose_text  # noqa: E402
 from summarizer.llm import Endpoint, LLMClient  # noqa: E402
 from summarizer.summarize import Article, Rules, Summarizer, SummaryResult  # noqa: E402
+from summarizer.testing import FakeOpenAI, Reply  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
 
 FIXTURES = ROOT / "bench" / "fixtures" / "quality_replies.yaml"
@@ -144,9 +144,9 @@ def report(outcomes: list[Outcome]) -> list[str]:
         name = Path(o.case.article.url).name
         kinds = ",".join(sorted(o.detected)) or "-"
         left = ",".join(sorted({p.kind for p in o.result.check.problems})) if o.result else "failed"
-        thirds = ",".join(str(t + 1) for t in o.result.check.thirds) if o.result else "-"
+        spread = ",".join(str(t + 1) for t in o.result.check.thirds) if o.result else "-"
         lines.append(f"  {name:<30} planted {','.join(o.case.planted) or '-':<15} caught {kinds:<15} "
-                     f"flagged {left or '-':<7} thirds {thirds:<6} requests {o.requests}")
+                     f"flagged {left or '-':<7} thirds {spread:<6} requests {o.requests}")
     return lines
 
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Iterable
 
 from hanziconv import HanziConv
 
@@ -88,7 +88,7 @@ class CheckRules:
     allowed_terms: tuple[str, ...] = ()  # extra Latin words that need no grounding (lower case)
 
     @classmethod
-    def from_settings(cls, settings: CheckSettings) -> "CheckRules":
+    def from_settings(cls, settings: CheckSettings) -> CheckRules:
         return cls(
             enabled=settings.enabled, reasks=settings.reasks, copy_max_chars=settings.copy_max_chars,
             duplicate_similarity=settings.duplicate_similarity,
@@ -306,7 +306,7 @@ class Source:
     latin_stream: str  # every Latin letter and digit in a row: "Open AI" still supports "OpenAI"
 
     @classmethod
-    def of(cls, title: str, text: str) -> "Source":
+    def of(cls, title: str, text: str) -> Source:
         both = f"{title}\n{text}"
         tokens = _LATIN.findall(_nfkc(both))
         keys = {_key(t) for t in tokens}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date as Date
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -237,7 +237,7 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
     serve(ReviewApp(settings, date, token=token), sock)
 
 
-def format_review(state: "Review") -> str:
+def format_review(state: Review) -> str:
     lines = []
     stats = state.digest().stats
     lines.append(f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%")

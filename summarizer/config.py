@@ -171,7 +171,7 @@ class LLMSettings(_Strict):
     local: LocalSettings = Field(default_factory=LocalSettings)
 
     @model_validator(mode="after")
-    def _bullet_range(self) -> "LLMSettings":
+    def _bullet_range(self) -> LLMSettings:
         if self.bullet_min_chars > self.bullet_max_chars:
             raise ValueError("bullet_min_chars is larger than bullet_max_chars")
         return self

@@ -17,6 +17,7 @@ import multiprocessing
 import re
 import threading
 import time
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ def _ranked(links: frozenset[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(((x, count_zi(x)) for x in links), key=lambda pair: len(pair[0]), reverse=True))
 
 
-def _link_zi(norm: str, links: set[str] | frozenset[str], min_zi: int) -> int:
+def _link_zi(norm: str, links: AbstractSet[str], min_zi: int) -> int:
     """字 of ``norm`` covered by link texts of at least ``min_zi`` 字 (Latin ones only as whole words)."""
     rest = norm
     for link, zi in _ranked(frozenset(links)):
@@ -174,7 +175,7 @@ def _link_zi(norm: str, links: set[str] | frozenset[str], min_zi: int) -> int:
     return count_zi(norm) - count_zi(rest)
 
 
-def _line_noise(line: str, links: set[str]) -> tuple[int, int, bool]:
+def _line_noise(line: str, links: AbstractSet[str]) -> tuple[int, int, bool]:
     """(字, noise 字, whole line is noise) of one line of a proposed text.
 
     A line is all noise when links cover half of it (a share bar is a row of one-word links), or when it
@@ -191,7 +192,7 @@ def _line_noise(line: str, links: set[str]) -> tuple[int, int, bool]:
     return zi, _link_zi(norm, links, 2), False
 
 
-def score_candidate(method: str, text: str, links: set[str], *, trim: bool = True) -> Candidate:
+def score_candidate(method: str, text: str, links: AbstractSet[str], *, trim: bool = True) -> Candidate:
     """Trim one proposed text's all-noise lines (unless ``trim`` is False) and measure what is left."""
     kept, noise, trimmed = [], 0, 0
     for line in text.splitlines():

@@ -19,9 +19,10 @@ import socket
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpcore2
@@ -213,7 +214,7 @@ class Fetcher:
         pool._network_backend = GuardedBackend(self.policy)
         return transport
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         self._client = httpx2.AsyncClient(
             transport=self._transport,
             follow_redirects=True,
@@ -278,7 +279,7 @@ class Fetcher:
                 raise FetchError(reason, url=url)
 
     async def _get_once(self, url: str, headers: dict[str, str], validators: Validators | None,
-                        started: float) -> "FetchResult | tuple[int, float | None]":
+                        started: float) -> FetchResult | tuple[int, float | None]:
         """One request: the result, or (status, Retry-After) for an HTTP error. Raises FetchError."""
         assert self._client is not None
         try:

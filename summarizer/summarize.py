@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from .checks import CheckRules, Source, check_summary
 from .config import Section
 from .errors import LLMError, SummaryInvalid
-from .jinja import environment
 from .items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
+from .jinja import environment
 from .llm import LLMClient, Message
 from .text import chinese_share
 from .tokens import count_tokens, fit_to_budget, split_thirds

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import extract as extract_stage
 from ..dedup import Sketch, sketch
@@ -32,7 +32,7 @@ def has_text(stored: StoredArticle | None) -> bool:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds") if value else None
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
 
 
 def article_from_store(article: StoredArticle) -> Article:

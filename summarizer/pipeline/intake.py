@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
 from datetime import time as Time
 
 from ..config import FeedSettings, Settings, parse_since
@@ -151,7 +151,7 @@ class Intake:
         cap = self.run.settings.fetch.max_articles
         if len(entries) <= cap:
             return entries
-        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        oldest = datetime.min.replace(tzinfo=UTC)
         ranked = sorted(entries, key=lambda e: e.published or oldest, reverse=True)
         self.run.report.articles_left_out = len(entries) - cap
         self.run.warn(f"{len(entries) - cap} articles over fetch.max_articles={cap} were left out of this run")

@@ -11,8 +11,8 @@ reviewer markers / one or more ``原文链接:[url](url)`` lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..errors import DraftFormatError
 from ..render import REVIEW_MARKER

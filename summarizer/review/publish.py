@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from ..config import Settings
 from ..errors import PublishRefused
 from ..jinja import environment

@@ -58,7 +58,7 @@ class Review:
 
     # -- opening ------------------------------------------------------------
     @classmethod
-    def open(cls, store: Store, settings: Settings, date: str) -> "Review":
+    def open(cls, store: Store, settings: Settings, date: str) -> Review:
         """The review for ``date``: imported from the run's digest the first time, hand edits absorbed.
 
         Raises ReviewError (no draft) or DraftFormatError (the edited draft breaks the format).

@@ -9,8 +9,18 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from summarizer.testing import (BULLETS, FakeOpenAI, Reply, canned_summary, chat_completion,
-                                default_responder, headline_lead, prompt_article, quotes_from, start_server)
+from summarizer.testing import (
+    BULLETS,
+    FakeOpenAI,
+    Reply,
+    canned_summary,
+    chat_completion,
+    default_responder,
+    headline_lead,
+    prompt_article,
+    quotes_from,
+    start_server,
+)
 
 from .fixtures import FIXTURES, fixture_file
 
