@@ -65,23 +65,28 @@ def title(index: int, number: int) -> str:
 
 
 def article_page(index: int, number: int, zi: int = 1500) -> bytes:
-    """One article page: nav, a headline, ~``zi`` 字 in eight paragraphs with figures, related links, footer."""
+    """One article page: nav, a headline, ~``zi`` 字 in eight paragraphs with figures, links, footer."""
     rng = random.Random(index * 1000 + number)
     paragraphs = []
     for _ in range(8):
         words = []
         for _ in range(zi // 8 // 12):
             words.append("".join(rng.choices(HAN, k=rng.randint(6, 14))))
-            words.append(f"{rng.randint(2, 999)}{rng.choice(['亿元', '%', '万台', '倍'])}" if rng.random() < 0.15
-                         else rng.choice(PUNCT))
+            words.append(
+                f"{rng.randint(2, 999)}{rng.choice(['亿元', '%', '万台', '倍'])}"
+                if rng.random() < 0.15
+                else rng.choice(PUNCT)
+            )
         paragraphs.append("<p>" + "".join(words).rstrip("，、") + "。</p>")
     # Real articles name their subject in the text; the fake model's headline does too.
     paragraphs[0] = f"<p>{title(index, number)}报道：" + paragraphs[0][3:]
     nav = "".join(f'<li><a href="/c/{k}">栏目{k}</a></li>' for k in range(12))
-    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{title(index, number)}</title>'
-            f'</head><body><header><nav><ul>{nav}</ul></nav></header><main><article>'
-            f"<h1>{title(index, number)}</h1><p class=\"byline\">记者 测试 2026-11-25</p>{''.join(paragraphs)}"
-            f"</article></main><footer><p>版权所有 基准测试站</p></footer></body></html>").encode()
+    return (
+        f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{title(index, number)}</title>'
+        f"</head><body><header><nav><ul>{nav}</ul></nav></header><main><article>"
+        f'<h1>{title(index, number)}</h1><p class="byline">记者 测试 2026-11-25</p>{"".join(paragraphs)}'
+        f"</article></main><footer><p>版权所有 基准测试站</p></footer></body></html>"
+    ).encode()
 
 
 class Counter:
@@ -95,9 +100,14 @@ def padding(size: int) -> bytes:
     """Boilerplate real article pages carry (related links, comments, inline script) up to ``size`` bytes."""
     if size <= 0:
         return b""
-    related = "".join(f'<li><a href="/r/{i}">相关阅读：行业观察第{i}期，模型与芯片的最新动态</a></li>' for i in range(40))
-    comments = "".join(f'<div class="comment"><span>读者{i}</span><p>写得很好，期待后续报道。</p></div>' for i in range(40))
-    block = f'<aside class="related"><ul>{related}</ul></aside><section class="comments">{comments}</section>'.encode()
+    related = "".join(
+        f'<li><a href="/r/{i}">相关阅读：行业观察第{i}期，模型与芯片的最新动态</a></li>' for i in range(40)
+    )
+    comments = "".join(
+        f'<div class="comment"><span>读者{i}</span><p>写得很好，期待后续报道。</p></div>' for i in range(40)
+    )
+    block = (f'<aside class="related"><ul>{related}</ul></aside>'
+             f'<section class="comments">{comments}</section>').encode()
     script = b"<script>window.__STATE__=" + b'{"k":"' + b"x" * 2000 + b'"};</script>'
     unit = block + script
     return unit * max(1, size // len(unit))
@@ -118,7 +128,9 @@ class FeedSite:
         class Handler(BaseHTTPRequestHandler):
             def setup(self) -> None:
                 super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle/delayed-ACK stall
+                self.connection.setsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+                )  # no Nagle/delayed-ACK stall
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -141,7 +153,9 @@ class FeedSite:
                     else:
                         counter.pages += 1
                 self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml" if self.path == "/feed.xml" else "text/html")
+                self.send_header(
+                    "Content-Type", "application/rss+xml" if self.path == "/feed.xml" else "text/html"
+                )
                 self.send_header("ETag", etag)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -174,18 +188,33 @@ class FeedSite:
 
 def settings_for(folder: Path, sites: list[FeedSite], fake: FakeOpenAI, concurrency: int,
                  fetch_concurrency: int = 16, extract_processes: int | None = None) -> Settings:
-    fetch: dict[str, Any] = {"allow_hosts": ["127.0.0.1"], "concurrency": fetch_concurrency, "max_articles": 10_000}
+    fetch: dict[str, Any] = {
+        "allow_hosts": ["127.0.0.1"],
+        "concurrency": fetch_concurrency,
+        "max_articles": 10_000,
+    }
     if extract_processes is not None:
         fetch["extract_processes"] = extract_processes
-    return settings_from_dict({
-        "digest": {"timezone": "UTC", "since": "all", "min_article_chars": 150},
-        "feeds": [{"url": f"{s.base}/feed.xml", "name": f"bench{s.index}", "max_items": 100} for s in sites],
-        "llm": {"provider": "openai", "model": "fake-model", "base_url": fake.base_url, "concurrency": concurrency,
-                "max_retries": 0, "timeout": 60},
-        "fetch": fetch,
-        "database": "jiandu.db",
-        "output_dir": "output",
-    }, base_dir=folder)
+    return settings_from_dict(
+        {
+            "digest": {"timezone": "UTC", "since": "all", "min_article_chars": 150},
+            "feeds": [
+                {"url": f"{s.base}/feed.xml", "name": f"bench{s.index}", "max_items": 100} for s in sites
+            ],
+            "llm": {
+                "provider": "openai",
+                "model": "fake-model",
+                "base_url": fake.base_url,
+                "concurrency": concurrency,
+                "max_retries": 0,
+                "timeout": 60,
+            },
+            "fetch": fetch,
+            "database": "jiandu.db",
+            "output_dir": "output",
+        },
+        base_dir=folder,
+    )
 
 
 async def sequential(settings: Settings, sites: list[FeedSite], limit: int | None) -> int:
@@ -205,9 +234,18 @@ async def sequential(settings: Settings, sites: list[FeedSite], limit: int | Non
                     return done
                 page = await fetcher.get(entry.url)
                 text = choose_text(url=entry.url, html=page.content, min_zi=150)
-                await summarizer.summarize(Article(url=entry.url, canonical_url=entry.canonical_url,
-                                                   title=entry.title, source=site.base, published=None,
-                                                   text=text.text, zi=text.zi, text_hash=text_hash(text.text)))
+                await summarizer.summarize(
+                    Article(
+                        url=entry.url,
+                        canonical_url=entry.canonical_url,
+                        title=entry.title,
+                        source=site.base,
+                        published=None,
+                        text=text.text,
+                        zi=text.zi,
+                        text_hash=text_hash(text.text),
+                    )
+                )
                 done += 1
     await provider.aclose()
     return done
@@ -226,16 +264,22 @@ def extraction_rate(pages: list[tuple[str, bytes]]) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--feeds", type=int, default=20)
     parser.add_argument("--articles", type=int, default=10, help="articles per feed")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=1.0, help="fake model seconds per reply")
-    parser.add_argument("--net-latency", type=float, default=0.05, help="seconds added to every HTTP response")
+    parser.add_argument(
+        "--net-latency", type=float, default=0.05, help="seconds added to every HTTP response"
+    )
     parser.add_argument("--sequential", default="all", help="articles for the sequential run: all, N, or 0")
     parser.add_argument("--extract-processes", type=int, default=None,
                         help="fetch.extract_processes for the streaming run (default: the config default)")
-    parser.add_argument("--page-kb", type=int, default=100, help="pad each page with boilerplate to this size")
+    parser.add_argument(
+        "--page-kb", type=int, default=100, help="pad each page with boilerplate to this size"
+    )
     args = parser.parse_args()
 
     counter = Counter()
@@ -258,7 +302,9 @@ def main() -> None:
     fake.responder = timed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        settings = settings_for(folder, sites, fake, args.concurrency, extract_processes=args.extract_processes)
+        settings = settings_for(
+            folder, sites, fake, args.concurrency, extract_processes=args.extract_processes
+        )
         started = time.perf_counter()
         report = run_digest(settings, day=today)
         wall = time.perf_counter() - started
@@ -268,9 +314,12 @@ def main() -> None:
               f"({report.articles_summarized} summarized, {report.articles_failed} failed, "
               f"{len(fake.requests)} LLM calls)")
         if arrivals:
-            print(f"            first LLM request after {arrivals[0] - started:.2f}s, last one sent at "
-                  f"{arrivals[-1] - started:.2f}s, run finished {wall - (arrivals[-1] - started) - args.latency:.2f}s "
-                  "after the last reply")
+            print(
+                f"            first LLM request after {arrivals[0] - started:.2f}s, last one sent at "
+                f"{arrivals[-1] - started:.2f}s, run finished "
+                f"{wall - (arrivals[-1] - started) - args.latency:.2f}s "
+                "after the last reply"
+            )
 
         calls, pages = len(fake.requests), counter.pages
         started = time.perf_counter()
@@ -295,7 +344,7 @@ def main() -> None:
             seq_wall = time.perf_counter() - started
             scale = total / done
             seq_ideal = total * args.latency
-            extrapolated = " (extrapolated from %d)" % done if done < total else ""
+            extrapolated = f" (extrapolated from {done})" if done < total else ""
             print(f"sequential: ideal {total} x {args.latency:g}s = {seq_ideal:.0f}s, measured "
                   f"{seq_wall * scale:.1f}s{extrapolated}, ratio {seq_wall * scale / seq_ideal:.3f}; "
                   f"streaming is {seq_wall * scale / wall:.1f}x faster")

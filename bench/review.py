@@ -28,7 +28,8 @@ from summarizer.review.state import Review  # noqa: E402
 from summarizer.store import Store  # noqa: E402
 
 DATE = "2026-11-20"
-BULLET = "这一进展涉及产品、市场与技术三个层面，文章给出了具体的数据和时间节点，并分析了对行业参与者的影响与后续的观察重点"
+BULLET = ("这一进展涉及产品、市场与技术三个层面，文章给出了具体的数据和时间节点，"
+          "并分析了对行业参与者的影响与后续的观察重点")
 
 
 def synthetic_draft(store: Store, items: int, sections: list[str]) -> None:
@@ -36,13 +37,23 @@ def synthetic_draft(store: Store, items: int, sections: list[str]) -> None:
     made = []
     for n in range(items):
         url = f"https://example.com/news/{n}"
-        made.append(DigestItem(
-            canonical_url=url, headline=f"第{n}条新闻的中文标题", emoji="🚀", section=sections[n % len(sections)],
-            bullets=[f"第{k}点：{BULLET}{n}。" for k in (1, 2, 3)], importance=1 + n % 10, links=[url],
-            source="bench", source_title=f"Story {n}", source_zi=1500, published=None,
-            flags=[Problem("number", "数字“42%”在原文中找不到", None, "42%")] if n % 10 == 0 else [],
-            highlight=n + 1 if n < 10 else 0,
-        ))
+        made.append(
+            DigestItem(
+                canonical_url=url,
+                headline=f"第{n}条新闻的中文标题",
+                emoji="🚀",
+                section=sections[n % len(sections)],
+                bullets=[f"第{k}点：{BULLET}{n}。" for k in (1, 2, 3)],
+                importance=1 + n % 10,
+                links=[url],
+                source="bench",
+                source_title=f"Story {n}",
+                source_zi=1500,
+                published=None,
+                flags=[Problem("number", "数字“42%”在原文中找不到", None, "42%")] if n % 10 == 0 else [],
+                highlight=n + 1 if n < 10 else 0,
+            )
+        )
     order = {name: i for i, name in enumerate(sections)}
     made.sort(key=lambda i: order[i.section])
     store.save_digest(DATE, title="简读·AI日报", purpose="bench", items=made, run_id=None)
@@ -97,10 +108,16 @@ def main() -> None:
             acks = [str(i.id) for i in review.live() if i.flags]
             start = time.perf_counter()
             result = publish(store, settings, DATE, ack=acks)
-            print(f"publish                      {ms(time.perf_counter() - start)}  ({len(result.changed)} files)")
+            print(
+                f"publish                      {ms(time.perf_counter() - start)}  "
+                f"({len(result.changed)} files)"
+            )
             start = time.perf_counter()
             again = publish(store, settings, DATE)
-            print(f"publish again                {ms(time.perf_counter() - start)}  ({len(again.changed)} files)")
+            print(
+                f"publish again                {ms(time.perf_counter() - start)}  "
+                f"({len(again.changed)} files)"
+            )
             history = len(store.review_history(DATE))
             print(f"history lines                {history:8d}")
 

@@ -38,7 +38,20 @@ GENERIC_TERMS = frozenset(
     "cny eur hk pro max mini plus beta ios".split()
 )
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 _EN_MULT = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12,
             "k": 1000, "K": 1000, "M": 10**6, "mn": 10**6, "B": 10**9, "bn": 10**9}
@@ -62,7 +75,9 @@ _ARABIC = re.compile(
     rf"(?:\s*({_CN_MULT})(?![一二两三四五六七八九])|({_EN_MULT_RE}))?"
 )
 _PERCENT_CN = re.compile(r"百分之([〇零一二两三四五六七八九十百点]+|\d+(?:\.\d+)?)")
-_CN_NUMBER = re.compile(r"[〇零一二两三四五六七八九十][〇零一二两三四五六七八九十百千万亿]*(?:点[〇零一二三四五六七八九]+[万亿]?)?")
+_CN_NUMBER = re.compile(
+    r"[〇零一二两三四五六七八九十][〇零一二两三四五六七八九十百千万亿]*(?:点[〇零一二三四五六七八九]+[万亿]?)?"
+)
 _EN_NUMBER_WORD = re.compile(
     r"\b(" + "|".join(sorted(_EN_WORDS, key=len, reverse=True))
     + r")(?:[\s-]+(hundred|thousand|million|billion))?\b",
@@ -161,20 +176,30 @@ def numbers(text: str, *, source: bool = False) -> list[Number]:
     ``source`` also reads single Chinese digits before a measure word (九起, 两家).
     """
     text = _nfkc(text)
-    found: list[Number] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # spans already read: a later pattern never reads them again
+    return [*_percents_cn(text, taken), *_arabic(text, taken), *_chinese(text, taken, source)]
 
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
 
+def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    start, end = span
+    return all(end <= s or start >= e for s, e in taken)
+
+
+def _percents_cn(text: str, taken: list[tuple[int, int]]) -> list[Number]:
+    found = []
     for match in _PERCENT_CN.finditer(text):
         body = match.group(1)
         value = _decimal(body) if body[0].isdigit() else _cn_decimal(body)
         if value is not None:
             found.append(Number(match.group(0), value, Decimal(1)))
             taken.append(match.span())
+    return found
+
+
+def _arabic(text: str, taken: list[tuple[int, int]]) -> list[Number]:
+    found = []
     for match in _ARABIC.finditer(text):
-        if not free(*match.span()):
+        if not _free(match.span(), taken):
             continue
         whole, frac, cn_unit, en_unit = match.groups()
         base = _decimal(whole.replace(",", "") + (f".{frac}" if frac else ""))
@@ -192,21 +217,26 @@ def numbers(text: str, *, source: bool = False) -> list[Number]:
             raw += "%"
         found.append(Number(raw, base * mult, quantum))
         taken.append(match.span())
+    return found
+
+
+def _chinese(text: str, taken: list[tuple[int, int]], source: bool) -> list[Number]:
+    found = []
     for match in _CN_NUMBER.finditer(text):
-        if not free(*match.span()):
+        if not _free(match.span(), taken):
             continue
         raw = match.group(0)
         has_digit = any(ch in _CN_DIGITS for ch in raw)
-        has_unit = any(ch in _CN_UNITS for ch in raw)
         # Single characters (一, 十) and bare digit pairs (一一, 三三两两) are words, not figures;
         # bare digit strings count only as years (二〇二六年).
         after = text[match.end() : match.end() + 1]
-        if len(raw) == 1 and after and (after in _DATE_AFTER or (source and has_digit and after in _MEASURE_AFTER)):
+        figure = after in _DATE_AFTER or (source and has_digit and after in _MEASURE_AFTER)
+        if len(raw) == 1 and after and figure:
             found.append(Number(raw, Decimal(_CN_DIGITS.get(raw, 10)), Decimal(1)))  # 三月, 十日, 九起
             continue
         if len(raw) < 2 or not has_digit:
             continue
-        if not has_unit and not text.startswith("年", match.end()):
+        if not any(ch in _CN_UNITS for ch in raw) and not text.startswith("年", match.end()):
             continue
         value = _cn_decimal(raw)
         if value is not None:
@@ -402,7 +432,9 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
     result = CheckResult()
     result.problems.extend(grounding(headline, source, None, rules))
     if not headline_faithful(headline, source, rules):
-        result.problems.append(Problem("headline", "标题：与原文主题对不上（没有和原文共同的名称、数字或词语）"))
+        result.problems.append(
+            Problem("headline", "标题：与原文主题对不上（没有和原文共同的名称、数字或词语）")
+        )
     for i, bullet in enumerate(bullets, 1):
         result.problems.extend(grounding(bullet, source, i, rules))
     thirds: set[int] = set()
@@ -423,13 +455,18 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
     for i in range(len(bullets)):
         for j in range(i):
             if similarity(bullets[i], bullets[j]) >= rules.duplicate_similarity:
-                result.problems.append(Problem("duplicate", f"第{i + 1}条要点：与第{j + 1}条要点内容重复", i + 1))
+                result.problems.append(
+                    Problem("duplicate", f"第{i + 1}条要点：与第{j + 1}条要点内容重复", i + 1)
+                )
                 break
     for i, bullet in enumerate(bullets, 1):
         span = copied_span(bullet, source, rules.copy_max_chars)
         if span is not None:
             result.problems.append(
-                Problem("copy", f"第{i}条要点：照抄了原文的长句（“{span[:20]}…”），请改写", i, f"{span[:20]}…"))
+                Problem(
+                    "copy", f"第{i}条要点：照抄了原文的长句（“{span[:20]}…”），请改写", i, f"{span[:20]}…"
+                )
+            )
     return result
 
 

@@ -90,5 +90,10 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
         sum(item.source_zi for item in selected), sum(item.zi for item in selected), settings.reading_speed
     )
     return Digest(
-        date=date, title=settings.title, purpose=settings.purpose, sections=sections, stats=stats, left_out=left_out,
+        date=date,
+        title=settings.title,
+        purpose=settings.purpose,
+        sections=sections,
+        stats=stats,
+        left_out=left_out,
     )

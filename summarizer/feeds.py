@@ -29,7 +29,9 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+    if parts.port and not (
+        (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)
+    ):
         host = f"{host}:{parts.port}"
     query = [
         (k, v)
@@ -100,7 +102,9 @@ def _label_fits(content: bytes, declared: str) -> bool:
 
 
 def _looks_cjk(content: bytes) -> bool:
-    best = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]).best()
+    best = charset_normalizer.from_bytes(
+        content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]
+    ).best()
     return best is not None and best.encoding not in _ANYTHING_GOES and best.chaos < 0.2
 
 
@@ -167,7 +171,9 @@ def parse_feed(
     headers = {"content-location": final_url or feed_url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(
+        content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
     if not parsed.entries:
         if parsed.get("bozo"):
             reason = str(parsed.get("bozo_exception", "malformed")).splitlines()[0]

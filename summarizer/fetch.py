@@ -45,8 +45,14 @@ class GuardedBackend(httpcore2.AsyncNetworkBackend):
         self.policy = policy
         self.inner = inner or httpcore2.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None) -> httpcore2.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
         if never_resolves(host) and not self.policy.host_allowed(host):
             raise _Refused(f"host name {host} does not resolve")
         try:
@@ -64,15 +70,17 @@ class GuardedBackend(httpcore2.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                    socket_options=socket_options)
+                return await self.inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
                 last = exc
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None) -> httpcore2.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.AsyncNetworkStream:
         raise _Refused("unix sockets are not fetched")
 
     async def sleep(self, seconds: float) -> None:
@@ -195,10 +203,14 @@ def _file_path(url: str) -> Path:
 class Fetcher:
     """Async downloader; use as ``async with Fetcher(settings) as f``."""
 
-    def __init__(self, settings: FetchSettings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, settings: FetchSettings, *, transport: httpx2.AsyncBaseTransport | None = None
+    ) -> None:
         self.settings = settings
         self._global = asyncio.Semaphore(settings.concurrency)
-        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host)
+        )
         self.policy = AddressPolicy.from_entries(settings.allow_hosts)
         self._transport = transport or self._guarded_transport(settings)
         self._client: httpx2.AsyncClient | None = None
@@ -297,7 +309,9 @@ class Fetcher:
                     status=response.status_code,
                     content=body,
                     content_type=response.headers.get("content-type", ""),
-                    validators=Validators(response.headers.get("etag"), response.headers.get("last-modified")),
+                    validators=Validators(
+                        response.headers.get("etag"), response.headers.get("last-modified")
+                    ),
                     seconds=time.monotonic() - started,
                 )
         except _Refused as exc:
@@ -305,7 +319,9 @@ class Fetcher:
         except httpx2.TooManyRedirects as exc:
             raise FetchError(f"{url}: too many redirects", url=url) from exc
         except httpx2.ConnectTimeout as exc:
-            raise FetchError(f"{url}: connect timed out after {min(10.0, self.settings.timeout):g}s", url=url) from exc
+            raise FetchError(
+                f"{url}: connect timed out after {min(10.0, self.settings.timeout):g}s", url=url
+            ) from exc
         except httpx2.TimeoutException as exc:
             raise FetchError(f"{url}: timed out after {self.settings.timeout:g}s", url=url) from exc
         except httpx2.DecodingError as exc:
@@ -321,7 +337,9 @@ class Fetcher:
         limit = self.settings.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"{url}: body of {int(declared):,} bytes is over the {limit:,}-byte limit", url=url)
+            raise FetchError(
+                f"{url}: body of {int(declared):,} bytes is over the {limit:,}-byte limit", url=url
+            )
         encoding = response.headers.get("content-encoding", "").strip().lower()
         decoder = _CappedDecoder(encoding, limit, url)
         chunks: list[bytes] = []

@@ -269,7 +269,9 @@ def _bullet_problems(i: int, bullet: str, rules: Rules) -> list[str]:
 def _repeats_itself(bullet: str, span: int = 20) -> bool:
     """A span of ``span`` characters (spaces aside) occurring twice: how a small model pads to a length."""
     compact = re.sub(r"\s+", "", bullet)
-    return any(compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1))
+    return any(
+        compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1)
+    )
 
 
 def _rules(info: ValidationInfo) -> Rules:
@@ -338,7 +340,7 @@ class DigestItem:
         return cls(**_known(cls, data))
 
     def to_json(self) -> dict[str, Any]:
-        """The item in the user's DATE.json: flags as lines, 字 counted, highlight in the digest's own list."""
+        """The item in the user's DATE.json: flags as lines, 字 counted, highlight in the digest's list."""
         data = self.to_dict()
         data.pop("highlight")
         data["flags"] = [p.message for p in self.flags]

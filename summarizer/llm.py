@@ -51,7 +51,9 @@ def hosted_endpoint(model: str, base_url: str | None) -> Endpoint:
     key = os.environ.get("OPENAI_API_KEY", "")
     if not key:
         if url is None:
-            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; or set llm.base_url / OPENAI_BASE_URL)")
+            raise ConfigError(
+                "OPENAI_API_KEY is not set (needed for api.openai.com; or set llm.base_url / OPENAI_BASE_URL)"
+            )
         # Ollama, vLLM and llama.cpp accept any key; the client insists on one.
         key = "not-needed"
     return Endpoint(model=model, base_url=url, api_key=key)

@@ -64,7 +64,9 @@ def render_json(digest: Digest) -> str:
         "purpose": digest.purpose,
         "stats": asdict(digest.stats),
         "highlights": [item.canonical_url for item in digest.highlights],
-        "sections": [{"name": name, "items": [item_json(i) for i in items]} for name, items in digest.sections],
+        "sections": [
+            {"name": name, "items": [item_json(i) for i in items]} for name, items in digest.sections
+        ],
         "left_out": [item.canonical_url for item in digest.left_out],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -37,7 +37,8 @@ PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
 _HAN = "[\u4e00-\u9fff]"
 _PLAIN = '[^"\\\\\\n]'  # any character but a quote, a backslash or a line break: no JSON escapes needed
 _OTHER = '[^"\\\\\\n\u4e00-\u9fff]'  # the same but a Chinese character
-_EMOJI_CHARS = "[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05-\u2b55\U0001f000-\U0001faff\ufe0f\u200d\u20e3]"
+_EMOJI_CHARS = ("[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05-\u2b55"
+                "\U0001f000-\U0001faff\ufe0f\u200d\u20e3]")
 _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
@@ -102,7 +103,9 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
 def clean_output(raw: str) -> str:
     """Strip <think> blocks and ``` fences; keep the outermost JSON object."""
     text = re.sub(r"<think>.*?</think>", "", raw, flags=re.S)
-    text = re.sub(r"^.*?</think>", "", text, flags=re.S)  # an unopened think block (some servers drop the tag)
+    text = re.sub(
+        r"^.*?</think>", "", text, flags=re.S
+    )  # an unopened think block (some servers drop the tag)
     fenced = re.search(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
     if fenced:
         text = fenced.group(1)
@@ -177,7 +180,9 @@ class SummaryResult:
     attempts: list[Attempt] = field(default_factory=list)
     truncated: bool = False
     check: CheckResult = field(default_factory=CheckResult)  # of the summary kept
-    first_check: CheckResult = field(default_factory=CheckResult)  # of the first valid summary, before a re-ask
+    first_check: CheckResult = field(
+        default_factory=CheckResult
+    )  # of the first valid summary, before a re-ask
     check_reasks: int = 0
 
     @property
@@ -217,7 +222,9 @@ class Summarizer:
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         body = as_data(body)
-        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules, checks=self.checks)
+        system = self.prompts.render(
+            "system.j2", sections=self.sections, rules=self.rules, checks=self.checks
+        )
         user = self.prompts.render(
             "article.j2", title=as_data(" ".join(article.title.split())),
             source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.rules,
@@ -263,8 +270,9 @@ class Summarizer:
         format_failures = check_reasks = 0
         while True:
             try:
-                completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item",
-                                                        retry=len(attempts))
+                completion = await self.client.complete(
+                    messages, schema=self.schema, schema_name="digest_item", retry=len(attempts)
+                )
             except LLMError as exc:
                 if best is not None:
                     break  # a valid summary is already in hand: keep it with its flags
@@ -275,7 +283,9 @@ class Summarizer:
                         output_tokens=sum(a.output_tokens for a in attempts),
                     ) from exc
                 raise LLMError(f"{article.url}: {exc}") from exc
-            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds)
+            attempt = Attempt(
+                completion.text, completion.input_tokens, completion.output_tokens, completion.seconds
+            )
             attempts.append(attempt)
             try:
                 summary = parse_summary(completion.text, self.rules)

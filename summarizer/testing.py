@@ -45,8 +45,15 @@ class Reply:
     drop: bool = False  # close the connection without answering
 
 
-def chat_completion(content: str | None, *, model: str, finish_reason: str = "stop", refusal: str | None = None,
-                    prompt_tokens: int = 0, completion_tokens: int = 0) -> dict[str, Any]:
+def chat_completion(
+    content: str | None,
+    *,
+    model: str,
+    finish_reason: str = "stop",
+    refusal: str | None = None,
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+) -> dict[str, Any]:
     """A response body in the real OpenAI chat.completion wire format."""
     return {
         "id": "chatcmpl-test",
@@ -137,8 +144,11 @@ class FakeOpenAI:
                     self.connection.shutdown(2)
                     return
                 if reply.status != 200:
-                    self._send(reply.status, {"error": {"message": f"fake error {reply.status}", "type": "server_error"}},
-                               reply.headers)
+                    self._send(
+                        reply.status,
+                        {"error": {"message": f"fake error {reply.status}", "type": "server_error"}},
+                        reply.headers,
+                    )
                     return
                 prompt = sum(len(m.get("content", "")) for m in body.get("messages", []))
                 self._send(200, chat_completion(
@@ -172,7 +182,7 @@ BULLETS = (
 
 
 def headline_lead(title: str) -> str:
-    """The title's first name (a Latin word) or first four Chinese characters: ties the headline to the story."""
+    """The title's first name (a Latin word) or first four Chinese characters: ties headline to story."""
     match = re.match(r"\s*([A-Za-z][A-Za-z0-9]*)", title) or re.search(r"[\u4e00-\u9fff]{1,4}", title)
     return match.group(match.lastindex or 0) if match else "本文"
 
@@ -183,7 +193,7 @@ def quotes_from(parts: list[str]) -> list[str]:
 
 
 def canned_summary(title: str, sections: list[str], parts: list[str] | None = None) -> dict[str, Any]:
-    """A valid, grounded summary that depends only on the article (title and parts), so golden files are stable."""
+    """A valid, grounded summary that depends only on the article (title and parts): stable golden files."""
     h = int(hashlib.sha1(title.encode()).hexdigest(), 16)
     return {
         "quotes": quotes_from(parts) if parts else [],
@@ -207,5 +217,10 @@ def prompt_article(body: dict[str, Any]) -> tuple[str, list[str]]:
 def default_responder(body: dict[str, Any]) -> Reply:
     title, parts = prompt_article(body)
     schema = body.get("response_format", {}).get("json_schema", {}).get("schema", {})
-    sections = schema.get("properties", {}).get("section", {}).get("enum") or ["产品介绍", "产业资讯", "技术教程", "其他"]
+    sections = schema.get("properties", {}).get("section", {}).get("enum") or [
+        "产品介绍",
+        "产业资讯",
+        "技术教程",
+        "其他",
+    ]
     return Reply(json.dumps(canned_summary(title, sections, parts), ensure_ascii=False))

@@ -1,4 +1,5 @@
-"""Articles of the run: fetch the page, extract the text (or take the stored one), place it in the day's stories.
+"""Articles of the run: fetch the page, extract the text (or take the stored one), place it in the day's
+stories.
 
 Every outcome is written to the store at once. ``place`` returns the story an
 article starts (or keeps), for the caller to summarize; a later copy of a story
@@ -23,7 +24,12 @@ from ..text import text_hash
 from .report import Run
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-_WITH_TEXT = {ArticleStatus.EXTRACTED, ArticleStatus.SUMMARIZED, ArticleStatus.DUPLICATE, ArticleStatus.FAILED}
+_WITH_TEXT = {
+    ArticleStatus.EXTRACTED,
+    ArticleStatus.SUMMARIZED,
+    ArticleStatus.DUPLICATE,
+    ArticleStatus.FAILED,
+}
 
 
 def has_text(stored: StoredArticle | None) -> bool:
@@ -72,7 +78,9 @@ class Articles:
         try:
             return await self._text_of(fetcher, entry, digest_date)
         except ExtractError as exc:
-            self._save_failed(entry, digest_date, exc, ArticleStatus.SKIPPED if exc.skipped else ArticleStatus.FAILED)
+            self._save_failed(
+                entry, digest_date, exc, ArticleStatus.SKIPPED if exc.skipped else ArticleStatus.FAILED
+            )
             if exc.skipped:
                 self.run.report.articles_skipped += 1
                 self.run.report.skipped.append(str(exc))
@@ -110,9 +118,17 @@ class Articles:
                        published=entry.published, text=text, zi=zi, text_hash=text_hash(text))
 
     def _save_failed(self, entry: Entry, digest_date: str, exc: Exception, status: ArticleStatus) -> None:
-        self.run.store.save_article(canonical_url=entry.canonical_url, url=entry.url, source=entry.feed_name,
-                                    feed_url=entry.feed_url, title=entry.title, published=iso(entry.published),
-                                    status=status, error=str(exc), digest_date=digest_date)
+        self.run.store.save_article(
+            canonical_url=entry.canonical_url,
+            url=entry.url,
+            source=entry.feed_name,
+            feed_url=entry.feed_url,
+            title=entry.title,
+            published=iso(entry.published),
+            status=status,
+            error=str(exc),
+            digest_date=digest_date,
+        )
 
     def load_stories(self, digest_date: str) -> None:
         """The day's stories as earlier runs left them: a new copy of a story summarized this morning

@@ -39,7 +39,9 @@ class Window:
     end: datetime
 
 
-def window_for(settings: Settings, day: Date | None, since: str | None) -> tuple[str, datetime | None, datetime]:
+def window_for(
+    settings: Settings, day: Date | None, since: str | None
+) -> tuple[str, datetime | None, datetime]:
     """(digest date, window start or None, window end) in the configured time zone."""
     tz = settings.digest.tz
     now = datetime.now(tz)
@@ -53,8 +55,16 @@ def window_for(settings: Settings, day: Date | None, since: str | None) -> tuple
 
 def entry_from_store(article: StoredArticle) -> Entry:
     published = datetime.fromisoformat(article.published) if article.published else None
-    return Entry(feed_name=article.source, feed_url=article.feed_url or "", title=article.title, url=article.url,
-                 canonical_url=article.canonical_url, published=published, summary_html="", content_html="")
+    return Entry(
+        feed_name=article.source,
+        feed_url=article.feed_url or "",
+        title=article.title,
+        url=article.url,
+        canonical_url=article.canonical_url,
+        published=published,
+        summary_html="",
+        content_html="",
+    )
 
 
 class Intake:
@@ -73,7 +83,9 @@ class Intake:
         early += self.unfinished({e.canonical_url for e in early})
         yield self._admit(self.cap(early))
         for late in asyncio.as_completed([t for t in tasks if not t.done()]):
-            yield self._admit(self._room_for([e for e in self.select(await late) if e.canonical_url not in self.chosen]))
+            yield self._admit(
+                self._room_for([e for e in self.select(await late) if e.canonical_url not in self.chosen])
+            )
 
     def _admit(self, entries: list[Entry]) -> list[Entry]:
         self.chosen.update(e.canonical_url for e in entries)
@@ -154,7 +166,9 @@ class Intake:
         oldest = datetime.min.replace(tzinfo=UTC)
         ranked = sorted(entries, key=lambda e: e.published or oldest, reverse=True)
         self.run.report.articles_left_out = len(entries) - cap
-        self.run.warn(f"{len(entries) - cap} articles over fetch.max_articles={cap} were left out of this run")
+        self.run.warn(
+            f"{len(entries) - cap} articles over fetch.max_articles={cap} were left out of this run"
+        )
         return ranked[:cap]
 
     def _room_for(self, batch: list[Entry]) -> list[Entry]:

@@ -21,7 +21,9 @@ class StoryQueue:
         self.run, self.service, self.kept_article, self.dry_run = run, service, kept_article, dry_run
         self.tasks: list[asyncio.Task[None]] = []
         # Hosted clients are opened while feeds download; a dry run never needs one.
-        self.warm: asyncio.Task[None] | None = None if dry_run else asyncio.create_task(service.model.warm_up())
+        self.warm: asyncio.Task[None] | None = (
+            None if dry_run else asyncio.create_task(service.model.warm_up())
+        )
 
     def schedule(self, story: Story) -> None:
         if story.scheduled:

@@ -48,7 +48,7 @@ class DigestRun:
             await self.service.model.aclose()
 
     async def _articles(self) -> None:
-        """Every selected entry in its own task: fetch, extract, place; a new story's summary starts at once."""
+        """Every selected entry in its own task: fetch, extract, place; a new story is summarized at once."""
         work: list[asyncio.Task[None]] = []
         async with Fetcher(self.run.settings.fetch) as fetcher:
             first = True
@@ -76,11 +76,18 @@ class DigestRun:
                 dry_run_item(self.run, article.url, article.title, article.text, article.zi)
 
 
-def run_digest(settings: Settings, *, day: Date | None = None, since: str | None = None, dry_run: bool = False,
-               reporter: Reporter | None = None, provider: Provider | None = None,
-               budget: int | None = None) -> RunReport:
+def run_digest(
+    settings: Settings,
+    *,
+    day: Date | None = None,
+    since: str | None = None,
+    dry_run: bool = False,
+    reporter: Reporter | None = None,
+    provider: Provider | None = None,
+    budget: int | None = None,
+) -> RunReport:
     """Run one night's digest. Raises ConfigError/StoreError/RunLocked before any work;
-    per-article errors are in the report. ``budget`` caps the run's tokens (overrides llm.run_token_budget)."""
+    per-article errors are in the report. ``budget`` caps the run's tokens (over llm.run_token_budget)."""
     from ..runlock import run_lock
 
     with run_lock(settings.database_path, day.isoformat() if day else "today"), \

@@ -32,7 +32,7 @@ class SingleResult:
 
 def summarize_url(settings: Settings, url: str, *, reporter: Reporter | None = None,
                   provider: Provider | None = None) -> SingleResult:
-    """Fetch, extract and summarize one URL (cached like the digest). Raises SummarizerError on any failure."""
+    """Fetch, extract and summarize one URL (cached like the digest). Raises SummarizerError on a failure."""
     with Store(settings.database_path) as store:
         run = Run(settings, store, reporter or Silent())
         return asyncio.run(_summarize_url(run, url, provider))
@@ -47,7 +47,9 @@ async def _summarize_url(run: Run, url: str, provider: Provider | None) -> Singl
             run.status = "ok" if not run.report.errors else "failed"
             if summary is None:
                 raise LLMError(run.report.errors[-1] if run.report.errors else f"{url}: not summarized")
-            item = DigestItem.of(article, summary, links=[url], flags=service.problems_of(article.canonical_url))
+            item = DigestItem.of(
+                article, summary, links=[url], flags=service.problems_of(article.canonical_url)
+            )
             run.report.add_checks(tally(service, [item]))
             return SingleResult(item=item, summary=summary, report=run.report)
     finally:
@@ -86,7 +88,9 @@ def extract_only(settings: Settings, target: str) -> extract_stage.Extracted:
             return await fetch_page(fetcher, target, allow_file=target.startswith("file://"))
 
     result = asyncio.run(go())
-    return extract_stage.choose_text(url=target, html=result.content, min_zi=settings.digest.min_article_chars)
+    return extract_stage.choose_text(
+        url=target, html=result.content, min_zi=settings.digest.min_article_chars
+    )
 
 
 def _host(url: str) -> str:

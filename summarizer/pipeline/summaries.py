@@ -21,7 +21,7 @@ from .report import Run
 
 
 class Model:
-    """The provider and the summarizer on it, made once on first need; ``slots`` bounds the calls in flight."""
+    """The provider and the summarizer on it, made on first need; ``slots`` bounds the calls in flight."""
 
     def __init__(self, run: Run, provider: Provider | None, prompts: Prompts, rules: Rules,
                  checks: CheckRules) -> None:
@@ -87,8 +87,10 @@ class TokenBudget:
         if report.articles_over_budget == 0 and spent + self.reserved + estimate <= self.limit:
             return True
         if report.articles_over_budget == 0:
-            self.run.warn(f"token budget of {self.limit} reached ({spent} used, {self.reserved} in flight, "
-                          f"next call ~{estimate}): summarizing stopped, the remaining articles wait for the next run")
+            self.run.warn(
+                f"token budget of {self.limit} reached ({spent} used, {self.reserved} in flight, "
+                f"next call ~{estimate}): summarizing stopped, the remaining articles wait for the next run"
+            )
         return False
 
 
@@ -107,7 +109,9 @@ class SummaryService:
     def cache_key(self) -> tuple[str, str]:
         """(prompt fingerprint, model id): with URL and text hash, the summary cache key."""
         model = self.model
-        fingerprint = prompt_fingerprint(model.prompts, model.rules, self.run.settings.digest.sections, model.checks)
+        fingerprint = prompt_fingerprint(
+            model.prompts, model.rules, self.run.settings.digest.sections, model.checks
+        )
         return fingerprint, model.get_provider().model_id
 
     def cached(self, canonical_url: str, text_hash: str) -> CheckedSummary | None:
@@ -158,9 +162,16 @@ class SummaryService:
             return await summarizer.summarize(article)
         except SummaryInvalid as exc:
             report.count_calls(exc.attempts, exc.input_tokens, exc.output_tokens)
-            store.log_call(run_id=self.run.run_id, canonical_url=article.canonical_url, model=self.cache_key[1],
-                           input_tokens=exc.input_tokens, output_tokens=exc.output_tokens, seconds=0.0,
-                           response=exc.raw, error=str(exc))
+            store.log_call(
+                run_id=self.run.run_id,
+                canonical_url=article.canonical_url,
+                model=self.cache_key[1],
+                input_tokens=exc.input_tokens,
+                output_tokens=exc.output_tokens,
+                seconds=0.0,
+                response=exc.raw,
+                error=str(exc),
+            )
             self._failed(article, str(exc), str(exc))
         except LLMError as exc:
             report.llm_calls += 1

@@ -38,7 +38,9 @@ def new_token() -> str:
 class ReviewApp:
     """The app for one date; ``app`` is the ASGI application."""
 
-    def __init__(self, settings: Settings, date: str, *, token: str, provider: Provider | None = None) -> None:
+    def __init__(
+        self, settings: Settings, date: str, *, token: str, provider: Provider | None = None
+    ) -> None:
         self.settings, self.date, self.token, self.provider = settings, date, token, provider
         self.templates = environment()
         self.app = Starlette(routes=[
@@ -79,7 +81,9 @@ class ReviewApp:
             for item in review.items.values():
                 article = store.article(item.canonical_url)
                 text = (article.text or "") if article else ""
-                sources[item.id] = text[:SOURCE_PREVIEW_CHARS] + ("…" if len(text) > SOURCE_PREVIEW_CHARS else "")
+                sources[item.id] = text[:SOURCE_PREVIEW_CHARS] + (
+                    "…" if len(text) > SOURCE_PREVIEW_CHARS else ""
+                )
             digest = review.digest()
             html = self.templates.get_template("review.html.j2").render(
                 review=review, digest=digest, sections=review.meta["sections"], sources=sources,
@@ -147,7 +151,9 @@ class ReviewApp:
                 review = Review.open(store, self.settings, self.date)
                 check_publishable(review, force=False)
                 result = write_published(review, store, self.settings.output_path)
-                message = f"published {result.path}" if result.changed else f"already published: {result.path}"
+                message = (
+                    f"published {result.path}" if result.changed else f"already published: {result.path}"
+                )
             except SummarizerError as exc:
                 message = f"error: {exc}"
         return self._back(message=message)

@@ -19,7 +19,9 @@ from ..render import REVIEW_MARKER
 from ..text import split_emoji
 
 _LINK = re.compile(r"^原文链接:\[([^\]]+)\]\((\S+)\)$")
-_STATS = re.compile(r"^> 原文共计\*\*\d+\*\*字,简读后为\*\*\d+\*\*字,阅读时间为\d+分钟,为您提高阅读效率为\*\*\d+%\*\*$")
+_STATS = re.compile(
+    r"^> 原文共计\*\*\d+\*\*字,简读后为\*\*\d+\*\*字,阅读时间为\d+分钟,为您提高阅读效率为\*\*\d+%\*\*$"
+)
 
 
 @dataclass
@@ -55,8 +57,9 @@ def split_heading(text: str, line: int, name: str) -> tuple[str, str]:
     head, _, last = text.strip().rpartition(" ")
     found = split_emoji(last) if last else None
     if not head.strip() or not found or len(found) > 3:
-        raise DraftFormatError(f"{name} line {line}: '{text.strip()}' must be a headline followed by 1-3 emoji",
-                               line=line)
+        raise DraftFormatError(
+            f"{name} line {line}: '{text.strip()}' must be a headline followed by 1-3 emoji", line=line
+        )
     return head.strip(), "".join(found)
 
 
@@ -122,13 +125,17 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
     return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections)
 
 
-def _parse_item(lines: list[tuple[int, str]], pos: int, fail: Callable[[int, str], DraftFormatError], name: str) -> tuple[ParsedItem, int]:
+def _parse_item(
+    lines: list[tuple[int, str]], pos: int, fail: Callable[[int, str], DraftFormatError], name: str
+) -> tuple[ParsedItem, int]:
     number, content = lines[pos]
     headline, emoji = split_heading(content[4:], number, name)
     item = ParsedItem(line=number, headline=headline, emoji=emoji)
     pos += 1
     if pos >= len(lines) or lines[pos][1] != "> 要点解析:":
-        raise fail(lines[pos][0] if pos < len(lines) else number, "expected '> 要点解析:' after the item heading")
+        raise fail(
+            lines[pos][0] if pos < len(lines) else number, "expected '> 要点解析:' after the item heading"
+        )
     pos += 1
     # Order inside an item: bullets, then reviewer markers, then links; anything else is an error.
     while pos < len(lines) and not lines[pos][1].startswith("#"):

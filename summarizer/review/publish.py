@@ -111,12 +111,14 @@ def _published_issues(store: Store, output_dir: Path) -> list[Issue]:
 
 
 def atom_feed(issues: list[Issue], *, title: str) -> str:
-    """An Atom 1.0 feed of published issues, newest first; built with ElementTree so it is always valid XML."""
+    """An Atom 1.0 feed of published issues, newest first; built with ElementTree: always valid XML."""
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(root, f"{{{ATOM}}}title").text = title
     ET.SubElement(root, f"{{{ATOM}}}id").text = FEED_ID
-    ET.SubElement(root, f"{{{ATOM}}}updated").text = max((i.published_at for i in issues), default="1970-01-01T00:00:00+00:00")
+    ET.SubElement(root, f"{{{ATOM}}}updated").text = max(
+        (i.published_at for i in issues), default="1970-01-01T00:00:00+00:00"
+    )
     ET.SubElement(ET.SubElement(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = title
     ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href="feed.xml")
     template = environment().get_template("issue.html.j2")
@@ -125,7 +127,9 @@ def atom_feed(issues: list[Issue], *, title: str) -> str:
         ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{title} {issue.date}"
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:jiandu.local,{issue.date}:issue"
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = issue.published_at
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=f"{issue.date}.md", type="text/markdown")
+        ET.SubElement(
+            entry, f"{{{ATOM}}}link", rel="alternate", href=f"{issue.date}.md", type="text/markdown"
+        )
         summary = "；".join(h.headline for h in issue.parsed.highlights) or issue.parsed.items[0].headline
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
         ET.SubElement(entry, f"{{{ATOM}}}content", type="html").text = template.render(issue=issue.parsed)

@@ -34,6 +34,12 @@ async def regenerate(review: Review, ref: str | int, settings: Settings, *,
         reason = run.report.errors[-1] if run.report.errors else "no summary"
         raise ReviewError(f"item {item.id}: regenerate failed: {reason}")
     # The trust checks of the new text replace the old flags: problems left after the re-ask stay for review.
-    review.replace_summary(item.id, headline=summary.headline, emoji=summary.emoji, bullets=list(summary.bullets),
-                           importance=summary.importance, flags=service.problems_of(article.canonical_url))
+    review.replace_summary(
+        item.id,
+        headline=summary.headline,
+        emoji=summary.emoji,
+        bullets=list(summary.bullets),
+        importance=summary.importance,
+        flags=service.problems_of(article.canonical_url),
+    )
     return review.item(item.id)

@@ -196,7 +196,7 @@ class Review:
 
     def replace_summary(self, ref: str | int, *, headline: str, emoji: str, bullets: list[str],
                         importance: int, flags: list[Problem] | None = None) -> None:
-        """A regenerated summary replaces the item's text; the old one stays in the history; review it again."""
+        """A regenerated summary replaces the item's text; the old one stays in the history; review again."""
         item = self.item(ref)
         self._set(item, "headline", headline)
         self._set(item, "emoji", emoji)
@@ -246,8 +246,9 @@ class Review:
         self._save({i: self.items[i] for i in self._dirty}, changes)
         self._changes, self._dirty = [], set()
 
-    def _save(self, items: dict[int, ReviewItem], history: list[tuple[int | None, str, str | None, str | None]]
-              ) -> None:
+    def _save(
+        self, items: dict[int, ReviewItem], history: list[tuple[int | None, str, str | None, str | None]]
+    ) -> None:
         self.store.save_review(ReviewWrite(
             date=self.date, state=self.state, meta=self.meta, draft_sha=self.draft_sha,
             published_sha=self.published_sha, published_at=self.published_at, items=items, history=history,
@@ -263,7 +264,8 @@ class Review:
     def merge_new_run(self) -> int:
         """A digest run after review began recorded a new digest: keep every review change, add new items.
 
-        Without this, the rewritten Markdown would look like a hand edit and silently undo the reviewer's work.
+        Without this, the rewritten Markdown would look like a hand edit and silently undo the reviewer's
+        work.
         """
         stored = self.store.digest(self.date)
         if stored is None or stored.sha == self.meta.get("digest_sha"):
@@ -273,7 +275,9 @@ class Review:
         for new in stored.items:
             if new.canonical_url in known:
                 continue
-            position = max((i.position for i in self.items.values() if i.section == new.section), default=-1) + 1
+            position = (
+                max((i.position for i in self.items.values() if i.section == new.section), default=-1) + 1
+            )
             item = ReviewItem.under_review(new, item_id=max(self.items, default=0) + 1, position=position)
             item.highlight = 0
             self.items[item.id] = item
@@ -287,7 +291,9 @@ class Review:
 
     # -- the draft file edited by hand ---------------------------------------
     def absorb_draft(self) -> bool:
-        """Read back a draft edited in an editor since we last wrote it. Raises DraftFormatError naming the line."""
+        """Read back a draft edited in an editor since we last wrote it.
+
+        Raises DraftFormatError naming the line."""
         text = self._read_draft()
         if text is None or sha(text) == self.draft_sha:
             return False
@@ -304,11 +310,17 @@ class Review:
             for position, got in enumerate(items):
                 item = next((by_link[t] for t in got.links if t in by_link), None)
                 if item is None:
-                    raise DraftFormatError(f"{self.draft_path} line {got.line}: '{got.headline}' links to no item "
-                                           "of this digest", line=got.line)
+                    raise DraftFormatError(
+                        f"{self.draft_path} line {got.line}: '{got.headline}' links to no item "
+                        "of this digest",
+                        line=got.line,
+                    )
                 if item.id in seen:
-                    raise DraftFormatError(f"{self.draft_path} line {got.line}: item '{got.headline}' appears twice "
-                                           f"(first at line {seen[item.id]})", line=got.line)
+                    raise DraftFormatError(
+                        f"{self.draft_path} line {got.line}: item '{got.headline}' appears twice "
+                        f"(first at line {seen[item.id]})",
+                        line=got.line,
+                    )
                 seen[item.id] = got.line
                 # The file shows text through render.inline: only a real edit changes the stored value.
                 if got.headline != inline(item.headline):
@@ -333,8 +345,11 @@ class Review:
             match = next((i for i in self.items.values() if i.id in seen and i.id not in order
                           and inline(i.headline) == highlight.headline), None)
             if match is None:
-                raise DraftFormatError(f"{self.draft_path} line {highlight.line}: 看点 '{highlight.headline}' is not "
-                                       "an item of this digest", line=highlight.line)
+                raise DraftFormatError(
+                    f"{self.draft_path} line {highlight.line}: 看点 '{highlight.headline}' is not "
+                    "an item of this digest",
+                    line=highlight.line,
+                )
             order[match.id] = place
         for item in self.items.values():
             self._set(item, "highlight", order.get(item.id, 0))
@@ -353,8 +368,18 @@ def import_draft(store: Store, settings: Settings, date: str) -> None:
         items[item.id] = item
     meta = {"title": stored.title, "purpose": stored.purpose, "sections": settings.digest.section_names,
             "reading_speed": settings.digest.reading_speed, "digest_sha": stored.sha}
-    store.save_review(ReviewWrite(date=date, state="draft", meta=meta, draft_sha=None, published_sha=None,
-                                  published_at=None, items=items, history=[(None, "import", None, f"run {stored.run_id}")]))
+    store.save_review(
+        ReviewWrite(
+            date=date,
+            state="draft",
+            meta=meta,
+            draft_sha=None,
+            published_sha=None,
+            published_at=None,
+            items=items,
+            history=[(None, "import", None, f"run {stored.run_id}")],
+        )
+    )
     review = Review(store, settings.output_path, date)
     # What we would write now: if the file on disk differs, it was edited by hand and absorb_draft reads it.
     review.draft_sha = sha(render_markdown(review.digest()))
