@@ -24,7 +24,7 @@ from .config import Section
 from .errors import LLMError, SummaryInvalid
 from .items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
 from .jinja import environment
-from .llm import LLMClient, Message
+from .llm import Completion, LLMClient, Message
 from .text import chinese_share
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
@@ -52,39 +52,15 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
     the validator and the re-ask enforce the same rules.
     """
     bullet: dict[str, Any] = {"type": "string"}
-    bullets: dict[str, Any] = {"type": "array", "items": bullet}
     headline: dict[str, Any] = {"type": "string"}
     emoji: dict[str, Any] = {"type": "string"}
     quote: dict[str, Any] = {"type": "string"}
-    quotes: dict[str, Any] = {"type": "array", "items": quote}
     importance: dict[str, Any] = {"type": "integer"}
+    bullets: dict[str, Any] = {"type": "array", "items": bullet}
+    quotes: dict[str, Any] = {"type": "array", "items": quote}
     if lengths:
-        importance.update(minimum=1, maximum=10)
-        # Short quotes: the local CPU model pays for every token it copies.
-        quote.update(minLength=4, maxLength=quote_max)
-        quotes.update(minItems=3, maxItems=3)
-        # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
-        # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
-        # 0.5B model pad by repeating one bullet three times.)
-        low, high = rules.bullet_min * 3 // 2, rules.bullet_max
-        bullet.update(minLength=low, maxLength=high)
-        # Chinese all through: two Chinese characters first, then never more than a name's worth of other
-        # characters without one. Asked in words only, the 1.5B model answered an English article in
-        # English; forced to open in Chinese only, it went on in English after two characters. llama.cpp
-        # lets a pattern override the length keywords, so the pattern carries the lengths (in Chinese
-        # characters: at least the minimum in 字, at most three quarters of the maximum).
-        bullet["pattern"] = (
-            f"^{_HAN}{{2}}(?:{_OTHER}{{0,{_NAME_RUN}}}{_HAN}){{{rules.bullet_min - 2},{high * 3 // 4 - 2}}}"
-            f"{_OTHER}{{0,{_NAME_RUN}}}$"
-        )
-        bullets.update(minItems=3, maxItems=3)
-        headline.update(minLength=4, maxLength=rules.headline_max + 8)
-        # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
-        headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
-        # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
-        # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
-        # only, or the 1.5B model writes "AI".
-        emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
+        _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
+                     quote=quote, quotes=quotes, importance=importance)
     return {
         "type": "object",
         "properties": {
@@ -100,12 +76,43 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
     }
 
 
+def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullets: dict[str, Any],
+                 headline: dict[str, Any], emoji: dict[str, Any], quote: dict[str, Any],
+                 quotes: dict[str, Any], importance: dict[str, Any]) -> None:
+    """The counts, lengths and patterns llama.cpp turns into a grammar (see ``output_schema``)."""
+    importance.update(minimum=1, maximum=10)
+    # Short quotes: the local CPU model pays for every token it copies.
+    quote.update(minLength=4, maxLength=quote_max)
+    quotes.update(minItems=3, maxItems=3)
+    # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
+    # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
+    # 0.5B model pad by repeating one bullet three times.)
+    low, high = rules.bullet_min * 3 // 2, rules.bullet_max
+    bullet.update(minLength=low, maxLength=high)
+    # Chinese all through: two Chinese characters first, then never more than a name's worth of other
+    # characters without one. Asked in words only, the 1.5B model answered an English article in
+    # English; forced to open in Chinese only, it went on in English after two characters. llama.cpp
+    # lets a pattern override the length keywords, so the pattern carries the lengths (in Chinese
+    # characters: at least the minimum in 字, at most three quarters of the maximum).
+    bullet["pattern"] = (
+        f"^{_HAN}{{2}}(?:{_OTHER}{{0,{_NAME_RUN}}}{_HAN}){{{rules.bullet_min - 2},{high * 3 // 4 - 2}}}"
+        f"{_OTHER}{{0,{_NAME_RUN}}}$"
+    )
+    bullets.update(minItems=3, maxItems=3)
+    headline.update(minLength=4, maxLength=rules.headline_max + 8)
+    # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
+    headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
+    # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
+    # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
+    # only, or the 1.5B model writes "AI".
+    emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
+
+
 def clean_output(raw: str) -> str:
     """Strip <think> blocks and ``` fences; keep the outermost JSON object."""
     text = re.sub(r"<think>.*?</think>", "", raw, flags=re.S)
-    text = re.sub(
-        r"^.*?</think>", "", text, flags=re.S
-    )  # an unopened think block (some servers drop the tag)
+    # An unopened think block (some servers drop the tag).
+    text = re.sub(r"^.*?</think>", "", text, flags=re.S)
     fenced = re.search(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
     if fenced:
         text = fenced.group(1)
@@ -263,65 +270,79 @@ class Summarizer:
         fewest problems is kept, its remaining problems as flags.
         """
         messages, truncated = self.messages(article)
-        source = Source.of(article.title, article.text)
-        attempts: list[Attempt] = []
-        best: tuple[Summary, CheckResult] | None = None
-        first_check: CheckResult | None = None
-        format_failures = check_reasks = 0
+        talk = _Conversation(article, messages, Source.of(article.title, article.text))
         while True:
-            try:
-                completion = await self.client.complete(
-                    messages, schema=self.schema, schema_name="digest_item", retry=len(attempts)
-                )
-            except LLMError as exc:
-                if best is not None:
-                    break  # a valid summary is already in hand: keep it with its flags
-                if attempts:
-                    raise SummaryInvalid(
-                        f"{article.url}: {exc}", attempts=len(attempts), raw=attempts[-1].raw,
-                        input_tokens=sum(a.input_tokens for a in attempts),
-                        output_tokens=sum(a.output_tokens for a in attempts),
-                    ) from exc
-                raise LLMError(f"{article.url}: {exc}") from exc
-            attempt = Attempt(
-                completion.text, completion.input_tokens, completion.output_tokens, completion.seconds
-            )
-            attempts.append(attempt)
-            try:
-                summary = parse_summary(completion.text, self.rules)
-            except ValueError as exc:
-                attempt.error = str(exc)
-                if completion.finish_reason == "length":
-                    attempt.error = f"输出被截断（超过最大长度）；{attempt.error}"
-                format_failures += 1
-                if format_failures > self.max_reasks:
-                    if best is None:
-                        best = self._language_only(completion.text, source)
-                    break
-                reask = self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)
-            else:
-                check = self.check(summary, source)
-                first_check = first_check or check
-                if best is None or len(check.problems) <= len(best[1].problems):
-                    best = (summary, check)
-                if not check.problems or check_reasks >= self.checks.reasks:
-                    break
-                check_reasks += 1
-                attempt.error = "核查未通过：" + "；".join(check.flags)
-                reask = self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules,
-                                            checks=self.checks)
-            messages = messages + [
+            completion = await self._ask(talk)
+            if completion is None:
+                break  # the provider failed, but a valid summary is already in hand: keep it with its flags
+            reask = self._judge(talk, completion)
+            if reask is None:
+                break
+            talk.messages = talk.messages + [
                 {"role": "assistant", "content": completion.text},
                 {"role": "user", "content": reask},
             ]
-        if best is not None:
-            return SummaryResult(summary=best[0], attempts=attempts, truncated=truncated, check=best[1],
-                                 first_check=first_check or best[1], check_reasks=check_reasks)
-        last = attempts[-1]
-        raise SummaryInvalid(
-            f"{article.url}: invalid model output after {len(attempts)} attempts: {last.error}",
-            attempts=len(attempts),
-            raw=last.raw,
-            input_tokens=sum(a.input_tokens for a in attempts),
-            output_tokens=sum(a.output_tokens for a in attempts),
-        )
+        if talk.best is not None:
+            summary, check = talk.best
+            return SummaryResult(summary=summary, attempts=talk.attempts, truncated=truncated, check=check,
+                                 first_check=talk.first_check or check, check_reasks=talk.check_reasks)
+        tries, last = len(talk.attempts), talk.attempts[-1]
+        raise talk.invalid(f"{article.url}: invalid model output after {tries} attempts: {last.error}")
+
+    async def _ask(self, talk: _Conversation) -> Completion | None:
+        """One call; None when it fails after a valid summary was had. Raises LLMError or SummaryInvalid."""
+        try:
+            return await self.client.complete(talk.messages, schema=self.schema, schema_name="digest_item",
+                                              retry=len(talk.attempts))
+        except LLMError as exc:
+            if talk.best is not None:
+                return None
+            if talk.attempts:
+                raise talk.invalid(f"{talk.article.url}: {exc}") from exc
+            raise LLMError(f"{talk.article.url}: {exc}") from exc
+
+    def _judge(self, talk: _Conversation, completion: Completion) -> str | None:
+        """Validate and check one reply; the re-ask to send, or None when the conversation is over."""
+        attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens,
+                          completion.seconds)
+        talk.attempts.append(attempt)
+        try:
+            summary = parse_summary(completion.text, self.rules)
+        except ValueError as exc:
+            attempt.error = str(exc)
+            if completion.finish_reason == "length":
+                attempt.error = f"输出被截断（超过最大长度）；{attempt.error}"
+            talk.format_failures += 1
+            if talk.format_failures > self.max_reasks:
+                if talk.best is None:
+                    talk.best = self._language_only(completion.text, talk.source)
+                return None
+            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)
+        check = self.check(summary, talk.source)
+        talk.first_check = talk.first_check or check
+        if talk.best is None or len(check.problems) <= len(talk.best[1].problems):
+            talk.best = (summary, check)
+        if not check.problems or talk.check_reasks >= self.checks.reasks:
+            return None
+        talk.check_reasks += 1
+        attempt.error = "核查未通过：" + "；".join(check.flags)
+        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules, checks=self.checks)
+
+
+@dataclass
+class _Conversation:
+    """One article's exchange with the model: the messages so far, every attempt, the best summary yet."""
+
+    article: Article
+    messages: list[Message]
+    source: Source
+    attempts: list[Attempt] = field(default_factory=list)
+    best: tuple[Summary, CheckResult] | None = None
+    first_check: CheckResult | None = None
+    format_failures: int = 0
+    check_reasks: int = 0
+
+    def invalid(self, message: str) -> SummaryInvalid:
+        return SummaryInvalid(message, attempts=len(self.attempts), raw=self.attempts[-1].raw,
+                              input_tokens=sum(a.input_tokens for a in self.attempts),
+                              output_tokens=sum(a.output_tokens for a in self.attempts))

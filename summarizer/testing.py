@@ -71,6 +71,75 @@ def chat_completion(
     }
 
 
+class _ChatHandler(BaseHTTPRequestHandler):
+    """The wire side of FakeOpenAI: one request in, one canned reply out."""
+
+    fake: FakeOpenAI  # set on a subclass per server
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as two writes; with Nagle's algorithm and the client's delayed
+        # ACK the body would wait ~40 ms, an artifact no real provider has.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def do_GET(self) -> None:
+        if self.path in ("/health", "/v1/health"):
+            self._send(200, {"status": "ok"})
+        elif self.path == "/v1/models":
+            self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+        else:
+            self._send(404, {"error": {"message": "not found"}})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if self.path != "/v1/chat/completions":
+            self._send(404, {"error": {"message": "not found"}})
+            return
+        with self.fake._lock:
+            self.fake.requests.append(body)
+            self.fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+            user = json.dumps(body.get("messages", []), ensure_ascii=False)
+            marked = next((q for m, q in self.fake.by_marker.items() if m in user and q), None)
+            reply = marked.popleft() if marked else (self.fake.queue.popleft() if self.fake.queue else None)
+        if reply is None:
+            reply = self.fake.responder(body)
+        if reply.delay or self.fake.delay:
+            time.sleep(reply.delay + self.fake.delay)
+        if reply.drop:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if reply.status != 200:
+            self._send(
+                reply.status,
+                {"error": {"message": f"fake error {reply.status}", "type": "server_error"}},
+                reply.headers,
+            )
+            return
+        prompt = sum(len(m.get("content", "")) for m in body.get("messages", []))
+        self._send(200, chat_completion(
+            reply.content, model=body.get("model", "fake-model"), finish_reason=reply.finish_reason,
+            refusal=reply.refusal, prompt_tokens=prompt, completion_tokens=len(reply.content or ""),
+        ), reply.headers)
+        with self.fake._lock:
+            self.fake.completed.append(body)
+
+
 class FakeOpenAI:
     """A fake OpenAI-compatible server: a queue of replies, a record of every request.
 
@@ -91,74 +160,8 @@ class FakeOpenAI:
         self.completed: list[dict[str, Any]] = []
         self.delay = 0.0
         self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body go out as two writes; with Nagle's algorithm and the client's delayed
-                # ACK the body would wait ~40 ms, an artifact no real provider has.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-                raw = json.dumps(body, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def do_GET(self) -> None:
-                if self.path in ("/health", "/v1/health"):
-                    self._send(200, {"status": "ok"})
-                elif self.path == "/v1/models":
-                    self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
-                else:
-                    self._send(404, {"error": {"message": "not found"}})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                if self.path != "/v1/chat/completions":
-                    self._send(404, {"error": {"message": "not found"}})
-                    return
-                with fake._lock:
-                    fake.requests.append(body)
-                    fake.headers.append({k.lower(): v for k, v in self.headers.items()})
-                    user = json.dumps(body.get("messages", []), ensure_ascii=False)
-                    marked = next((q for m, q in fake.by_marker.items() if m in user and q), None)
-                    reply = marked.popleft() if marked else (fake.queue.popleft() if fake.queue else None)
-                if reply is None:
-                    reply = fake.responder(body)
-                if reply.delay or fake.delay:
-                    time.sleep(reply.delay + fake.delay)
-                if reply.drop:
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                if reply.status != 200:
-                    self._send(
-                        reply.status,
-                        {"error": {"message": f"fake error {reply.status}", "type": "server_error"}},
-                        reply.headers,
-                    )
-                    return
-                prompt = sum(len(m.get("content", "")) for m in body.get("messages", []))
-                self._send(200, chat_completion(
-                    reply.content, model=body.get("model", "fake-model"), finish_reason=reply.finish_reason,
-                    refusal=reply.refusal, prompt_tokens=prompt, completion_tokens=len(reply.content or ""),
-                ), reply.headers)
-                with fake._lock:
-                    fake.completed.append(body)
-
-        self.server = start_server(Handler)
+        handler = type("Handler", (_ChatHandler,), {"fake": self})
+        self.server = start_server(handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}/v1"
 
     def push(self, *replies: Reply) -> None:
