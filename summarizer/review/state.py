@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
 from ..digest import Digest, compute_stats
-from ..errors import DraftFormatError, ReviewError
+from ..errors import ReviewError
 from ..items import APPROVED, DROPPED, PENDING, Problem, ReviewItem
-from ..render import inline, link_target, render_markdown, write_atomic
+from ..render import inline, render_markdown, write_atomic
 from ..store import ReviewWrite, Store
 from ..text import split_emoji
-from .markdown import ParsedDigest, parse_digest
+from .absorb import apply_draft
+from .markdown import parse_digest
 
 __all__ = ["APPROVED", "DROPPED", "PENDING", "STATES", "Review", "ReviewItem", "import_draft", "sha"]
 
@@ -36,6 +38,14 @@ def _show(value: object) -> str:
     # History shows a trust problem as the line the reviewer saw.
     return value if isinstance(value, str) else json.dumps(
         value, ensure_ascii=False, default=lambda v: v.message if isinstance(v, Problem) else str(v))
+
+
+@dataclass
+class _Pending:
+    """Changes of the operation in progress: history lines, and the ids of the items to save."""
+
+    changes: list[tuple[int | None, str, str | None, str | None]] = field(default_factory=list)
+    dirty: set[int] = field(default_factory=set)
 
 
 class Review:
@@ -53,8 +63,7 @@ class Review:
         self.published_at = stored.published_at
         self.items = store.review_items(date)
         # Changes of the current operation: history lines and the ids of items to save.
-        self._changes: list[tuple[int | None, str, str | None, str | None]] = []
-        self._dirty: set[int] = set()
+        self._pending = _Pending()
 
     # -- opening ------------------------------------------------------------
     @classmethod
@@ -207,11 +216,11 @@ class Review:
         self._set(item, "acked", [])
         if item.status == APPROVED:
             self._set(item, "status", PENDING)
-        self._changes.append((item.id, "regenerate", None, None))
+        self._pending.changes.append((item.id, "regenerate", None, None))
         self._commit()
 
     def mark_published(self, published_sha: str, at: str) -> None:
-        self._changes.append((None, "state", self.state, "published"))
+        self._pending.changes.append((None, "state", self.state, "published"))
         self.state = "published"
         if published_sha != self.published_sha:
             self.published_sha, self.published_at = published_sha, at
@@ -223,15 +232,15 @@ class Review:
         if old == value:
             return
         setattr(item, name, value)
-        self._changes.append((item.id, name, _show(old), _show(value)))
-        self._dirty.add(item.id)
+        self._pending.changes.append((item.id, name, _show(old), _show(value)))
+        self._pending.dirty.add(item.id)
 
     def derived_state(self) -> str:
         live = self.live()
         return "reviewed" if live and all(i.status == APPROVED for i in live) else "draft"
 
     def _commit(self, *, keep_state: bool = False) -> None:
-        changes = self._changes
+        changes = self._pending.changes
         if not changes:
             return
         if not keep_state:
@@ -243,8 +252,8 @@ class Review:
         if draft != self._read_draft():
             write_atomic(self.draft_path, draft)
         self.draft_sha = sha(draft)
-        self._save({i: self.items[i] for i in self._dirty}, changes)
-        self._changes, self._dirty = [], set()
+        self._save({i: self.items[i] for i in self._pending.dirty}, changes)
+        self._pending = _Pending()
 
     def _save(
         self, items: dict[int, ReviewItem], history: list[tuple[int | None, str, str | None, str | None]]
@@ -281,10 +290,10 @@ class Review:
             item = ReviewItem.under_review(new, item_id=max(self.items, default=0) + 1, position=position)
             item.highlight = 0
             self.items[item.id] = item
-            self._dirty.add(item.id)
-            self._changes.append((item.id, "added by a new digest run", None, item.canonical_url))
+            self._pending.dirty.add(item.id)
+            self._pending.changes.append((item.id, "added by a new digest run", None, item.canonical_url))
             added += 1
-        self._changes.append((None, "new digest run", self.meta.get("digest_sha"), stored.sha))
+        self._pending.changes.append((None, "new digest run", self.meta.get("digest_sha"), stored.sha))
         self.meta = {**self.meta, "digest_sha": stored.sha}
         self._commit()
         return added
@@ -298,61 +307,10 @@ class Review:
         if text is None or sha(text) == self.draft_sha:
             return False
         parsed = parse_digest(text, sections=list(self.meta["sections"]), name=str(self.draft_path))
-        self._apply(parsed)
-        self._changes.append((None, "editor", self.draft_sha, sha(text)))
+        apply_draft(self, parsed)
+        self._pending.changes.append((None, "editor", self.draft_sha, sha(text)))
         self._commit()
         return True
-
-    def _apply(self, parsed: ParsedDigest) -> None:
-        by_link = {link_target(link): item for item in self.items.values() for link in item.links}
-        seen: dict[int, int] = {}
-        for section, items in parsed.sections:
-            for position, got in enumerate(items):
-                item = next((by_link[t] for t in got.links if t in by_link), None)
-                if item is None:
-                    raise DraftFormatError(
-                        f"{self.draft_path} line {got.line}: '{got.headline}' links to no item "
-                        "of this digest",
-                        line=got.line,
-                    )
-                if item.id in seen:
-                    raise DraftFormatError(
-                        f"{self.draft_path} line {got.line}: item '{got.headline}' appears twice "
-                        f"(first at line {seen[item.id]})",
-                        line=got.line,
-                    )
-                seen[item.id] = got.line
-                # The file shows text through render.inline: only a real edit changes the stored value.
-                if got.headline != inline(item.headline):
-                    self._set(item, "headline", got.headline)
-                self._set(item, "emoji", got.emoji)
-                if got.bullets != [inline(b) for b in item.bullets]:
-                    self._set(item, "bullets", got.bullets)
-                self._set(item, "section", section)
-                self._set(item, "position", position)
-                if item.status == DROPPED:
-                    self._set(item, "status", PENDING)
-                # A marker line deleted in the editor means the reviewer checked that flag.
-                gone = [f for f in item.unresolved if f.message not in got.flags]
-                if gone:
-                    self._set(item, "acked", item.acked + gone)
-        for item in self.items.values():
-            if item.id not in seen and item.status != DROPPED:
-                self._set(item, "status", DROPPED)
-        order: dict[int, int] = {}
-        for place, highlight in enumerate(parsed.highlights, 1):
-            # Two items may share a headline: each 看点 line takes one not yet placed, or one is lost.
-            match = next((i for i in self.items.values() if i.id in seen and i.id not in order
-                          and inline(i.headline) == highlight.headline), None)
-            if match is None:
-                raise DraftFormatError(
-                    f"{self.draft_path} line {highlight.line}: 看点 '{highlight.headline}' is not "
-                    "an item of this digest",
-                    line=highlight.line,
-                )
-            order[match.id] = place
-        for item in self.items.values():
-            self._set(item, "highlight", order.get(item.id, 0))
 
 
 def import_draft(store: Store, settings: Settings, date: str) -> None:
