@@ -113,58 +113,64 @@ def padding(size: int) -> bytes:
     return unit * max(1, size // len(unit))
 
 
+class _FeedHandler(BaseHTTPRequestHandler):
+    """One FeedSite's HTTP side; ``site``, ``latency`` and ``counter`` are set on a subclass per site."""
+
+    site: FeedSite
+    latency: float
+    counter: Counter
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle/delayed-ACK stall
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        time.sleep(self.latency)
+        body = self.site.feed() if self.path == "/feed.xml" else self.site.pages.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        etag = '"' + hashlib.sha1(body).hexdigest()[:12] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        with self.counter.lock:
+            if self.path == "/feed.xml":
+                self.counter.feeds += 1
+            else:
+                self.counter.pages += 1
+        self.send_response(200)
+        self.send_header(
+            "Content-Type", "application/rss+xml" if self.path == "/feed.xml" else "text/html"
+        )
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 class FeedSite:
     """One feed and its M article pages on its own port; ETag on everything, so a warm run gets 304s."""
 
     def __init__(self, index: int, articles: int, latency: float, counter: Counter, page_kb: int = 0) -> None:
         self.index = index
-        site = self
         self.pages: dict[str, bytes] = {}
         for j in range(articles):
             page = article_page(index, j)
             page = page.replace(b"</body>", padding(page_kb * 1024 - len(page)) + b"</body>", 1)
             self.pages[f"/a/{j}.html"] = page
 
-        class Handler(BaseHTTPRequestHandler):
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(
-                    socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
-                )  # no Nagle/delayed-ACK stall
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                time.sleep(latency)
-                body = site.feed() if self.path == "/feed.xml" else site.pages.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                etag = '"' + hashlib.sha1(body).hexdigest()[:12] + '"'
-                if self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                with counter.lock:
-                    if self.path == "/feed.xml":
-                        counter.feeds += 1
-                    else:
-                        counter.pages += 1
-                self.send_response(200)
-                self.send_header(
-                    "Content-Type", "application/rss+xml" if self.path == "/feed.xml" else "text/html"
-                )
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        handler = type("Handler", (_FeedHandler,), {"site": self, "latency": latency, "counter": counter})
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), handler)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         self._feed: bytes | None = None
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -263,35 +269,52 @@ def extraction_rate(pages: list[tuple[str, bytes]]) -> tuple[float, float]:
     return ours, bare
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=20)
     parser.add_argument("--articles", type=int, default=10, help="articles per feed")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=1.0, help="fake model seconds per reply")
-    parser.add_argument(
-        "--net-latency", type=float, default=0.05, help="seconds added to every HTTP response"
-    )
+    parser.add_argument("--net-latency", type=float, default=0.05,
+                        help="seconds added to every HTTP response")
     parser.add_argument("--sequential", default="all", help="articles for the sequential run: all, N, or 0")
     parser.add_argument("--extract-processes", type=int, default=None,
                         help="fetch.extract_processes for the streaming run (default: the config default)")
-    parser.add_argument(
-        "--page-kb", type=int, default=100, help="pad each page with boilerplate to this size"
-    )
-    args = parser.parse_args()
+    parser.add_argument("--page-kb", type=int, default=100,
+                        help="pad each page with boilerplate to this size")
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = arguments()
     counter = Counter()
     sites = [FeedSite(i, args.articles, args.net_latency, counter, args.page_kb) for i in range(args.feeds)]
     fake = FakeOpenAI()
     fake.delay = args.latency
     total = args.feeds * args.articles
-    today = datetime.now(UTC).date()
     print(f"{args.feeds} feeds x {args.articles} articles = {total}; model latency L = {args.latency:g}s, "
           f"concurrency C = {args.concurrency}, network latency {args.net_latency * 1000:.0f} ms a response, "
           f"pages of ~{args.page_kb} KB")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        settings = settings_for(folder, sites, fake, args.concurrency,
+                                extract_processes=args.extract_processes)
+        wall = streaming_run(args, settings, fake, total)
+        warm_run(args, settings, fake, counter)
+        page_list = [(f"{s.base}{path}", body) for s in sites for path, body in s.pages.items()]
+        ours, bare = extraction_rate(page_list)
+        print(f"extraction: {ours:.1f} pages/s through extract.choose_text, {bare:.1f} pages/s bare "
+              f"trafilatura.extract ({ours / bare:.2f}x), one thread, {len(page_list)} pages")
+        if args.sequential != "0":
+            sequential_run(args, folder, sites, fake, total, wall)
+    fake.close()
+    for site in sites:
+        site.close()
 
+
+def streaming_run(args: argparse.Namespace, settings: Settings, fake: FakeOpenAI, total: int) -> float:
+    """The digest run as shipped; returns its wall time."""
     arrivals: list[float] = []
     answer = fake.responder
 
@@ -300,57 +323,48 @@ def main() -> None:
         return answer(body)
 
     fake.responder = timed
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        settings = settings_for(
-            folder, sites, fake, args.concurrency, extract_processes=args.extract_processes
-        )
-        started = time.perf_counter()
-        report = run_digest(settings, day=today)
-        wall = time.perf_counter() - started
-        ideal = math.ceil(total / args.concurrency) * args.latency
-        print(f"streaming:  ideal ceil({total}/{args.concurrency}) x {args.latency:g}s = {ideal:.2f}s, "
-              f"measured {wall:.2f}s, ratio {wall / ideal:.3f}  "
-              f"({report.articles_summarized} summarized, {report.articles_failed} failed, "
-              f"{len(fake.requests)} LLM calls)")
-        if arrivals:
-            print(
-                f"            first LLM request after {arrivals[0] - started:.2f}s, last one sent at "
-                f"{arrivals[-1] - started:.2f}s, run finished "
-                f"{wall - (arrivals[-1] - started) - args.latency:.2f}s "
-                "after the last reply"
-            )
+    started = time.perf_counter()
+    report = run_digest(settings, day=datetime.now(UTC).date())
+    wall = time.perf_counter() - started
+    ideal = math.ceil(total / args.concurrency) * args.latency
+    print(f"streaming:  ideal ceil({total}/{args.concurrency}) x {args.latency:g}s = {ideal:.2f}s, "
+          f"measured {wall:.2f}s, ratio {wall / ideal:.3f}  "
+          f"({report.articles_summarized} summarized, {report.articles_failed} failed, "
+          f"{len(fake.requests)} LLM calls)")
+    if arrivals:
+        print(f"            first LLM request after {arrivals[0] - started:.2f}s, last one sent at "
+              f"{arrivals[-1] - started:.2f}s, run finished "
+              f"{wall - (arrivals[-1] - started) - args.latency:.2f}s after the last reply")
+    return wall
 
-        calls, pages = len(fake.requests), counter.pages
-        started = time.perf_counter()
-        warm = run_digest(settings, day=today)
-        warm_wall = time.perf_counter() - started
-        print(f"warm rerun: {warm_wall:.2f}s, {len(fake.requests) - calls} LLM calls, "
-              f"{counter.pages - pages} full page downloads, {warm.feeds_not_modified} feeds not modified, "
-              f"draft {'written' if warm.draft else 'missing'}")
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS:   {rss:.0f} MB (this process: the digest runs plus {args.feeds + 1} test servers)")
 
-        page_list = [(f"{s.base}{path}", body) for s in sites for path, body in s.pages.items()]
-        ours, bare = extraction_rate(page_list)
-        print(f"extraction: {ours:.1f} pages/s through extract.choose_text, {bare:.1f} pages/s bare "
-              f"trafilatura.extract ({ours / bare:.2f}x), one thread, {len(page_list)} pages")
+def warm_run(args: argparse.Namespace, settings: Settings, fake: FakeOpenAI, counter: Counter) -> None:
+    """The same run again: every feed 304, every summary cached."""
+    calls, pages = len(fake.requests), counter.pages
+    started = time.perf_counter()
+    warm = run_digest(settings, day=datetime.now(UTC).date())
+    warm_wall = time.perf_counter() - started
+    print(f"warm rerun: {warm_wall:.2f}s, {len(fake.requests) - calls} LLM calls, "
+          f"{counter.pages - pages} full page downloads, {warm.feeds_not_modified} feeds not modified, "
+          f"draft {'written' if warm.draft else 'missing'}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS:   {rss:.0f} MB (this process: the digest runs plus {args.feeds + 1} test servers)")
 
-        if args.sequential != "0":
-            limit = None if args.sequential == "all" else int(args.sequential)
-            seq_settings = settings_for(folder / "seq", sites, fake, 1, fetch_concurrency=1)
-            started = time.perf_counter()
-            done = asyncio.run(sequential(seq_settings, sites, limit))
-            seq_wall = time.perf_counter() - started
-            scale = total / done
-            seq_ideal = total * args.latency
-            extrapolated = f" (extrapolated from {done})" if done < total else ""
-            print(f"sequential: ideal {total} x {args.latency:g}s = {seq_ideal:.0f}s, measured "
-                  f"{seq_wall * scale:.1f}s{extrapolated}, ratio {seq_wall * scale / seq_ideal:.3f}; "
-                  f"streaming is {seq_wall * scale / wall:.1f}x faster")
-    fake.close()
-    for site in sites:
-        site.close()
+
+def sequential_run(args: argparse.Namespace, folder: Path, sites: list[FeedSite], fake: FakeOpenAI,
+                   total: int, wall: float) -> None:
+    """One article at a time, for the ratio to the streaming run."""
+    limit = None if args.sequential == "all" else int(args.sequential)
+    seq_settings = settings_for(folder / "seq", sites, fake, 1, fetch_concurrency=1)
+    started = time.perf_counter()
+    done = asyncio.run(sequential(seq_settings, sites, limit))
+    seq_wall = time.perf_counter() - started
+    scale = total / done
+    seq_ideal = total * args.latency
+    extrapolated = f" (extrapolated from {done})" if done < total else ""
+    print(f"sequential: ideal {total} x {args.latency:g}s = {seq_ideal:.0f}s, measured "
+          f"{seq_wall * scale:.1f}s{extrapolated}, ratio {seq_wall * scale / seq_ideal:.3f}; "
+          f"streaming is {seq_wall * scale / wall:.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -73,53 +73,57 @@ def main() -> None:
         with Store(settings.database_path) as store:
             synthetic_draft(store, args.items, settings.digest.section_names)
             start = time.perf_counter()
-            review = Review.open(store, settings, DATE)
+            Review.open(store, settings, DATE)
             print(f"import {args.items} items        {ms(time.perf_counter() - start)}")
+            actions(store, settings, args.items, args.actions)
+            page(settings)
+            hand_edit(store, settings)
+            publishing(store, settings)
+            print(f"history lines                {len(store.review_history(DATE)):8d}")
 
-            times = []
-            for n in range(args.actions):
-                start = time.perf_counter()
-                review = Review.open(store, settings, DATE)
-                review.edit(1 + n % args.items, headline=f"改过的标题{n}")
-                times.append(time.perf_counter() - start)
-            print(f"one action (open+edit+save)  {ms(statistics.median(times))} median, "
-                  f"{ms(max(times)).strip()} max over {args.actions}")
 
-            import asyncio
+def actions(store: Store, settings: Settings, items: int, count: int) -> None:
+    times = []
+    for n in range(count):
+        start = time.perf_counter()
+        review = Review.open(store, settings, DATE)
+        review.edit(1 + n % items, headline=f"改过的标题{n}")
+        times.append(time.perf_counter() - start)
+    print(f"one action (open+edit+save)  {ms(statistics.median(times))} median, "
+          f"{ms(max(times)).strip()} max over {count}")
 
-            from starlette.requests import Request
 
-            app = ReviewApp(settings, DATE, token="t")
-            scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"token=t", "headers": []}
-            start = time.perf_counter()
-            page = asyncio.run(app.page(Request(scope)))
-            print(f"review page                  {ms(time.perf_counter() - start)}  ({len(page.body)} bytes)")
+def page(settings: Settings) -> None:
+    import asyncio
 
-            draft = review.draft_path
-            draft.write_text(draft.read_text(encoding="utf-8").replace("第1点：", "第一点：", 1),
-                             encoding="utf-8")
-            start = time.perf_counter()
-            edited = Review.open(store, settings, DATE)
-            assert edited.items[1].bullets[0].startswith("第一点："), "the hand edit was not read back"
-            print(f"read back a hand-edited draft{ms(time.perf_counter() - start)}")
+    from starlette.requests import Request
 
-            review = Review.open(store, settings, DATE)
-            review.approve_all()
-            acks = [str(i.id) for i in review.live() if i.flags]
-            start = time.perf_counter()
-            result = publish(store, settings, DATE, ack=acks)
-            print(
-                f"publish                      {ms(time.perf_counter() - start)}  "
-                f"({len(result.changed)} files)"
-            )
-            start = time.perf_counter()
-            again = publish(store, settings, DATE)
-            print(
-                f"publish again                {ms(time.perf_counter() - start)}  "
-                f"({len(again.changed)} files)"
-            )
-            history = len(store.review_history(DATE))
-            print(f"history lines                {history:8d}")
+    app = ReviewApp(settings, DATE, token="t")
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"token=t", "headers": []}
+    start = time.perf_counter()
+    response = asyncio.run(app.page(Request(scope)))
+    print(f"review page                  {ms(time.perf_counter() - start)}  ({len(response.body)} bytes)")
+
+
+def hand_edit(store: Store, settings: Settings) -> None:
+    draft = Review.open(store, settings, DATE).draft_path
+    draft.write_text(draft.read_text(encoding="utf-8").replace("第1点：", "第一点：", 1), encoding="utf-8")
+    start = time.perf_counter()
+    edited = Review.open(store, settings, DATE)
+    assert edited.items[1].bullets[0].startswith("第一点："), "the hand edit was not read back"
+    print(f"read back a hand-edited draft{ms(time.perf_counter() - start)}")
+
+
+def publishing(store: Store, settings: Settings) -> None:
+    review = Review.open(store, settings, DATE)
+    review.approve_all()
+    acks = [str(i.id) for i in review.live() if i.flags]
+    start = time.perf_counter()
+    result = publish(store, settings, DATE, ack=acks)
+    print(f"publish                      {ms(time.perf_counter() - start)}  ({len(result.changed)} files)")
+    start = time.perf_counter()
+    again = publish(store, settings, DATE)
+    print(f"publish again                {ms(time.perf_counter() - start)}  ({len(again.changed)} files)")
 
 
 if __name__ == "__main__":
