@@ -223,25 +223,28 @@ def _arabic(text: str, taken: list[tuple[int, int]]) -> list[Number]:
 def _chinese(text: str, taken: list[tuple[int, int]], source: bool) -> list[Number]:
     found = []
     for match in _CN_NUMBER.finditer(text):
-        if not _free(match.span(), taken):
-            continue
-        raw = match.group(0)
-        has_digit = any(ch in _CN_DIGITS for ch in raw)
-        # Single characters (一, 十) and bare digit pairs (一一, 三三两两) are words, not figures;
-        # bare digit strings count only as years (二〇二六年).
-        after = text[match.end() : match.end() + 1]
-        figure = after in _DATE_AFTER or (source and has_digit and after in _MEASURE_AFTER)
-        if len(raw) == 1 and after and figure:
-            found.append(Number(raw, Decimal(_CN_DIGITS.get(raw, 10)), Decimal(1)))  # 三月, 十日, 九起
-            continue
-        if len(raw) < 2 or not has_digit:
-            continue
-        if not any(ch in _CN_UNITS for ch in raw) and not text.startswith("年", match.end()):
-            continue
-        value = _cn_decimal(raw)
-        if value is not None:
-            found.append(Number(raw, value, _cn_quantum(raw)))
+        if _free(match.span(), taken):
+            number = _chinese_number(text, match, source)
+            if number is not None:
+                found.append(number)
     return found
+
+
+def _chinese_number(text: str, match: re.Match[str], source: bool) -> Number | None:
+    raw = match.group(0)
+    has_digit = any(ch in _CN_DIGITS for ch in raw)
+    # Single characters (一, 十) and bare digit pairs (一一, 三三两两) are words, not figures;
+    # bare digit strings count only as years (二〇二六年).
+    after = text[match.end() : match.end() + 1]
+    figure = after in _DATE_AFTER or (source and has_digit and after in _MEASURE_AFTER)
+    if len(raw) == 1 and after and figure:
+        return Number(raw, Decimal(_CN_DIGITS.get(raw, 10)), Decimal(1))  # 三月, 十日, 九起
+    if len(raw) < 2 or not has_digit:
+        return None
+    if not any(ch in _CN_UNITS for ch in raw) and not text.startswith("年", match.end()):
+        return None
+    value = _cn_decimal(raw)
+    return Number(raw, value, _cn_quantum(raw)) if value is not None else None
 
 
 def _cn_quantum(raw: str) -> Decimal:

@@ -11,6 +11,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import charset_normalizer
@@ -156,6 +157,25 @@ def _content_html(entry: feedparser.FeedParserDict) -> str:
     return best
 
 
+def _refuse_empty(parsed: Any, label: str, feed_url: str) -> None:
+    """A feed with no entries is fine only if it is a real feed. Raises FeedError saying what it is."""
+    if parsed.get("bozo"):
+        reason = str(parsed.get("bozo_exception", "malformed")).splitlines()[0]
+        raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
+    if not parsed.get("version"):
+        raise FeedError(f"feed {label}: not RSS or Atom", url=feed_url)
+
+
+def _link_of(raw: Any) -> str:
+    """An entry's link (or its id when that is a URL); "" when it has none."""
+    link = str(raw.get("link") or "")
+    if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
+        link = str(raw["id"])
+    if link.startswith("file://") and not link.startswith("file:///"):
+        link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
+    return link
+
+
 def parse_feed(
     content: bytes,
     *,
@@ -175,23 +195,15 @@ def parse_feed(
         content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
     )
     if not parsed.entries:
-        if parsed.get("bozo"):
-            reason = str(parsed.get("bozo_exception", "malformed")).splitlines()[0]
-            raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
-        if not parsed.get("version"):
-            raise FeedError(f"feed {label}: not RSS or Atom", url=feed_url)
+        _refuse_empty(parsed, label, feed_url)
     title = parsed.feed.get("title", "") or label
     entries: list[Entry] = []
     without_link = 0
     for raw in parsed.entries[:max_items]:
-        link = raw.get("link") or ""
-        if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
-            link = raw["id"]
+        link = _link_of(raw)
         if not link:
             without_link += 1
             continue
-        if link.startswith("file://") and not link.startswith("file:///"):
-            link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
         entries.append(
             Entry(
                 feed_name=feed_name or title,

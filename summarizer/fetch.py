@@ -200,6 +200,24 @@ def _file_path(url: str) -> Path:
     return Path(unquote(urlsplit(url).path))
 
 
+def _request_headers(accept: str, validators: Validators | None) -> dict[str, str]:
+    headers = {"Accept": accept}
+    if validators and validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators and validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _http_failure(url: str, status: int, delay: float | None, *, waited: bool) -> str:
+    reason = f"{url}: HTTP {status}"
+    if status in _REASONS:
+        reason += f" ({_REASONS[status]})"
+    if delay is not None:
+        reason += f", Retry-After {delay:.0f}s" + ("" if waited else " not waited for")
+    return reason
+
+
 class Fetcher:
     """Async downloader; use as ``async with Fetcher(settings) as f``."""
 
@@ -260,11 +278,7 @@ class Fetcher:
         if not url.startswith(("http://", "https://")):
             raise FetchError(f"{url}: unsupported URL scheme", url=url)
         assert self._client is not None, "use Fetcher as an async context manager"
-        headers = {"Accept": accept}
-        if validators and validators.etag:
-            headers["If-None-Match"] = validators.etag
-        if validators and validators.last_modified:
-            headers["If-Modified-Since"] = validators.last_modified
+        headers = _request_headers(accept, validators)
         started = time.monotonic()
         async with self._global, self._per_host[_host(url)]:
             waited = False
@@ -283,12 +297,7 @@ class Fetcher:
                     waited = True
                     await asyncio.sleep(delay)
                     continue
-                reason = f"{url}: HTTP {status}"
-                if status in _REASONS:
-                    reason += f" ({_REASONS[status]})"
-                if delay is not None:
-                    reason += f", Retry-After {delay:.0f}s" + ("" if waited else " not waited for")
-                raise FetchError(reason, url=url)
+                raise FetchError(_http_failure(url, status, delay, waited=waited), url=url)
 
     async def _get_once(self, url: str, headers: dict[str, str], validators: Validators | None,
                         started: float) -> FetchResult | tuple[int, float | None]:

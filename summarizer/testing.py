@@ -110,14 +110,7 @@ class _ChatHandler(BaseHTTPRequestHandler):
         if self.path != "/v1/chat/completions":
             self._send(404, {"error": {"message": "not found"}})
             return
-        with self.fake._lock:
-            self.fake.requests.append(body)
-            self.fake.headers.append({k.lower(): v for k, v in self.headers.items()})
-            user = json.dumps(body.get("messages", []), ensure_ascii=False)
-            marked = next((q for m, q in self.fake.by_marker.items() if m in user and q), None)
-            reply = marked.popleft() if marked else (self.fake.queue.popleft() if self.fake.queue else None)
-        if reply is None:
-            reply = self.fake.responder(body)
+        reply = self.fake.take(body, {k.lower(): v for k, v in self.headers.items()})
         if reply.delay or self.fake.delay:
             time.sleep(reply.delay + self.fake.delay)
         if reply.drop:
@@ -163,6 +156,16 @@ class FakeOpenAI:
         handler = type("Handler", (_ChatHandler,), {"fake": self})
         self.server = start_server(handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}/v1"
+
+    def take(self, body: dict[str, Any], headers: dict[str, str]) -> Reply:
+        """Record one request and pick its reply: aimed, queued, or the responder's."""
+        with self._lock:
+            self.requests.append(body)
+            self.headers.append(headers)
+            user = json.dumps(body.get("messages", []), ensure_ascii=False)
+            marked = next((q for m, q in self.by_marker.items() if m in user and q), None)
+            reply = marked.popleft() if marked else (self.queue.popleft() if self.queue else None)
+        return reply if reply is not None else self.responder(body)
 
     def push(self, *replies: Reply) -> None:
         self.queue.extend(replies)
