@@ -38,7 +38,7 @@ def _instance_attributes(cls: ast.ClassDef) -> set[str]:
 
 
 def measure(paths: list[Path]) -> list[tuple[str, str, int]]:
-    """(kind, where, value) for every function and class: kind is function-lines, class-lines or attributes."""
+    """(kind, where, value) of every function and class; kind: function-lines, class-lines or attributes."""
     found: list[tuple[str, str, int]] = []
     for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
