@@ -16,6 +16,9 @@ PROMPT_OVERHEAD_TOKENS = 700  # the system prompt and framing of one call, for d
 
 
 def digest_items(run: Run, service: SummaryService, digest_date: str) -> list[DigestItem]:
+    # The cache key names the model: a provider that cannot be set up (no API key) is a configuration
+    # error (exit 2) even on a day with nothing summarized.
+    _ = service.cache_key
     items = []
     store = run.store
     for art in store.articles_for_date(digest_date):

@@ -128,8 +128,10 @@ class SummaryService:
     async def summarize(self, article: Article, *, fresh: bool = False, held: bool = False) -> Summary | None:
         """Summarize (or take from the cache, unless ``fresh``) one stored article; record the outcome.
 
-        ``held``: the caller already holds one of the model's slots."""
-        cached = None if fresh else self.cached(article.canonical_url, article.text_hash)
+        ``held``: the caller already holds one of the model's slots. Raises ConfigError when no provider
+        can be set up (the cache key names its model)."""
+        key = self.cache_key
+        cached = None if fresh else self.run.store.summary(article.canonical_url, article.text_hash, *key)
         if cached is not None:
             return self._done(article, cached.summary, cached.check)
         try:
