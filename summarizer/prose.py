@@ -16,12 +16,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from .checks import CheckResult, CheckRules, Source, check_summary, grounding
+from .checks import CheckRules, Source, check_summary, grounding
 from .errors import LLMError, SummaryInvalid
+from .items import CheckResult
 from .llm import LLMClient, Message
 from .summarize import Attempt, Prompts, as_data, clean_output
 from .text import chinese_share, cjk_chars, count_zi, normalize_space
@@ -169,8 +171,25 @@ class Written:
     def output_tokens(self) -> int:
         return sum(a.output_tokens for a in self.attempts)
 
-    def stored(self) -> dict[str, Any]:
-        return self.value.model_dump() | {"checks": self.check.as_dict()}
+    def stored(self) -> CheckedProse:
+        return CheckedProse(dict(self.value.model_dump()), self.check)
+
+
+@dataclass(frozen=True)
+class CheckedProse:
+    """A valid reply's fields (of ``Prose`` or ``Teaser``) with its checks: what the summaries table holds
+    for a weekly item, beside the daily summaries (its prompt hash keeps the two apart)."""
+
+    fields: dict[str, str]
+    check: CheckResult
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.fields | {"checks": self.check.as_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckedProse:
+        fields_ = {k: str(v) for k, v in data.items() if k != "checks"}
+        return cls(fields_, CheckResult.from_dict(data.get("checks")))
 
 
 class ProseWriter:
@@ -195,7 +214,8 @@ class ProseWriter:
                 return CheckResult()
             found = check_summary(prose.title, [prose.paragraph], [prose.quote], source, self.checks)
             # The checks number bullets; a weekly item has one paragraph.
-            found.problems = [replace(p, text=p.text.replace("第1条要点", "段落")) for p in found.problems]
+            found.problems = [replace(p, message=p.message.replace("第1条要点", "段落"))
+                              for p in found.problems]
             return found
 
         messages = self._messages("weekly.j2", item)
@@ -256,15 +276,17 @@ class ProseWriter:
         return best
 
 
-def prose_fingerprint(rules: ProseRules, checks: CheckRules, kind: str) -> str:
-    """Hash of the weekly templates and their rules: with the input hash and model, the cache key."""
-    from importlib import resources
+@cache
+def prose_prompts() -> Prompts:
+    """The weekly's templates, read once: rendered through the same loader as the daily prompts."""
+    return Prompts(PROSE_PROMPTS)
 
-    folder = resources.files("summarizer.prompts")
-    sources = "".join(folder.joinpath(n).read_text("utf-8") for n in PROSE_PROMPTS)
+
+def prose_fingerprint(prompts: Prompts, rules: ProseRules, checks: CheckRules, kind: str) -> str:
+    """Hash of the weekly templates and their rules: with the input hash and model, the cache key."""
     blob = json.dumps([kind, rules.__dict__, checks.__dict__], ensure_ascii=False, sort_keys=True,
                       default=list)
-    return hashlib.sha256((sources + blob).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256((prompts.hash + blob).encode("utf-8")).hexdigest()[:16]
 
 
 def input_hash(item: DailyItem, extra: str = "") -> str:

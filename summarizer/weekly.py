@@ -17,6 +17,7 @@ from datetime import date as Date
 from urllib.parse import urlsplit
 
 from .dedup import DedupRules, StoryIndex, sketch
+from .items import DROPPED
 from .store import Store
 
 WEEKLY_KEY = re.compile(r"weekly-\d{4}-W\d{2}")
@@ -73,16 +74,16 @@ class Candidate:
 def published_items(store: Store, start: str, end: str) -> list[DailyItem]:
     """Items not dropped of the daily issues published from ``start`` to ``end`` (YYYY-MM-DD, inclusive)."""
     items = []
-    for day, data in store.published_items(start, end):
+    for day, item in store.published_items(start, end):
         # Daily keys are dates; a weekly's key ("weekly-…") sorts after every date and is never in range.
-        if is_weekly(day) or data.get("status") == "dropped":
+        if is_weekly(day) or item.status == DROPPED:
             continue
-        article = store.article(data["canonical_url"])
+        article = store.article(item.canonical_url)
         items.append(DailyItem(
-            date=day, canonical_url=data["canonical_url"], headline=data["headline"],
-            bullets=tuple(data["bullets"]), section=data["section"], importance=int(data["importance"]),
-            links=tuple(data["links"]), published=data.get("published"), source=data["source"],
-            source_title=data["source_title"], text=(article.text or "") if article else "",
+            date=day, canonical_url=item.canonical_url, headline=item.headline, bullets=tuple(item.bullets),
+            section=item.section, importance=int(item.importance), links=tuple(item.links),
+            published=item.published, source=item.source, source_title=item.source_title,
+            text=(article.text or "") if article else "",
         ))
     return items
 

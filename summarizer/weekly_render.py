@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import DraftFormatError
-from .render import REVIEW_MARKER, _environment
+from .items import Problem
+from .jinja import environment
+from .render import REVIEW_MARKER
 
 PICKS = "我在看"
 Fail = Callable[[int, str], DraftFormatError]
@@ -27,7 +29,7 @@ class WeeklyEntry:
     title: str
     paragraph: str
     links: list[tuple[str, str]]  # (label, url)
-    flags: list[str] = field(default_factory=list)
+    flags: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -45,7 +47,7 @@ class WeeklyIssue:
 
 def render_weekly(issue: WeeklyIssue) -> str:
     template = "weekly-numbered.md.j2" if issue.format == "numbered" else "weekly-issue.md.j2"
-    text = _environment().get_template(template).render(w=issue)
+    text = environment().get_template(template).render(w=issue)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 
 

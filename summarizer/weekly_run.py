@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date as Date
 from typing import Any
 
 from .checks import CheckRules
 from .config import Settings
 from .errors import SummarizerError, SummaryInvalid, WeeklyError
+from .items import Problem, ReviewItem
 from .progress import Reporter, Silent
-from .prose import Prose, ProseRules, ProseWriter, Teaser, Written, input_hash, prose_fingerprint
+from .prose import (
+    CheckedProse,
+    Prose,
+    ProseRules,
+    ProseWriter,
+    Teaser,
+    Written,
+    input_hash,
+    prose_fingerprint,
+    prose_prompts,
+)
 from .providers import Provider
-from .review.state import ReviewItem
 from .review.weekly import NUMBERED_SECTION, save_weekly
 from .store import Store
-from .summarize import Prompts
 from .text import count_zi
 from .weekly import Candidate, DailyItem, is_weekly, published_items, rank, stories, weekly_key
 
@@ -59,7 +68,7 @@ class WeeklyReport:
         return asdict(self)
 
 
-Written_ = tuple[Candidate, Prose, list[str]]
+Written_ = tuple[Candidate, Prose, list[Problem]]
 RULES = ProseRules()
 
 
@@ -121,42 +130,43 @@ class WeeklyRun:
         async with self._writer_lock:
             if self._writer is None:
                 client = await self.provider.client()
-                self._writer = ProseWriter(client, prompts=Prompts(), rules=RULES, checks=self.checks,
+                self._writer = ProseWriter(client, prompts=prose_prompts(), rules=RULES, checks=self.checks,
                                            token_budget=self.settings.llm.input_token_budget,
                                            max_reasks=self.settings.llm.max_reasks,
                                            lengths=self.provider.kind == "local")
             return self._writer
 
     def _cache_key(self, item: DailyItem, kind: str, extra: str = "") -> tuple[str, str, str, str]:
-        fingerprint = prose_fingerprint(RULES, self.checks, kind)
+        fingerprint = prose_fingerprint(prose_prompts(), RULES, self.checks, kind)
         return item.canonical_url, input_hash(item, extra), fingerprint, self.provider.model_id
 
     async def _prose(self, candidate: Candidate) -> Written_ | None:
         """The item's title and paragraph, from the cache or the model; None (an error line) on failure."""
         item = candidate.item
         key = self._cache_key(item, "prose")
-        cached = self.store.summary(*key)
+        cached = self.store.cached(CheckedProse, *key)
         if cached is not None:
             self.report.cached += 1
-            return candidate, Prose.model_validate(cached, context={"rules": RULES}), _flags(cached)
+            prose = Prose.model_validate(cached.fields, context={"rules": RULES})
+            return candidate, prose, list(cached.check.problems)
         written = await self._call(item, key, lambda writer: writer.paragraph(item))
-        return (candidate, written.value, written.check.flags) if written else None
+        return (candidate, written.value, list(written.check.problems)) if written else None
 
-    async def _teaser(self, top: Written_) -> tuple[str, list[str]] | None:
+    async def _teaser(self, top: Written_) -> tuple[str, list[Problem]] | None:
         candidate, prose, _ = top
         key = self._cache_key(candidate.item, "teaser", prose.title + prose.paragraph)
-        cached = self.store.summary(*key)
+        cached = self.store.cached(CheckedProse, *key)
         if cached is not None:
-            teaser = Teaser.model_validate(cached, context={"rules": RULES}).teaser
-            flags = _flags(cached)
+            teaser = Teaser.model_validate(cached.fields, context={"rules": RULES}).teaser
+            flags = list(cached.check.problems)
         else:
             item = candidate.item
             written = await self._call(item, key, lambda writer: writer.teaser(item, prose))
             if written is None:
                 return None
-            teaser, flags = written.value.teaser, written.check.flags
+            teaser, flags = written.value.teaser, list(written.check.problems)
         # The teaser's problems are the top item's to check: publish waits for them like for any flag.
-        return teaser, [f.replace("标题：", "导语：", 1) for f in flags]
+        return teaser, [replace(f, message=f.message.replace("标题：", "导语：", 1)) for f in flags]
 
     async def _call(self, item: DailyItem, key: tuple[str, str, str, str], ask: Any) -> Written | None:
         try:
@@ -192,7 +202,8 @@ class WeeklyRun:
         self.report.output_tokens += tokens_out
 
     # -- the draft --------------------------------------------------------------------
-    def _meta(self, request: WeeklyRequest, key: str, teaser: tuple[str, list[str]] | None) -> dict[str, Any]:
+    def _meta(self, request: WeeklyRequest, key: str,
+              teaser: tuple[str, list[Problem]] | None) -> dict[str, Any]:
         digest, weekly = self.settings.digest, self.settings.weekly
         earlier = [r for r in self.store.reviews("published")
                    if is_weekly(r.date) and r.date < key and r.meta.get("format") == "issue"]
@@ -221,10 +232,6 @@ class WeeklyRun:
                 position=n - 1, published=item.published, flags=list(flags),
             ))
         return items
-
-
-def _flags(stored: dict[str, Any]) -> list[str]:
-    return [str(f) for f in (stored.get("checks") or {}).get("flags") or []]
 
 
 def run_weekly(settings: Settings, request: WeeklyRequest, *, provider: Provider | None = None,

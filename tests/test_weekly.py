@@ -16,6 +16,7 @@ from conftest import write_config
 from servers import FakeOpenAI, Reply, SiteServer, default_responder, headline_lead
 
 from summarizer.cli import cli
+from summarizer.store import Store
 
 GOLDEN = Path(__file__).parent / "golden"
 DAY1, DAY2 = "2026-11-20", "2026-11-21"
@@ -162,6 +163,12 @@ def test_an_ungrounded_figure_is_flagged_and_publish_waits_for_its_acknowledgeme
     assert "数字“九千万”在原文中找不到" in asked[-1]["messages"][-1]["content"]
     draft = (week.parent / "output" / "drafts" / f"{KEY}.md").read_text(encoding="utf-8")
     assert "> ⚠️ 待核实: 段落：数字“九千万”在原文中找不到" in draft
+    # Structured like a daily's flags (the review page marks the term), and so from the cache on a re-run.
+    assert run(week, "weekly", *RANGE, "--format", "issue", "--top", "2").exit_code == 0
+    assert len(weekly_requests(fake_llm)) == 4
+    with Store(week.parent / "state" / "jiandu.db") as store:
+        flags = [f for item in store.review_items(KEY).values() for f in item.flags]
+    assert {(f.kind, f.bullet, f.term) for f in flags} == {("number", 1, "九千万")} and len(flags) == 2
 
     assert run(week, "review", KEY, "--approve-all").exit_code == 0
     refused = run(week, "publish", KEY)

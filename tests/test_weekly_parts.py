@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from summarizer.errors import DraftFormatError
+from summarizer.items import Problem
 from summarizer.prose import Prose, ProseRules, Teaser, parse_reply, sentences
 from summarizer.weekly import DailyItem, is_weekly, labelled_links, link_kind, rank, stories, weekly_key
 from summarizer.weekly_render import WeeklyEntry, WeeklyIssue, parse_weekly, render_weekly
@@ -93,7 +94,7 @@ def issue_doc() -> WeeklyIssue:
     entry = WeeklyEntry(title="标题一", paragraph=GOOD, links=[("网址", "https://a.example/1"),
                                                              ("相关报道", "https://b.example/2")])
     pick = WeeklyEntry(title="标题二", paragraph=GOOD, links=[("网址", "https://c.example/3")],
-                       flags=["段落：存疑"])
+                       flags=[Problem("flag", "段落：存疑")])
     return WeeklyIssue(format="issue", date="2026-11-22", title="简读 Weekly 第 3 期", category="技术",
                        sections=[("产品介绍", "新产品", [entry])], picks=[pick])
 

@@ -14,11 +14,12 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import DraftFormatError, ReviewError
+from ..items import DROPPED, PENDING, Problem, ReviewItem
 from ..render import inline, link_target, write_atomic
 from ..store import ReviewWrite, Store
 from ..weekly import labelled_links
 from ..weekly_render import PICKS, ParsedEntry, WeeklyEntry, WeeklyIssue, parse_weekly, render_weekly
-from .state import DROPPED, PENDING, Review, ReviewItem, sha
+from .state import Review, sha
 
 NUMBERED_SECTION = "本周"  # a numbered weekly has one list; its items all sit in this one section
 
@@ -85,7 +86,7 @@ class WeeklyReview(Review):
         self._commit()
 
     def replace_summary(self, ref: str | int, *, headline: str, emoji: str, bullets: list[str],
-                        importance: int, flags: list[str] | None = None) -> None:
+                        importance: int, flags: list[Problem] | None = None) -> None:
         raise ReviewError(f"{self.date}: a weekly item is not regenerated; edit its title and "
                           "paragraph instead")
 
@@ -117,9 +118,9 @@ class WeeklyReview(Review):
         # A teaser deleted in the editor stays deleted ("" is kept by a re-run; None is written again).
         teaser = parsed.teaser if parsed.teaser is not None or self.format != "numbered" else ""
         if teaser is not None and teaser != inline(self.meta.get("teaser") or ""):
-            self._changes.append((None, "teaser", self.meta.get("teaser"), teaser))
+            self._pending.changes.append((None, "teaser", self.meta.get("teaser"), teaser))
             self.meta = {**self.meta, "teaser": teaser}
-        self._changes.append((None, "editor", self.draft_sha, sha(text)))
+        self._pending.changes.append((None, "editor", self.draft_sha, sha(text)))
         self._commit()
         return True
 
@@ -143,7 +144,7 @@ class WeeklyReview(Review):
         self._set(item, "position", position)
         if item.status == DROPPED:
             self._set(item, "status", PENDING)
-        gone = [f for f in item.unresolved if f not in got.flags]
+        gone = [f for f in item.unresolved if f.message not in got.flags]
         if gone:
             self._set(item, "acked", item.acked + gone)
         return picks
@@ -160,7 +161,7 @@ def save_weekly(store: Store, output_dir: Path, key: str, meta: dict[str, Any],
     if stored is None:
         store.save_review(ReviewWrite(
             date=key, state="draft", meta=meta, draft_sha=None, published_sha=None, published_at=None,
-            items={i.id: i.data() for i in items},
+            items={i.id: i for i in items},
             history=[(None, "weekly", None, f"{meta['start']}..{meta['end']}")],
         ))
         review = WeeklyReview(store, output_dir, key)
@@ -182,14 +183,14 @@ def save_weekly(store: Store, output_dir: Path, key: str, meta: dict[str, Any],
         item.id = max(review.items, default=0) + 1
         item.position = max((i.position for i in review.items.values()), default=-1) + 1
         review.items[item.id] = item
-        review._dirty.add(item.id)
-        review._changes.append((item.id, "added by a new weekly run", None, item.canonical_url))
+        review._pending.dirty.add(item.id)
+        review._pending.changes.append((item.id, "added by a new weekly run", None, item.canonical_url))
         added += 1
     # The editor's teaser stays; the range, image and number follow the latest run.
     kept = {"teaser": review.meta["teaser"]} if review.meta.get("teaser") is not None else {}
     updated = {**review.meta, **meta, **kept}
     if updated != review.meta:
-        review._changes.append((None, "new weekly run", None, f"{meta['start']}..{meta['end']}"))
+        review._pending.changes.append((None, "new weekly run", None, f"{meta['start']}..{meta['end']}"))
         review.meta = updated
     review._commit()
     return review, added
