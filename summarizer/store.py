@@ -380,6 +380,12 @@ class Store:
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def summaries_of(self, canonical_url: str) -> list[dict[str, Any]]:
+        """Every stored summary of one article, newest first (the review page reads their quotes)."""
+        rows = self.db.execute(
+            "SELECT json FROM summaries WHERE canonical_url = ? ORDER BY created_at DESC, id DESC", (canonical_url,))
+        return [json.loads(row[0]) for row in rows]
+
     def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str, data: dict[str, Any],
                      input_tokens: int, output_tokens: int, seconds: float, attempts: int) -> None:
         with self.db:
