@@ -28,7 +28,7 @@ from .publish import check_publishable, write_published
 from .regenerate import regenerate
 from .editing import checked_edit
 from .page import page_context
-from .queue import FILTERS, next_after, publish_blockers, queue
+from .queue import FILTERS, next_up, publish_blockers
 from .state import APPROVED, Review
 
 
@@ -107,12 +107,11 @@ class ReviewApp:
                 review.item(item_id)
                 if review.state == "published":
                     raise ReviewError(f"{self.date} 这一期已经发布；要修改，先按页面上方的“修改已发布的这一期”")
-                before = [i.id for i in queue(review)]
                 message = await self._do(review, item_id, action, form)
             except SummarizerError as exc:
                 return self._back(f"item-{item_id}", f"出错：{exc}", error=True, show=show)
             # After a decision the page moves on to the next item that still needs one.
-            target = next_after(before, review, item_id) if action in DECISIONS else item_id
+            target = next_up(review, item_id) if action in DECISIONS else item_id
         return self._back(f"item-{target or item_id}", message, show=show)
 
     async def _do(self, review: Review, item_id: int, action: str, form: dict[str, list[str]]) -> str:
@@ -162,7 +161,7 @@ class ReviewApp:
                 return self._back("publish", f"出错：{exc}", error=True)
         written = "、".join(p.name for p in result.changed)
         message = f"已发布到 {result.path}（写入 {written}）" if result.changed else f"已发布过，内容没有变化：{result.path}"
-        return self._back("published", message)
+        return self._back(message=message)  # the top of the page says what was published and where
 
     async def reopen(self, request: Request) -> Response:
         form = await self._form(request)

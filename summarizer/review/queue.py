@@ -59,16 +59,14 @@ def counts(review: Review) -> Counts:
                   pending=sum(1 for i in live if i.status == PENDING), dropped=len(review.dropped()))
 
 
-def next_after(before: list[int], review: Review, done: int) -> int | None:
-    """After deciding item ``done``: the next item in the old queue order that still needs a decision, wrapping."""
-    if done not in before:
-        return None
-    at = before.index(done)
-    for ref in before[at + 1:] + before[:at]:
-        item = review.items.get(ref)
-        if item is not None and rank(item) < 2:
-            return ref
-    return None
+def next_up(review: Review, done: int) -> int | None:
+    """After deciding item ``done``: the top of the queue among items not yet approved (flagged ones first);
+    then approved items whose flags are still open. The item just decided comes last: the editor moves on."""
+    ordered = queue(review)
+    waiting = [i.id for i in ordered if i.status == PENDING and i.id != done]
+    open_flags = [i.id for i in ordered if i.status == APPROVED and i.unresolved and i.id != done]
+    rest = [done] if rank(review.items[done]) < 2 else []
+    return next(iter(waiting + open_flags + rest), None)
 
 
 def publish_blockers(review: Review) -> list[str]:
