@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browsing import launch, playwright_missing  # noqa: E402
+
 from summarizer.config import Settings  # noqa: E402
 from summarizer.review.app import ReviewApp, bind, server_for  # noqa: E402
 from summarizer.store import Store  # noqa: E402
@@ -52,11 +54,14 @@ def _source(n: int) -> str:
 
 
 def _bullets(n: int, flagged: bool) -> list[str]:
-    lead = "文章说明了这项发布的背景、参与各方和产品定位，负责人强调团队打磨核心功能用了很长时间，也与合作伙伴完成了联合测试"
-    middle = "文章随后比较了它与同类产品在价格和体验上的差别，指出它的长处与不足，并提醒读者关注交付节奏和后续的市场反馈"
+    lead = ("文章说明了这项发布的背景、参与各方和产品定位，"
+            "负责人强调团队打磨核心功能用了很长时间，也与合作伙伴完成了联合测试")
+    middle = ("文章随后比较了它与同类产品在价格和体验上的差别，"
+              "指出它的长处与不足，并提醒读者关注交付节奏和后续的市场反馈")
     if flagged:
         middle += "，据称转化率提升了42%"
-    tail = "最后文章谈到接下来的安排与不确定性，包括仍待验证的假设、竞争方面的风险，以及业内人士对其前景所持的不同看法"
+    tail = ("最后文章谈到接下来的安排与不确定性，"
+            "包括仍待验证的假设、竞争方面的风险，以及业内人士对其前景所持的不同看法")
     return [f"{lead}（第{n}条）。", f"{middle}。", f"{tail}。"]
 
 
@@ -67,15 +72,17 @@ def build_day(settings: Settings, items: int, every: int) -> None:
     with Store(settings.database_path) as store:
         for n in range(1, items + 1):
             url, text, flagged = f"https://example.com/news/{n}", _source(n), n % every == 1
-            store.save_article(canonical_url=url, url=url, source="bench", feed_url=None, title=f"第{n}号新闻",
-                               published=None, status="summarized", digest_date=DATE, text=text,
-                               text_hash=text_hash(text), zi=count_zi(text))
-            summary = {"headline": f"第{n}号新闻的中文标题", "emoji": "🚀", "section": sections[n % len(sections)],
-                       "bullets": _bullets(n, flagged), "importance": 1 + n % 10,
+            store.save_article(canonical_url=url, url=url, source="bench", feed_url=None,
+                               title=f"第{n}号新闻", published=None, status="summarized", digest_date=DATE,
+                               text=text, text_hash=text_hash(text), zi=count_zi(text))
+            summary = {"headline": f"第{n}号新闻的中文标题", "emoji": "🚀",
+                       "section": sections[n % len(sections)], "bullets": _bullets(n, flagged),
+                       "importance": 1 + n % 10,
                        "quotes": [_quote(n, k) for k in (1, 2, 3)]}
-            store.save_summary(canonical_url=url, text_hash=text_hash(text), prompt_hash="bench", model="bench",
-                               data=summary, input_tokens=0, output_tokens=0, seconds=0.0, attempts=1)
-            grouped[summary["section"]].append({
+            store.save_summary(canonical_url=url, text_hash=text_hash(text), prompt_hash="bench",
+                               model="bench", data=summary, input_tokens=0, output_tokens=0, seconds=0.0,
+                               attempts=1)
+            grouped[str(summary["section"])].append({
                 **{k: summary[k] for k in ("headline", "emoji", "section", "bullets", "importance")},
                 "canonical_url": url, "links": [url], "source": "bench", "source_title": f"第{n}号新闻",
                 "source_zi": count_zi(text), "published": None, "flags": [FLAG] if flagged else [],
@@ -155,19 +162,22 @@ def main() -> None:
             keys, times = keyboard_run(page, args.items)
             total = time.perf_counter() - start
             published = page.locator("#published").inner_text()
-            assert "已发布" in published and f"{DATE}.md" in published, "the page does not show the issue published"
+            assert "已发布" in published and f"{DATE}.md" in published, "the page shows no published issue"
             if args.shots:
                 page.screenshot(path=str(args.shots / "review-published.png"))
             browser.close()
         server.should_exit = True
         thread.join()
-    print(f"items                 {args.items} ({sum(1 for n in range(1, args.items + 1) if n % args.every == 1)} "
-          "flagged)")
+    print(f"machine               {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    flagged = sum(1 for n in range(1, args.items + 1) if n % args.every == 1)
+    print(f"items                 {args.items} ({flagged} flagged)")
     print(f"key presses           {len(keys)} ({''.join(keys)})")
     print(f"review + publish      {total:6.2f} s (page load to the published page)")
-    print(f"per key press         {statistics.median(times) * 1000:6.0f} ms median, {max(times) * 1000:.0f} ms max")
+    print(f"per key press         {statistics.median(times) * 1000:6.0f} ms median, "
+          f"{max(times) * 1000:.0f} ms max")
     if args.shots:
-        print(f"screenshots           {args.shots / 'review-queue.png'}, {args.shots / 'review-published.png'}")
+        print(f"screenshots           {args.shots / 'review-queue.png'}, "
+              f"{args.shots / 'review-published.png'}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import os
 import shutil
 from typing import Any
 
-# Off: every background request chromium makes by itself (updates, sync, safe browsing lists, first-run pages).
+# Off: every request chromium makes by itself (updates, sync, safe browsing lists, first-run pages).
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
 

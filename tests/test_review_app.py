@@ -1,17 +1,26 @@
-"""The review page over real HTTP: uvicorn on 127.0.0.1 in a thread, called with urllib; the token is required."""
+"""The review page over real HTTP: uvicorn on 127.0.0.1 in a thread, called with urllib; token required."""
 
 import html
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from reviewing import (DATE, NEW_BULLETS, SCRIPT_TITLE, Browserless, Day, draft_items, make_draft,
-                       regenerated_summary, start_app)
+from reviewing import (
+    DATE,
+    NEW_BULLETS,
+    SCRIPT_TITLE,
+    Browserless,
+    Day,
+    draft_items,
+    make_draft,
+    regenerated_summary,
+    start_app,
+)
 from servers import FakeOpenAI, Reply, SiteServer
+
 from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.markdown import parse_digest
 from summarizer.review.state import Review
@@ -48,7 +57,7 @@ def _message(location: str) -> str:
     return parse_qs(urlsplit(location).query).get("msg", [""])[0]
 
 
-# Valid bullets (60+ 字, Chinese, no figures or names): an edit with them passes the same checks a model's does.
+# Valid bullets (60+ 字, Chinese, no figures or names): they pass the checks a model's reply passes.
 EDITED = [b.replace("重新生成的", "编辑改写的") for b in NEW_BULLETS]
 
 
@@ -130,14 +139,16 @@ def test_each_bullet_shows_its_quote_and_where_it_is_in_the_source(app: tuple[Da
         target = re.search(rf'<span class="quote" id="q-1-{n}"[^>]*>(.*?)</span>', item1, flags=re.S)
         assert target, f"quote {n} is not placed in the source"
         # The quote is found where the trust check finds it: same text, spaces and punctuation aside.
-        assert re.sub(r"\W", "", html.unescape(target.group(1))) == re.sub(r"\W", "", html.unescape(link.group(1)))
+        placed, given = (re.sub(r"\W", "", html.unescape(m.group(1))) for m in (target, link))
+        assert placed == given
 
 
 def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Browserless]) -> None:
     day, client = app
     before = _review(day).item(1)
-    status, location = client.post("/item/1/edit", {"headline": before.headline, "emoji": "🚀",
-                                                     "bullet1": "太短", "bullet2": EDITED[1], "bullet3": EDITED[2]})
+    fields = {"headline": before.headline, "emoji": "🚀", "bullet1": "太短", "bullet2": EDITED[1],
+              "bullet3": EDITED[2]}
+    status, location = client.post("/item/1/edit", fields)
     assert status == 303 and "error=1" in location
     assert "第1条没有保存" in _message(location) and "第1条要点为2字，应在60到220字之间" in _message(location)
     assert _review(day).item(1).bullets == before.bullets  # nothing saved
@@ -146,7 +157,8 @@ def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Br
 
     # Item 2's planted flags are re-checked against its source: a clean edit clears them.
     _, location = client.post("/item/2/edit", {"headline": _review(day).item(2).headline, "emoji": "📈",
-                                               "bullet1": EDITED[0], "bullet2": EDITED[1], "bullet3": EDITED[2]})
+                                               "bullet1": EDITED[0], "bullet2": EDITED[1],
+                                               "bullet3": EDITED[2]})
     assert "error" not in location and "重新检查无问题" in _message(location)
     assert _review(day).item(2).flags == [] and _review(day).item(2).bullets == EDITED
 

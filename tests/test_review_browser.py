@@ -1,4 +1,4 @@
-"""The review page in a real browser: Debian's chromium driven by Playwright, keys and clicks as an editor uses them.
+"""The review page in a real browser: Debian's chromium driven by Playwright, keys and clicks as an editor's.
 
 Skipped (with the reason) when playwright or chromium is missing; .ci/run installs chromium with apt-get.
 On failure a full-page screenshot and the page's HTML are saved and their paths added to the error.
@@ -7,14 +7,15 @@ On failure a full-page screenshot and the page's HTML are saved and their paths 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from browsing import launch, playwright_missing
 from reviewing import DATE, NEW_BULLETS, Day, make_draft, regenerated_summary, start_app
 from servers import FakeOpenAI, Reply, SiteServer
+
 from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.state import Review
 from summarizer.store import Store

@@ -2,7 +2,15 @@
 
 from markupsafe import Markup
 
-from summarizer.review.evidence import evidence, flag_target, flagged_terms, locate, mark, source_html, terms_for
+from summarizer.review.evidence import (
+    evidence,
+    flag_target,
+    flagged_terms,
+    locate,
+    mark,
+    source_html,
+    terms_for,
+)
 
 
 def test_a_mark_never_lands_inside_an_escaped_entity() -> None:
@@ -24,7 +32,8 @@ def test_numbers_match_whole_numbers_only() -> None:
 
 def test_terms_come_from_the_quoted_term_of_each_flag_by_bullet() -> None:
     flags = ["标题：数字“42%”在原文中找不到", "第2条要点：名称“Larkspur”在原文中找不到",
-             "第3条要点：引文“这是一段引文”在原文中找不到", "第1条要点：照抄了原文的长句（“澄光智能发布”…），请改写",
+             "第3条要点：引文“这是一段引文”在原文中找不到",
+             "第1条要点：照抄了原文的长句（“澄光智能发布”…），请改写",
              "金额“3 亿元”与原文表述不一致", '第1条要点：数字“, ”在原文中找不到']
     terms = flagged_terms(flags)
     assert terms == {0: ["42%"], 2: ["Larkspur"], None: ["3 亿元"]}  # no quote, no copy, no bare ", "

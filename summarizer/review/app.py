@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import secrets
 import socket
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
@@ -24,13 +25,12 @@ from ..config import Settings
 from ..errors import PublishRefused, ReviewError, SummarizerError
 from ..providers import Provider
 from ..store import Store
-from .publish import check_publishable, write_published
-from .regenerate import regenerate
 from .editing import checked_edit
 from .page import page_context
+from .publish import check_publishable, write_published
 from .queue import FILTERS, next_up, publish_blockers
+from .regenerate import regenerate
 from .state import APPROVED, Review
-
 
 
 def new_token() -> str:
@@ -62,9 +62,10 @@ class ReviewApp:
         given = request.query_params.get("token") or (form or {}).get("token", [""])[0]
         return secrets.compare_digest(given.encode(), self.token.encode())
 
-    def _back(self, anchor: str = "", message: str = "", *, error: bool = False, show: str = "") -> RedirectResponse:
-        query = ({"token": self.token} | ({"msg": message} if message else {}) | ({"error": "1"} if error else {})
-                 | ({"show": show} if show and show != "all" else {}))
+    def _back(self, anchor: str = "", message: str = "", *, error: bool = False,
+              show: str = "") -> RedirectResponse:
+        query = {"token": self.token} | ({"msg": message} if message else {})
+        query |= ({"error": "1"} if error else {}) | ({"show": show} if show and show != "all" else {})
         return RedirectResponse(f"/?{urlencode(query)}{'#' + anchor if anchor else ''}", status_code=303)
 
     def _store(self) -> Store:
@@ -106,7 +107,8 @@ class ReviewApp:
                 review = Review.open(store, self.settings, self.date)
                 review.item(item_id)
                 if review.state == "published":
-                    raise ReviewError(f"{self.date} 这一期已经发布；要修改，先按页面上方的“修改已发布的这一期”")
+                    raise ReviewError(f"{self.date} 这一期已经发布；"
+                                      "要修改，先按页面上方的“修改已发布的这一期”")
                 message = await self._do(review, item_id, action, form)
             except SummarizerError as exc:
                 return self._back(f"item-{item_id}", f"出错：{exc}", error=True, show=show)
@@ -120,7 +122,8 @@ class ReviewApp:
             field = lambda name: form.get(name, [""])[0]  # noqa: E731
             flags = checked_edit(review, self.settings, item_id, headline=field("headline"),
                                  emoji=field("emoji"), bullets=[field(f"bullet{n}") for n in (1, 2, 3)])
-            return f"#{item_id} 已保存" + (f"；重新检查后有 {len(flags)} 个待核问题" if flags else "；重新检查无问题")
+            checked = f"重新检查后有 {len(flags)} 个待核问题" if flags else "重新检查无问题"
+            return f"#{item_id} 已保存；{checked}"
         if action == "move":
             review.move(item_id, form.get("section", [""])[0])
         elif action == "regenerate":
@@ -160,7 +163,8 @@ class ReviewApp:
             except SummarizerError as exc:
                 return self._back("publish", f"出错：{exc}", error=True)
         written = "、".join(p.name for p in result.changed)
-        message = f"已发布到 {result.path}（写入 {written}）" if result.changed else f"已发布过，内容没有变化：{result.path}"
+        message = (f"已发布到 {result.path}（写入 {written}）" if result.changed
+                   else f"已发布过，内容没有变化：{result.path}")
         return self._back(message=message)  # the top of the page says what was published and where
 
     async def reopen(self, request: Request) -> Response:
@@ -182,7 +186,8 @@ def _unapprove(review: Review, ref: int) -> None:
 
 ITEM_ACTIONS: dict[str, Callable[[Review, int], None]] = {
     "approve": Review.approve, "unapprove": _unapprove, "drop": Review.drop, "restore": Review.restore,
-    "highlight": Review.toggle_highlight, "up": lambda r, i: r.reorder(i, -1), "down": lambda r, i: r.reorder(i, 1),
+    "highlight": Review.toggle_highlight,
+    "up": lambda r, i: r.reorder(i, -1), "down": lambda r, i: r.reorder(i, 1),
     "ack": Review.ack,
 }
 FORM_ACTIONS = {"edit", "move", "regenerate"}  # run by ReviewApp._do with the form's fields

@@ -32,7 +32,8 @@ def checked_edit(review: Review, settings: Settings, ref: str | int, *, headline
                  bullets: list[str]) -> list[str]:
     """Validate, trust-check and save an edit; return the item's flags afterwards.
 
-    Raises ReviewError (in Chinese, naming every problem) when the edit breaks the format; nothing is saved then.
+    Raises ReviewError (in Chinese, naming every problem) when the edit breaks the format;
+    nothing is saved then.
     """
     item = review.item(ref)
     rules = Rules.from_settings(settings.llm, settings.digest.sections)
@@ -54,7 +55,7 @@ def checked_edit(review: Review, settings: Settings, ref: str | int, *, headline
 
 def _trust_flags(review: Review, settings: Settings, url: str, old_headline: str, old_bullets: list[str],
                  summary: Summary) -> list[str]:
-    """The trust problems of the edited text; with no stored source text the old flags stay (nothing to check)."""
+    """The trust problems of the edited text; the old flags stay when no source text is stored."""
     check_rules = CheckRules.from_settings(settings.checks)
     article = review.store.article(url)
     if article is None or not article.text:

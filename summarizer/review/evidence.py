@@ -8,11 +8,9 @@ that reads that wording; when flags become structured (kind, bullet, term) only 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hanziconv import HanziConv
 from markupsafe import Markup, escape
 
 from ..checks import squash
@@ -55,7 +53,7 @@ def terms_for(terms: dict[int | None, list[str]], target: int | None) -> list[st
 
 
 def _pattern(term: str) -> str:
-    """A term as a regex that matches whole numbers and whole words only: "3" is not found in "340" or "3.5"."""
+    """A term as a regex matching whole numbers and words only: "3" is not found in "340" or "3.5"."""
     body = re.escape(term)
     if _ALNUM.match(term[0]):
         body = r"(?<![0-9A-Za-z\u00c0-\u024f])(?<![0-9][.,])" + body
@@ -96,18 +94,19 @@ def mark(text: str, terms: list[str]) -> Markup:
 
 @lru_cache(maxsize=64)
 def _squash_map(text: str) -> tuple[str, tuple[int, ...]]:
-    """``checks.squash(text)`` with, for each of its characters, the index of the source character it came from."""
+    """``checks.squash(text)`` and, for each of its characters, the index in ``text`` it came from."""
     chars: list[str] = []
     origin: list[int] = []
+    seen: dict[str, str] = {}
     for i, ch in enumerate(text):
-        for out in unicodedata.normalize("NFKC", ch).lower():
-            if re.match(r"[^\W_]", out):
-                chars.append(out)
-                origin.append(i)
-    joined = "".join(chars)
-    simplified = HanziConv.toSimplified(joined)
-    # Folding is character for character; if it ever is not, the unfolded text still finds most quotes.
-    return (simplified if len(simplified) == len(joined) else joined), tuple(origin)
+        # squash works character by character (NFKC, case, simplified Chinese), so this is the same text.
+        out = seen.get(ch)
+        if out is None:
+            out = seen[ch] = squash(ch)
+        for piece in out:
+            chars.append(piece)
+            origin.append(i)
+    return "".join(chars), tuple(origin)
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:
@@ -132,7 +131,7 @@ class Evidence:
 
 
 def stored_quotes(store: Store, canonical_url: str, headline: str, bullets: list[str]) -> list[str]:
-    """The quotes of the summary this item came from: the stored one with its bullets or headline, else the newest."""
+    """The quotes of the stored summary with this item's bullets or headline, else of the newest one."""
     summaries = store.summaries_of(canonical_url)
     for data in summaries:
         if data.get("bullets") == bullets or data.get("headline") == headline:
@@ -147,7 +146,7 @@ def evidence(quotes: list[str], text: str, count: int = 3) -> list[Evidence]:
 
 
 def source_html(text: str, found: list[Evidence], terms: list[str], *, item_id: int) -> Markup:
-    """The source text escaped, each located quote in a <span id="q-ITEM-N"> (a link target), flagged terms marked."""
+    """The source escaped, each located quote in a <span id="q-ITEM-N"> (a link target), terms marked."""
     spans = sorted((e.span[0], e.span[1], e.bullet) for e in found if e.span)
     parts: list[Markup] = []
     at = 0

@@ -1,4 +1,4 @@
-"""`summarizer review --list` and `--list --json`: every item with its number, state, section, URL and flags."""
+"""`summarizer review --list` and `--json`: every item with its number, state, section, URLs and flags."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ HEADER = f"{'#':>3}  {'status':<8}  {'section':<8}  headline / URL / flags"
 
 def review_lines(review: Review) -> list[str]:
     stats = review.digest().stats
-    lines = [f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%",
-             HEADER]
+    lines = [f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, "
+             f"{stats.efficiency_percent}%", HEADER]
     for item in sorted(review.items.values(), key=lambda i: i.id):
         star = " ⭐" if item.highlight else ""
         lines.append(f"{item.id:>3}  {item.status:<8}  {item.section:<8}  {item.headline} {item.emoji}{star}")
         lines.extend(f"{'':>3}  {'':<8}  {'':<8}  {link}" for link in item.links)
         for flag in item.flags:
-            lines.append(f"{'':>3}  {'':<8}  {'':<8}  ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag}")
+            acked = "(acknowledged) " if flag in item.acked else ""
+            lines.append(f"{'':>3}  {'':<8}  {'':<8}  ⚠️ {acked}{flag}")
     return lines
 
 

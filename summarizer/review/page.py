@@ -8,7 +8,16 @@ from typing import Any
 from ..config import Settings
 from ..store import Store
 from .evidence import item_view
-from .queue import FILTERS, STATE_LABELS, STATUS_LABELS, counts, history_lines, local_time, publish_blockers, queue
+from .queue import (
+    FILTERS,
+    STATE_LABELS,
+    STATUS_LABELS,
+    counts,
+    history_lines,
+    local_time,
+    publish_blockers,
+    queue,
+)
 from .state import Review
 
 
@@ -33,6 +42,7 @@ def page_context(store: Store, review: Review, settings: Settings, *, show: str)
         "show": show, "filters": FILTERS, "status_labels": STATUS_LABELS,
         "state_label": STATE_LABELS.get(review.state, review.state),
         "blockers": publish_blockers(review), "flagged": [i for i in review.live() if i.unresolved],
-        "published": _published(review, settings), "history": history_lines(store.review_history(review.date), tz),
+        "published": _published(review, settings),
+        "history": history_lines(store.review_history(review.date), tz),
         "output": Path(settings.output_path),
     }

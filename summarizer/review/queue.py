@@ -49,7 +49,8 @@ class Counts:
 
     @property
     def line(self) -> str:
-        return f"{self.approved}/{self.live} 已批准，{self.flagged} 条待核，{self.pending} 条待审，{self.dropped} 条已删除"
+        return (f"{self.approved}/{self.live} 已批准，{self.flagged} 条待核，"
+                f"{self.pending} 条待审，{self.dropped} 条已删除")
 
 
 def counts(review: Review) -> Counts:
@@ -70,7 +71,7 @@ def next_up(review: Review, done: int) -> int | None:
 
 
 def publish_blockers(review: Review) -> list[str]:
-    """What keeps the page from publishing, by item number, in Chinese (the rule itself is check_publishable)."""
+    """What keeps the page from publishing, by item number, in Chinese (the rule is check_publishable)."""
     live = sorted(review.live(), key=lambda i: i.id)
     problems = []
     pending = [f"#{i.id}" for i in live if i.status == PENDING]
@@ -80,7 +81,8 @@ def publish_blockers(review: Review) -> list[str]:
         problems.append(f"{'、'.join(pending)} 未批准")
     flagged = [f"#{i.id}" for i in live if i.unresolved]
     if flagged:
-        problems.append(f"{'、'.join(flagged)} 有待核实的问题未确认（在发布表单里勾选“已核实”，或在条目上按“已核实”）")
+        problems.append(f"{'、'.join(flagged)} 有待核实的问题未确认"
+                        "（在发布表单里勾选“已核实”，或在条目上按“已核实”）")
     return problems
 
 
@@ -105,7 +107,8 @@ def _short(value: str | None, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_FIELD_LABELS = {"headline": "标题", "emoji": "emoji", "bullets": "要点", "section": "分类", "importance": "重要度"}
+_FIELD_LABELS = {"headline": "标题", "emoji": "emoji", "bullets": "要点", "section": "分类",
+                 "importance": "重要度"}
 
 
 def _item_line(entry: HistoryEntry) -> str | None:
@@ -127,6 +130,10 @@ def _item_line(entry: HistoryEntry) -> str | None:
     return None  # position changes come with a move or a reorder: not worth a line
 
 
+_DAY_LINES = {"import": "导入草稿", "editor": "读入在编辑器里改过的草稿文件",
+              "new digest run": "读入新一次生成的草稿", "reopen": "重新打开已发布的一期以便修改"}
+
+
 def history_line(entry: HistoryEntry, tz: ZoneInfo) -> str | None:
     """One history entry as a sentence with a local time; None for bookkeeping an editor need not read."""
     if entry.item_id is not None:
@@ -135,10 +142,10 @@ def history_line(entry: HistoryEntry, tz: ZoneInfo) -> str | None:
             return None
         text = f"#{entry.item_id} {text}"
     elif entry.what == "state":
-        text = f"状态：{STATE_LABELS.get(entry.old or '', entry.old)} → {STATE_LABELS.get(entry.new or '', entry.new)}"
+        old, new = (STATE_LABELS.get(v or "", v) for v in (entry.old, entry.new))
+        text = f"状态：{old} → {new}"
     else:
-        text = {"import": "导入草稿", "editor": "读入在编辑器里改过的草稿文件", "new digest run": "读入新一次生成的草稿",
-                "reopen": "重新打开已发布的一期以便修改"}.get(entry.what, entry.what)
+        text = _DAY_LINES.get(entry.what, entry.what)
     return f"{local_time(entry.at, tz)} · {text}"
 
 
