@@ -154,6 +154,11 @@ def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Br
     assert _review(day).item(1).bullets == before.bullets  # nothing saved
     page = client.get("/?" + urlsplit(location).query)[1]
     assert "第1条要点为2字" in page  # the refusal is on the page, in Chinese
+    # Markdown or HTML typed into a headline is refused as it is in a model's reply, not silently rewritten.
+    _, location = client.post("/item/1/edit", {**fields, "headline": "# <b>粗</b> [链接](http://x.example)",
+                                               "bullet1": EDITED[0]})
+    assert "标题：标题不能包含Markdown符号或换行" in _message(location)
+    assert _review(day).item(1).headline == before.headline
 
     # Item 2's planted flags are re-checked against its source: a clean edit clears them.
     _, location = client.post("/item/2/edit", {"headline": _review(day).item(2).headline, "emoji": "📈",
