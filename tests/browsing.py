@@ -25,7 +25,8 @@ def playwright_missing() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "playwright is not installed (pip install -e '.[test]')"
-    if chromium_path() is None:
+    path = chromium_path()
+    if path is None or not os.access(path, os.X_OK):
         return "no chromium on PATH (apt-get install -y chromium, or set JIANDU_CHROMIUM)"
     return None
 
