@@ -148,16 +148,19 @@ def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Br
     before = _review(day).item(1)
     fields = {"headline": before.headline, "emoji": "🚀", "bullet1": "太短", "bullet2": EDITED[1],
               "bullet3": EDITED[2]}
-    status, location = client.post("/item/1/edit", fields)
-    assert status == 303 and "error=1" in location
-    assert "第1条没有保存" in _message(location) and "第1条要点为2字，应在60到220字之间" in _message(location)
+    status, page = client.post("/item/1/edit", fields)
+    # Answered with the page itself: the refusal in Chinese, the form still open with what was typed.
+    assert status == 200
+    assert "第1条没有保存" in page and "第1条要点为2字，应在60到220字之间" in page
     assert _review(day).item(1).bullets == before.bullets  # nothing saved
-    page = client.get("/?" + urlsplit(location).query)[1]
-    assert "第1条要点为2字" in page  # the refusal is on the page, in Chinese
+    item1 = _block(page, 1)
+    assert '<details class="edit" open>' in item1 and '<textarea name="bullet1" aria-label="第1条要点">太短<' in item1
+    assert 'data-focus="1"' in page
     # Markdown or HTML typed into a headline is refused as it is in a model's reply, not silently rewritten.
-    _, location = client.post("/item/1/edit", {**fields, "headline": "# <b>粗</b> [链接](http://x.example)",
-                                               "bullet1": EDITED[0]})
-    assert "标题：标题不能包含Markdown符号或换行" in _message(location)
+    status, page = client.post("/item/1/edit", {**fields, "headline": "# <b>粗</b> [链接](http://x.example)",
+                                                "bullet1": EDITED[0]})
+    assert status == 200 and "标题：标题不能包含Markdown符号或换行" in page
+    assert "<b>粗</b>" not in page and "# &lt;b&gt;粗&lt;/b&gt;" in page  # shown back escaped
     assert _review(day).item(1).headline == before.headline
 
     # Item 2's planted flags are re-checked against its source: a clean edit clears them.
@@ -209,9 +212,9 @@ def test_every_action_over_http(app: tuple[Day, Browserless], fake_llm: FakeOpen
     assert _review(day).item(2).status == "approved"
 
     # An edit that breaks the format is refused with a message; nothing is saved.
-    _, location = client.post("/item/1/edit", {"headline": "标题", "emoji": "不是emoji", "bullet1": "a",
-                                               "bullet2": "b", "bullet3": "c"})
-    assert "error=1" in location and "emoji" in _message(location)
+    status, page = client.post("/item/1/edit", {"headline": "标题", "emoji": "不是emoji", "bullet1": "a",
+                                                "bullet2": "b", "bullet3": "c"})
+    assert status == 200 and "emoji字段必须有1到3个emoji" in page
     assert _review(day).item(1).emoji == "🚀"
 
     item1 = _review(day).item(1)

@@ -98,6 +98,8 @@ def test_an_editor_reviews_and_publishes_in_chromium(browser_page: tuple[Day, An
     assert "第1条要点为2字，应在60到220字之间" in _message(page)
     assert "error" in str(page.locator("#message").get_attribute("class"))
     assert _review(day).item(1).bullets[0] != "太短"
+    assert page.locator("#item-1 textarea[name=bullet1]").input_value() == "太短"  # nothing typed is lost
+    assert _current(page) == "item-1"
 
     # An accepted edit is re-checked and saved.
     page.keyboard.press("e")

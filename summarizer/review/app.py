@@ -87,10 +87,15 @@ class ReviewApp:
                 review = Review.open(store, self.settings, self.date)
             except SummarizerError as exc:
                 return PlainTextResponse(f"出错：{exc}", status_code=409)
-            context = page_context(store, review, self.settings, show=show if show in FILTERS else "all")
+            return self._render(store, review, show=show, message=request.query_params.get("msg", ""),
+                                error=request.query_params.get("error") == "1")
+
+    def _render(self, store: Store, review: Review, *, show: str, message: str = "", error: bool = False,
+                typed: dict[str, Any] | None = None) -> HTMLResponse:
+        """The page; ``typed`` is a refused edit's text, shown again in its open form so nothing typed is lost."""
+        context = page_context(store, review, self.settings, show=show if show in FILTERS else "all")
         html = self.templates.get_template("review.html.j2").render(
-            **context, token=self.token, message=request.query_params.get("msg", ""),
-            error=request.query_params.get("error") == "1")
+            **context, token=self.token, message=message, error=error, typed=typed)
         return HTMLResponse(html)
 
     async def item_action(self, request: Request) -> Response:
@@ -102,6 +107,7 @@ class ReviewApp:
         if action not in ITEM_ACTIONS and action not in FORM_ACTIONS:
             return PlainTextResponse(f"没有这个操作：{action}", status_code=404)
         show = form.get("show", ["all"])[0]
+        review: Review | None = None
         with self._store() as store:
             try:
                 review = Review.open(store, self.settings, self.date)
@@ -111,6 +117,13 @@ class ReviewApp:
                                       "要修改，先按页面上方的“修改已发布的这一期”")
                 message = await self._do(review, item_id, action, form)
             except SummarizerError as exc:
+                if action == "edit" and review is not None and review.state != "published":
+                    # Answered with the page itself (no redirect): the form keeps what the editor typed.
+                    # 200, not 422: chromium logs every 4xx as a console error, and this is a normal answer.
+                    typed = {"id": item_id, **{k: form.get(k, [""])[0] for k in
+                                               ("headline", "emoji", "bullet1", "bullet2", "bullet3")}}
+                    return self._render(store, review, show=show, message=f"出错：{exc}", error=True,
+                                        typed=typed)
                 return self._back(f"item-{item_id}", f"出错：{exc}", error=True, show=show)
             # After a decision the page moves on to the next item that still needs one.
             target = next_up(review, item_id) if action in DECISIONS else item_id
