@@ -154,7 +154,8 @@ def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Br
     assert "第1条没有保存" in page and "第1条要点为2字，应在60到220字之间" in page
     assert _review(day).item(1).bullets == before.bullets  # nothing saved
     item1 = _block(page, 1)
-    assert '<details class="edit" open>' in item1 and '<textarea name="bullet1" aria-label="第1条要点">太短<' in item1
+    assert '<details class="edit" open>' in item1
+    assert '<textarea name="bullet1" aria-label="第1条要点">太短<' in item1
     assert 'data-focus="1"' in page
     # Markdown or HTML typed into a headline is refused as it is in a model's reply, not silently rewritten.
     status, page = client.post("/item/1/edit", {**fields, "headline": "# <b>粗</b> [链接](http://x.example)",
