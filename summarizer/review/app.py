@@ -92,7 +92,7 @@ class ReviewApp:
 
     def _render(self, store: Store, review: Review, *, show: str, message: str = "", error: bool = False,
                 typed: dict[str, Any] | None = None) -> HTMLResponse:
-        """The page; ``typed`` is a refused edit's text, shown again in its open form: nothing typed is lost."""
+        """The page; ``typed``: a refused edit's text, shown again in its open form (nothing is lost)."""
         context = page_context(store, review, self.settings, show=show if show in FILTERS else "all")
         html = self.templates.get_template("review.html.j2").render(
             **context, token=self.token, message=message, error=error, typed=typed)
