@@ -106,15 +106,17 @@ def serve(settings: Settings) -> tuple[str, Any, threading.Thread]:
     return f"http://{host}:{port}/?token=bench", server, thread
 
 
+# The page takes keys once its script has run (DOMContentLoaded); the load event comes later and adds nothing.
 NAVIGATION = """() => { const n = performance.getEntriesByType("navigation")[0];
-                         return [n.responseEnd - n.startTime, n.loadEventEnd - n.responseEnd]; }"""
+                         return [n.responseEnd - n.startTime,
+                                 n.domContentLoadedEventEnd - n.responseEnd]; }"""
 
 
 def keyboard_run(page: Any, items: int) -> tuple[list[str], list[float], list[list[float]]]:
     """Approve every item (acknowledging flags first) and publish, with key presses only.
 
     Returns the keys, the seconds each form key took, and the browser's own split of each
-    (ms: POST + redirect + GET until the last byte, then parsing and layout until load).
+    (ms: POST + redirect + GET until the last byte, then parsing until the page takes keys).
     """
     keys: list[str] = []
     times: list[float] = []
@@ -122,7 +124,7 @@ def keyboard_run(page: Any, items: int) -> tuple[list[str], list[float], list[li
 
     def press(key: str) -> None:
         start = time.perf_counter()
-        with page.expect_navigation(wait_until="load"):
+        with page.expect_navigation(wait_until="domcontentloaded"):
             page.keyboard.press(key)
         times.append(time.perf_counter() - start)
         splits.append(page.evaluate(NAVIGATION))
@@ -182,11 +184,13 @@ def main() -> None:
     flagged = sum(1 for n in range(1, args.items + 1) if n % args.every == 1)
     print(f"items                 {args.items} ({flagged} flagged)")
     print(f"key presses           {len(keys)} ({''.join(keys)})")
-    print(f"review + publish      {total:6.2f} s (page load to the published page)")
+    print(f"review + publish      {total:6.2f} s (first page to the published page, keys only)")
     print(f"per key press         {statistics.median(times) * 1000:6.0f} ms median, "
           f"{max(times) * 1000:.0f} ms max")
+    print(f"in key presses        {sum(times):6.2f} s (the rest: the script reading the page, "
+          "as an editor's eyes would)")
     print(f"  of which            {statistics.median(s[0] for s in splits):6.0f} ms to the page's last byte "
-          f"(server), {statistics.median(s[1] for s in splits):.0f} ms parsing and layout (median)")
+          f"(server), {statistics.median(s[1] for s in splits):.0f} ms until it takes keys (median)")
     if args.shots:
         print(f"screenshots           {args.shots / 'review-queue.png'}, "
               f"{args.shots / 'review-published.png'}")
