@@ -16,7 +16,6 @@ queue with a quote shown in place, and the page after publishing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -27,17 +26,24 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from browsing import launch, playwright_missing  # noqa: E402
-
+from summarizer.browsing import launch, playwright_missing  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
+from summarizer.items import (  # noqa: E402
+    ArticleStatus,
+    CheckedSummary,
+    CheckResult,
+    DigestItem,
+    Problem,
+    Summary,
+)
 from summarizer.review.app import ReviewApp, bind, server_for  # noqa: E402
 from summarizer.store import Store  # noqa: E402
 from summarizer.text import count_zi, text_hash  # noqa: E402
 
 DATE = "2026-11-20"
-FLAG = "第2条要点：数字“42%”在原文中找不到"
+FLAG = Problem("number", "第2条要点：数字“42%”在原文中找不到", 2, "42%")
 PARAGRAPH = ("这家公司在发布会上介绍了新产品的定位和目标用户，负责人表示团队花了两年时间打磨核心功能，"
              "并与多家合作伙伴完成了联合测试。业内人士认为，这一做法能否在价格和体验之间取得平衡，"
              "仍要看后续的市场反馈与交付节奏。")
@@ -66,33 +72,30 @@ def _bullets(n: int, flagged: bool) -> list[str]:
 
 
 def build_day(settings: Settings, items: int, every: int) -> None:
-    """A draft JSON as the pipeline writes it, plus the stored articles and summaries the page reads."""
+    """The digest a run records for review, plus the stored articles and summaries the page reads."""
     sections = settings.digest.section_names
-    grouped: dict[str, list[dict[str, Any]]] = {name: [] for name in sections}
+    made: list[DigestItem] = []
     with Store(settings.database_path) as store:
         for n in range(1, items + 1):
             url, text, flagged = f"https://example.com/news/{n}", _source(n), n % every == 1
             store.save_article(canonical_url=url, url=url, source="bench", feed_url=None,
-                               title=f"第{n}号新闻", published=None, status="summarized", digest_date=DATE,
-                               text=text, text_hash=text_hash(text), zi=count_zi(text))
-            summary = {"headline": f"第{n}号新闻的中文标题", "emoji": "🚀",
-                       "section": sections[n % len(sections)], "bullets": _bullets(n, flagged),
-                       "importance": 1 + n % 10,
-                       "quotes": [_quote(n, k) for k in (1, 2, 3)]}
+                               title=f"第{n}号新闻", published=None, status=ArticleStatus.SUMMARIZED,
+                               digest_date=DATE, text=text, text_hash=text_hash(text), zi=count_zi(text))
+            # Built as a stored row is read back (not validated): the bench times the page, not the rules.
+            summary = Summary.model_construct(
+                headline=f"第{n}号新闻的中文标题", emoji="🚀", section=sections[n % len(sections)],
+                bullets=_bullets(n, flagged), importance=1 + n % 10, quotes=[_quote(n, k) for k in (1, 2, 3)])
             store.save_summary(canonical_url=url, text_hash=text_hash(text), prompt_hash="bench",
-                               model="bench", data=summary, input_tokens=0, output_tokens=0, seconds=0.0,
-                               attempts=1)
-            grouped[str(summary["section"])].append({
-                **{k: summary[k] for k in ("headline", "emoji", "section", "bullets", "importance")},
-                "canonical_url": url, "links": [url], "source": "bench", "source_title": f"第{n}号新闻",
-                "source_zi": count_zi(text), "published": None, "flags": [FLAG] if flagged else [],
-            })
-    data = {"date": DATE, "title": "简读·AI日报", "purpose": "bench", "stats": {},
-            "highlights": [f"https://example.com/news/{n}" for n in range(1, min(10, items) + 1)],
-            "sections": [{"name": k, "items": v} for k, v in grouped.items() if v], "left_out": []}
-    drafts = settings.output_path / "drafts"
-    drafts.mkdir(parents=True)
-    (drafts / f"{DATE}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+                               model="bench", data=CheckedSummary(summary, CheckResult()), input_tokens=0,
+                               output_tokens=0, seconds=0.0, attempts=1)
+            made.append(DigestItem(
+                canonical_url=url, headline=summary.headline, emoji=summary.emoji, section=summary.section,
+                bullets=list(summary.bullets), importance=summary.importance, links=[url], source="bench",
+                source_title=f"第{n}号新闻", source_zi=count_zi(text), flags=[FLAG] if flagged else [],
+                highlight=n if n <= 10 else 0))
+        order = {name: i for i, name in enumerate(sections)}
+        made.sort(key=lambda i: order[i.section])  # digest order: by section, as a run records it
+        store.save_digest(DATE, title="简读·AI日报", purpose="bench", items=made, run_id=None)
 
 
 def serve(settings: Settings) -> tuple[str, Any, threading.Thread]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date as Date
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -68,13 +68,17 @@ def cli() -> None:
 def format_report(report: RunReport) -> str:
     lines = [
         f"run report for {report.digest_date or 'one article'}",
-        f"  feeds:    {report.feeds_ok} ok, {report.feeds_not_modified} not modified, {report.feeds_failed} failed",
-        f"  articles: {report.articles_new} new, {report.articles_cached} cached, {report.articles_seen_before} "
-        f"seen on an earlier day, {report.articles_extracted} extracted, {report.articles_summarized} summarized, "
+        f"  feeds:    {report.feeds_ok} ok, {report.feeds_not_modified} not modified, "
+        f"{report.feeds_failed} failed",
+        f"  articles: {report.articles_new} new, {report.articles_cached} cached, "
+        f"{report.articles_seen_before} seen on an earlier day, {report.articles_extracted} extracted, "
+        f"{report.articles_summarized} summarized, "
         f"{report.articles_skipped} skipped, {report.articles_failed} failed",
-        f"  llm:      {report.llm_calls} calls, {report.input_tokens} tokens in, {report.output_tokens} tokens out"
+        f"  llm:      {report.llm_calls} calls, {report.input_tokens} tokens in, "
+        f"{report.output_tokens} tokens out"
         + (f", cost {report.cost:.4f}" if report.cost is not None else ""),
-        f"  digest:   {report.items_in_digest} items" + (f" -> {report.draft}" if report.draft else ", no draft written"),
+        f"  digest:   {report.items_in_digest} items"
+        + (f" -> {report.draft}" if report.draft else ", no draft written"),
         f"  time:     {report.seconds:.1f}s",
     ]
     if report.quotes_total:
@@ -99,16 +103,22 @@ def format_report(report: RunReport) -> str:
 def format_checks(report: RunReport) -> str:
     """The trust-check line of the run report."""
     items = report.items_in_digest or 1
-    return (f"  checks:   {report.flagged_items} flagged items, {report.unsupported_claims} unsupported claims, "
-            f"{report.check_reasks} re-asks; quotes {report.quotes_found}/{report.quotes_total} found; "
-            f"{report.full_coverage_items}/{items} items quote all three thirds")
+    return (
+        f"  checks:   {report.flagged_items} flagged items, {report.unsupported_claims} unsupported claims, "
+        f"{report.check_reasks} re-asks; quotes {report.quotes_found}/{report.quotes_total} found; "
+        f"{report.full_coverage_items}/{items} items quote all three thirds"
+    )
 
 
 @cli.command()
 @config_option
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Digest date (default: today).")
-@click.option("--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config).")
-@click.option("--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call.")
+@click.option(
+    "--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config)."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS",
               help="Stop summarizing once the run has used this many tokens (in + out).")
@@ -132,8 +142,13 @@ def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_js
         reporter.close()
     if dry_run:
         for item in report.dry_run_items:
-            click.echo(f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  {item['title']}  {item['url']}")
-        click.echo(f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens")
+            click.echo(
+                f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  "
+                f"{item['title']}  {item['url']}"
+            )
+        click.echo(
+            f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens"
+        )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -156,7 +171,7 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
     finally:
         reporter.close()
     if as_json:
-        data = result.summary.model_dump() | {"url": url, "flags": result.item.flags}
+        data = result.summary.model_dump() | {"url": url, "flags": [f.message for f in result.item.flags]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)
@@ -194,19 +209,23 @@ def feeds(config: str | None) -> None:
 
 
 def _latest_draft(settings: Settings) -> str:
-    drafts = sorted((settings.output_path / "drafts").glob("????-??-??.json"))
-    if not drafts:
-        raise ReviewError(f"{settings.output_path / 'drafts'}: no draft to review (run `summarizer digest` first)")
-    return drafts[-1].stem
+    with Store(settings.database_path) as store:
+        latest = store.latest_digest_date()
+    if latest is None:
+        raise ReviewError(f"{settings.database_path}: no digest to review (run `summarizer digest` first)")
+    return latest
 
 
 @cli.command()
 @config_option
 @click.argument("date", required=False)
-@click.option("--list", "as_list", is_flag=True, help="Print the items with their number, state, URL and flags.")
+@click.option("--list", "as_list", is_flag=True,
+              help="Print the items with their number, state, URL and flags.")
 @click.option("--json", "as_json", is_flag=True, help="The items as JSON (implies --list).")
 @click.option("--approve-all", is_flag=True, help="Approve every item not dropped.")
-@click.option("--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable.")
+@click.option(
+    "--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the review page listens on.")
 @click.option("--port", default=0, show_default=True, help="Port (0: any free port).")
 @_guard
@@ -245,7 +264,7 @@ def review(config: str | None, date: str | None, as_list: bool, as_json: bool, a
     serve(ReviewApp(settings, date, token=token), sock)
 
 
-def format_review(state: "Review") -> str:
+def format_review(state: Review) -> str:
     from .review.listing import review_lines
 
     return "\n".join(review_lines(state))
@@ -255,10 +274,12 @@ def format_review(state: "Review") -> str:
 @config_option
 @click.argument("date", required=False)
 @click.option("--force", is_flag=True, help="Publish even if not every item is approved.")
-@click.option("--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable.")
+@click.option(
+    "--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable."
+)
 @_guard
 def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, ...]) -> None:
-    """Publish a reviewed draft (default: the newest, as `review`) to output/DATE.md, feed.xml and index.md."""
+    """Publish a reviewed draft (default: the newest, as `review`) to output/DATE.md, feed.xml, index.md."""
     from .review.publish import publish as publish_day
 
     settings = _settings(config)

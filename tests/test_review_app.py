@@ -21,6 +21,7 @@ from reviewing import (
 )
 from servers import FakeOpenAI, Reply, SiteServer
 
+from summarizer.items import Problem
 from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.markdown import parse_digest
 from summarizer.review.state import Review
@@ -176,7 +177,8 @@ def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Br
                                                "bullet1": EDITED[0] + "据称用户达到987654人。",
                                                "bullet2": EDITED[1], "bullet3": EDITED[2]})
     assert "1 个待核问题" in _message(location)
-    assert _review(day).item(1).unresolved == ["第1条要点：数字“987654”在原文中找不到"]
+    assert _review(day).item(1).unresolved == [
+        Problem("number", "第1条要点：数字“987654”在原文中找不到", 1, "987654")]
     item1 = _block(client.get()[1], 1)
     assert "<mark>987654</mark>" in item1
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import launch, playwright_missing
 from reviewing import DATE, NEW_BULLETS, Day, make_draft, regenerated_summary, start_app
 from servers import FakeOpenAI, Reply, SiteServer
 
+from summarizer.browsing import launch, playwright_missing
 from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.state import Review
 from summarizer.store import Store

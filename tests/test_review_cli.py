@@ -88,6 +88,8 @@ def test_review_list_json_and_publish_defaults_to_the_newest_draft(tmp_path: Pat
     assert data["date"] == DATE and data["state"] == "draft" and data["stats"]["source_zi"] == 1682
     assert [i["id"] for i in data["items"]] == [1, 2, 3, 4]
     assert data["items"][1]["flags"] == [FLAG] and data["items"][1]["unresolved"] == [FLAG]
+    assert data["items"][1]["problems"] == [{"kind": "number", "message": FLAG, "bullet": None, "term": "42%",
+                                             "acknowledged": False}]
     assert data["items"][0]["links"] == draft_items(day)[0]["links"]
     # Items listed out of digest order (item 1 moved to the last section) are still named by number.
     with Store(day.settings.database_path) as store:
@@ -130,7 +132,7 @@ def test_review_without_a_draft_is_one_line_error(tmp_path: Path, site: SiteServ
     day = make_draft(tmp_path, site, fake_llm)
     result = invoke(day, "review", "2026-01-01", "--list")
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"error: {day.output / 'drafts' / '2026-01-01.json'}: no draft for 2026-01-01 "
+    assert result.stderr.strip() == (f"error: {day.settings.database_path}: no digest for 2026-01-01 "
                                      "(run `summarizer digest --date 2026-01-01` first)")
     assert invoke(day, "review", "--drop", "99").stderr.strip().startswith(f"error: {DATE}: no item '99'")
 

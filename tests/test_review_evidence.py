@@ -2,6 +2,8 @@
 
 from markupsafe import Markup
 
+from summarizer.items import Problem
+
 from summarizer.review.evidence import (
     evidence,
     flag_target,
@@ -30,17 +32,21 @@ def test_numbers_match_whole_numbers_only() -> None:
     assert mark("GPT-4o 和 GPT", ["GPT-4o"]) == Markup("<mark>GPT-4o</mark> 和 GPT")
 
 
-def test_terms_come_from_the_quoted_term_of_each_flag_by_bullet() -> None:
-    flags = ["标题：数字“42%”在原文中找不到", "第2条要点：名称“Larkspur”在原文中找不到",
-             "第3条要点：引文“这是一段引文”在原文中找不到",
-             "第1条要点：照抄了原文的长句（“澄光智能发布”…），请改写",
-             "金额“3 亿元”与原文表述不一致", '第1条要点：数字“, ”在原文中找不到']
+def test_terms_come_from_each_problems_term_by_bullet() -> None:
+    flags = [Problem("number", "标题：数字“42%”在原文中找不到", None, "42%"),
+             Problem("name", "第2条要点：名称“Larkspur”在原文中找不到", 2, "Larkspur"),
+             Problem("quote", "第3条要点：引文“这是一段引文”在原文中找不到", 3, "这是一段引文"),
+             Problem("copy", "第1条要点：照抄了原文的长句（“澄光智能发布”…），请改写", 1, "澄光智能发布…"),
+             Problem("number", "第1条要点：数字“, ”在原文中找不到", 1, ", "),
+             Problem("flag", "金额“3 亿元”与原文表述不一致", None, "3 亿元")]  # from elsewhere: whole item
     terms = flagged_terms(flags)
     assert terms == {0: ["42%"], 2: ["Larkspur"], None: ["3 亿元"]}  # no quote, no copy, no bare ", "
+    # A flag line from a review row written before problems were structured: its wording is not parsed.
+    assert flagged_terms([Problem.from_dict("第2条要点：名称“Larkspur”在原文中找不到")]) == {}
     assert terms_for(terms, 2) == ["Larkspur", "3 亿元"]
     assert terms_for(terms, 1) == ["3 亿元"]
     assert sorted(terms_for(terms, None)) == sorted(["42%", "Larkspur", "3 亿元"])
-    assert [flag_target(f) for f in flags[:3]] == [0, 2, 3] and flag_target(flags[4]) is None
+    assert [flag_target(f) for f in flags[:3]] == [0, 2, 3] and flag_target(flags[5]) is None
 
 
 def test_a_quote_is_found_as_the_trust_check_finds_it_and_placed_in_the_original_text() -> None:

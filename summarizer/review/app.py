@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-import jinja2
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,6 +22,7 @@ from starlette.routing import Route
 
 from ..config import Settings
 from ..errors import PublishRefused, ReviewError, SummarizerError
+from ..jinja import environment
 from ..providers import Provider
 from ..store import Store
 from .editing import checked_edit
@@ -37,18 +37,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
-    return env
-
-
 class ReviewApp:
     """The app for one date; ``app`` is the ASGI application."""
 
-    def __init__(self, settings: Settings, date: str, *, token: str, provider: Provider | None = None) -> None:
+    def __init__(
+        self, settings: Settings, date: str, *, token: str, provider: Provider | None = None
+    ) -> None:
         self.settings, self.date, self.token, self.provider = settings, date, token, provider
-        self.templates = _templates()
+        self.templates = environment()
         self.app = Starlette(routes=[
             Route("/", self.page, methods=["GET"]),
             Route("/item/{item_id:int}/{action}", self.item_action, methods=["POST"]),

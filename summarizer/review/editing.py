@@ -14,6 +14,7 @@ import json
 from ..checks import CheckRules, Source, check_summary
 from ..config import Settings
 from ..errors import ReviewError
+from ..items import Problem
 from ..summarize import Rules, Summary, parse_summary
 from .evidence import stored_quotes
 from .state import Review
@@ -29,8 +30,8 @@ def _reasons(message: str) -> str:
 
 
 def checked_edit(review: Review, settings: Settings, ref: str | int, *, headline: str, emoji: str,
-                 bullets: list[str]) -> list[str]:
-    """Validate, trust-check and save an edit; return the item's flags afterwards.
+                 bullets: list[str]) -> list[Problem]:
+    """Validate, trust-check and save an edit; return the item's flags (trust problems) afterwards.
 
     Raises ReviewError (in Chinese, naming every problem) when the edit breaks the format;
     nothing is saved then.
@@ -46,7 +47,7 @@ def checked_edit(review: Review, settings: Settings, ref: str | int, *, headline
     except ValueError as exc:
         raise ReviewError(f"第{item.id}条没有保存：{_reasons(str(exc))}") from exc
     flags = _trust_flags(review, settings, item.canonical_url, item.headline, item.bullets, summary)
-    # An acknowledgement stands for the flag's exact text: one the edit left as it was stays acknowledged.
+    # An acknowledgement stands for the exact problem: one the edit left as it was stays acknowledged.
     acked = [f for f in item.acked if f in flags]
     review.edit(item.id, headline=summary.headline, emoji=summary.emoji, bullets=list(summary.bullets),
                 flags=flags, acked=acked)
@@ -54,7 +55,7 @@ def checked_edit(review: Review, settings: Settings, ref: str | int, *, headline
 
 
 def _trust_flags(review: Review, settings: Settings, url: str, old_headline: str, old_bullets: list[str],
-                 summary: Summary) -> list[str]:
+                 summary: Summary) -> list[Problem]:
     """The trust problems of the edited text; the old flags stay when no source text is stored."""
     check_rules = CheckRules.from_settings(settings.checks)
     article = review.store.article(url)
@@ -65,4 +66,4 @@ def _trust_flags(review: Review, settings: Settings, url: str, old_headline: str
     quotes = stored_quotes(review.store, url, old_headline, old_bullets)
     result = check_summary(summary.headline, summary.bullets, quotes, Source.of(article.title, article.text),
                            check_rules)
-    return result.flags
+    return result.problems

@@ -1,46 +1,43 @@
 """What the review page shows beside each bullet: its supporting quote, where that quote sits in the source,
 and the flagged terms, marked on text (never inside escaped HTML).
 
-The terms come from the trust flags' wording (数字“42%”…, 第2条要点：…). ``flagged_terms`` is the one place
-that reads that wording; when flags become structured (kind, bullet, term) only it changes.
+The terms are the structured problems' own (``Problem.term``, on ``Problem.bullet``); marking itself
+(whole numbers and words only) is ``jinja.mark``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..checks import squash
+from ..items import Problem, ReviewItem
+from ..jinja import flagged_terms as terms_of
+from ..jinja import mark, segments, term_spans
 from ..store import Store
-from .state import ReviewItem
 
-# 数字“3”, 名称“Larkspur”, 金额“3 亿元”: a quoted term. Not 引文“…” (a quote) nor 照抄…（“span…”） (a copy).
-_TERM = re.compile(r"(?<!引文)(?<!原文的长句（)[“「]([^”」]{1,40})[”」]")
-_WHERE = re.compile(r"^(标题|第(\d+)条要点)[：:]")
-_ALNUM = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
+__all__ = ["Evidence", "ItemView", "evidence", "flag_target", "flagged_terms", "item_view", "locate", "mark",
+           "segments", "source_html", "stored_quotes", "term_spans", "terms_for"]
 
 
-def flag_target(flag: str) -> int | None:
-    """The bullet a flag is about (1-based), 0 for the headline, None when it names neither."""
-    match = _WHERE.match(flag)
-    if match is None:
-        return None
-    return int(match.group(2)) if match.group(2) else 0
+def flag_target(flag: Problem) -> int | None:
+    """The bullet a problem is about (1-based), 0 for the headline, None for the whole item.
+
+    The checks give the headline's problems no bullet; a flag from elsewhere (kind "flag", a review row
+    written before problems were structured) names no part of the item.
+    """
+    if flag.bullet is not None:
+        return flag.bullet
+    return None if flag.kind == "flag" else 0
 
 
-def flagged_terms(flags: list[str]) -> dict[int | None, list[str]]:
+def flagged_terms(flags: list[Problem]) -> dict[int | None, list[str]]:
     """Terms to mark per target: 0 = headline, n = bullet n, None = anywhere in the item. Longest first."""
-    found: dict[int | None, set[str]] = {}
-    for flag in flags:
-        for term in _TERM.findall(flag):
-            term = term.strip()
-            # A term with no letter, digit or Chinese character (", ") would mark punctuation everywhere.
-            if term and re.search(r"[\w\u4e00-\u9fff]", term):
-                found.setdefault(flag_target(flag), set()).add(term)
-    return {target: sorted(terms, key=lambda t: (-len(t), t)) for target, terms in found.items()}
+    targets = {flag_target(f) for f in flags}
+    found = {t: terms_of([f for f in flags if flag_target(f) == t]) for t in targets}
+    return {target: terms for target, terms in found.items() if terms}
 
 
 def terms_for(terms: dict[int | None, list[str]], target: int | None) -> list[str]:
@@ -50,44 +47,6 @@ def terms_for(terms: dict[int | None, list[str]], target: int | None) -> list[st
     else:
         picked = set(terms.get(target, [])) | set(terms.get(None, []))
     return sorted(picked, key=lambda t: (-len(t), t))
-
-
-def _pattern(term: str) -> str:
-    """A term as a regex matching whole numbers and words only: "3" is not found in "340" or "3.5"."""
-    body = re.escape(term)
-    if _ALNUM.match(term[0]):
-        body = r"(?<![0-9A-Za-z\u00c0-\u024f])(?<![0-9][.,])" + body
-    if _ALNUM.match(term[-1]):
-        body += r"(?![0-9A-Za-z\u00c0-\u024f])(?![.,][0-9])"
-    return body
-
-
-def term_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) of every term in ``text``, longer terms winning."""
-    if not terms:
-        return []
-    regex = re.compile("|".join(_pattern(t) for t in sorted(terms, key=len, reverse=True)))
-    return [m.span() for m in regex.finditer(text) if m.end() > m.start()]
-
-
-def segments(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
-    """``text`` cut into (piece, inside a span) in order; spans must be sorted and not overlap."""
-    out: list[tuple[str, bool]] = []
-    at = 0
-    for start, end in spans:
-        if start > at:
-            out.append((text[at:start], False))
-        out.append((text[start:end], True))
-        at = end
-    if at < len(text):
-        out.append((text[at:], False))
-    return out
-
-
-def mark(text: str, terms: list[str]) -> Markup:
-    """``text`` escaped piece by piece, each flagged term wrapped in <mark>: a mark never splits an entity."""
-    return Markup("").join(Markup("<mark>{}</mark>").format(piece) if marked else escape(piece)
-                           for piece, marked in segments(text, term_spans(text, terms)))
 
 
 # -- quotes in the source -----------------------------------------------------------------
@@ -132,11 +91,11 @@ class Evidence:
 
 def stored_quotes(store: Store, canonical_url: str, headline: str, bullets: list[str]) -> list[str]:
     """The quotes of the stored summary with this item's bullets or headline, else of the newest one."""
-    summaries = store.summaries_of(canonical_url)
-    for data in summaries:
-        if data.get("bullets") == bullets or data.get("headline") == headline:
-            return [str(q) for q in data.get("quotes") or []]
-    return [str(q) for q in (summaries[0].get("quotes") or [])] if summaries else []
+    summaries = [stored.summary for stored in store.summaries_of(canonical_url)]
+    for summary in summaries:
+        if list(summary.bullets) == bullets or summary.headline == headline:
+            return [str(q) for q in summary.quotes]
+    return [str(q) for q in summaries[0].quotes] if summaries else []
 
 
 def evidence(quotes: list[str], text: str, count: int = 3) -> list[Evidence]:

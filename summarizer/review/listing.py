@@ -19,16 +19,19 @@ def review_lines(review: Review) -> list[str]:
         lines.extend(f"{'':>3}  {'':<8}  {'':<8}  {link}" for link in item.links)
         for flag in item.flags:
             acked = "(acknowledged) " if flag in item.acked else ""
-            lines.append(f"{'':>3}  {'':<8}  {'':<8}  ⚠️ {acked}{flag}")
+            lines.append(f"{'':>3}  {'':<8}  {'':<8}  ⚠️ {acked}{flag.message}")
     return lines
 
 
 def review_json(review: Review) -> str:
     """The review as one JSON object: date, state, stats and the items by number (for scripts)."""
     stats = review.digest().stats
+    # flags / unresolved as lines, as in DATE.json; problems with their kind, bullet and term.
     items = [{"id": i.id, "status": i.status, "section": i.section, "headline": i.headline, "emoji": i.emoji,
               "highlight": i.highlight, "canonical_url": i.canonical_url, "links": i.links,
-              "flags": i.flags, "unresolved": i.unresolved, "bullets": i.bullets}
+              "flags": [p.message for p in i.flags], "unresolved": [p.message for p in i.unresolved],
+              "problems": [p.to_dict() | {"acknowledged": p in i.acked} for p in i.flags],
+              "bullets": i.bullets}
              for i in sorted(review.items.values(), key=lambda i: i.id)]
     data = {"date": review.date, "state": review.state, "published_at": review.published_at,
             "stats": {"source_zi": stats.source_zi, "digest_zi": stats.digest_zi, "minutes": stats.minutes,

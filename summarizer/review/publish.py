@@ -11,10 +11,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from ..config import Settings
 from ..errors import PublishRefused
+from ..jinja import environment
 from ..render import render_markdown, write_atomic
 from ..store import Store, now_iso
 from .markdown import ParsedDigest, parse_digest, strip_markers
@@ -48,7 +47,7 @@ def check_publishable(review: Review, *, force: bool) -> None:
                              f"(`summarizer review {review.date} --approve-all`) or pass --force")
     flagged = [i for i in sorted(review.live(), key=lambda i: i.id) if i.unresolved]
     if flagged:
-        listing = "; ".join(f"item {i.id}: {i.unresolved[0]}" + (f" (+{len(i.unresolved) - 1})"
+        listing = "; ".join(f"item {i.id}: {i.unresolved[0].message}" + (f" (+{len(i.unresolved) - 1})"
                                                                   if len(i.unresolved) > 1 else "")
                             for i in flagged)
         raise PublishRefused(f"{review.date}: unacknowledged trust flags ({listing}); check each and pass "
@@ -112,27 +111,26 @@ def _published_issues(store: Store, output_dir: Path) -> list[Issue]:
     return issues
 
 
-def _html() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                              autoescape=True, undefined=jinja2.StrictUndefined)
-
-
 def atom_feed(issues: list[Issue], *, title: str) -> str:
-    """An Atom 1.0 feed of published issues, newest first; built with ElementTree so it is always valid XML."""
+    """An Atom 1.0 feed of published issues, newest first; built with ElementTree: always valid XML."""
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(root, f"{{{ATOM}}}title").text = title
     ET.SubElement(root, f"{{{ATOM}}}id").text = FEED_ID
-    ET.SubElement(root, f"{{{ATOM}}}updated").text = max((i.published_at for i in issues), default="1970-01-01T00:00:00+00:00")
+    ET.SubElement(root, f"{{{ATOM}}}updated").text = max(
+        (i.published_at for i in issues), default="1970-01-01T00:00:00+00:00"
+    )
     ET.SubElement(ET.SubElement(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = title
     ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href="feed.xml")
-    template = _html().get_template("issue.html.j2")
+    template = environment().get_template("issue.html.j2")
     for issue in issues:
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{title} {issue.date}"
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:jiandu.local,{issue.date}:issue"
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = issue.published_at
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=f"{issue.date}.md", type="text/markdown")
+        ET.SubElement(
+            entry, f"{{{ATOM}}}link", rel="alternate", href=f"{issue.date}.md", type="text/markdown"
+        )
         summary = "；".join(h.headline for h in issue.parsed.highlights) or issue.parsed.items[0].headline
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
         ET.SubElement(entry, f"{{{ATOM}}}content", type="html").text = template.render(issue=issue.parsed)

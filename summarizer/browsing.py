@@ -1,4 +1,5 @@
-"""Debian's chromium driven by Playwright: no browser download (the machine has no way out), loopback only."""
+"""Debian's chromium driven by Playwright, for the browser test and bench/review_keyboard.py (never used
+by the CLI): no browser download (the machine has no way out), loopback only."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def chromium_path() -> str | None:
     given = os.environ.get("JIANDU_CHROMIUM")
     if given:
         return given
-    return shutil.which("chromium") or (shutil.which("chromium-browser"))
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def playwright_missing() -> str | None:
