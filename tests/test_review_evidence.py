@@ -3,7 +3,6 @@
 from markupsafe import Markup
 
 from summarizer.items import Problem
-
 from summarizer.review.evidence import (
     evidence,
     flag_target,
