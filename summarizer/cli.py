@@ -220,7 +220,9 @@ def _latest_draft(settings: Settings) -> str:
 @cli.command()
 @config_option
 @click.argument("date", required=False)
-@click.option("--list", "as_list", is_flag=True, help="Print the items with their number, state and flags.")
+@click.option("--list", "as_list", is_flag=True,
+              help="Print the items with their number, state, URL and flags.")
+@click.option("--json", "as_json", is_flag=True, help="The items as JSON (implies --list).")
 @click.option("--approve-all", is_flag=True, help="Approve every item not dropped.")
 @click.option(
     "--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable."
@@ -228,8 +230,8 @@ def _latest_draft(settings: Settings) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the review page listens on.")
 @click.option("--port", default=0, show_default=True, help="Port (0: any free port).")
 @_guard
-def review(config: str | None, date: str | None, as_list: bool, approve_all: bool, drops: tuple[str, ...],
-           host: str, port: int) -> None:
+def review(config: str | None, date: str | None, as_list: bool, as_json: bool, approve_all: bool,
+           drops: tuple[str, ...], host: str, port: int) -> None:
     """Review a draft (default: the newest): a local web page, or --list / --approve-all / --drop."""
     from .review.state import Review
 
@@ -239,9 +241,17 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
         state = Review.open(store, settings, date)
         for ref in drops:
             state.drop(ref)
-            click.echo(f"dropped item {state.item(ref).id}")
+            if not as_json:
+                click.echo(f"dropped item {state.item(ref).id}")
         if approve_all:
-            click.echo(f"approved {state.approve_all()} items")
+            approved = state.approve_all()
+            if not as_json:
+                click.echo(f"approved {approved} items")
+        if as_json:
+            from .review.listing import review_json
+
+            click.echo(review_json(state))
+            return
         if as_list or drops or approve_all:
             if as_list:
                 click.echo(format_review(state))
@@ -256,32 +266,25 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
 
 
 def format_review(state: Review) -> str:
-    lines = []
-    stats = state.digest().stats
-    lines.append(
-        f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%"
-    )
-    for item in sorted(state.items.values(), key=lambda i: i.id):
-        star = " ⭐" if item.highlight else ""
-        lines.append(f"{item.id:>3}  {item.status:<8}  {item.section}  {item.headline} {item.emoji}{star}")
-        for flag in item.flags:
-            lines.append(f"       ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag.message}")
-    return "\n".join(lines)
+    from .review.listing import review_lines
+
+    return "\n".join(review_lines(state))
 
 
 @cli.command()
 @config_option
-@click.argument("date")
+@click.argument("date", required=False)
 @click.option("--force", is_flag=True, help="Publish even if not every item is approved.")
 @click.option(
     "--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable."
 )
 @_guard
-def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...]) -> None:
-    """Publish a reviewed draft to output/DATE.md, output/feed.xml and output/index.md."""
+def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, ...]) -> None:
+    """Publish a reviewed draft (default: the newest, as `review`) to output/DATE.md, feed.xml, index.md."""
     from .review.publish import publish as publish_day
 
     settings = _settings(config)
+    date = date or _latest_draft(settings)
     with Store(settings.database_path) as store:
         result = publish_day(store, settings, date, force=force, ack=acks)
     if result.changed:

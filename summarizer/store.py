@@ -532,6 +532,13 @@ class Store(ReviewTables):
         ).fetchone()
         return kind.from_dict(json.loads(row[0])) if row else None
 
+    def summaries_of(self, canonical_url: str) -> list[CheckedSummary]:
+        """Every stored summary of one article, newest first (the review page reads their quotes)."""
+        rows = self.db.execute(
+            "SELECT json FROM summaries WHERE canonical_url = ? ORDER BY created_at DESC, id DESC",
+            (canonical_url,))
+        return [CheckedSummary.from_dict(json.loads(row[0])) for row in rows]
+
     def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str,
                      data: Cacheable, input_tokens: int, output_tokens: int, seconds: float,
                      attempts: int) -> None:

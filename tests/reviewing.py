@@ -120,7 +120,8 @@ class Browserless:
         self.opener = urllib.request.build_opener(_NoRedirect)
 
     def get(self, path: str = "/", *, token: str | None = "") -> tuple[int, str]:
-        query = "" if token is None else "?" + urllib.parse.urlencode({"token": token or self.token})
+        joint = "&" if "?" in path else "?"
+        query = "" if token is None else joint + urllib.parse.urlencode({"token": token or self.token})
         return self._open(urllib.request.Request(self.base + path + query))
 
     def post(self, path: str, fields: dict[str, str] | None = None, *, token: str | None = "") -> tuple[int, str]:

@@ -1,5 +1,6 @@
 """review / publish end to end with CliRunner: listing, approving, dropping, refusals, publishing, idempotence."""
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from reviewing import DATE, draft_items, invoke, make_draft
 from servers import FakeOpenAI, SiteServer
 from summarizer.render import REVIEW_MARKER
 from summarizer.review.markdown import parse_digest
+from summarizer.review.state import Review
+from summarizer.store import Store
 
 FLAG = "数字“42%”在原文中找不到"
 
@@ -24,7 +27,9 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert listed.exit_code == 0, listed.output
     lines = listed.stdout.splitlines()
     assert lines[0].startswith("原文 1682字")
-    assert lines[1].split()[:3] == ["1", "pending", "产品介绍"]
+    assert lines[1].split() == ["#", "status", "section", "headline", "/", "URL", "/", "flags"]
+    assert lines[2].split()[:3] == ["1", "pending", "产品介绍"]
+    assert lines[3].strip() == items[0]["links"][0]  # each item's URL under its headline
     assert f"⚠️ {FLAG}" in listed.stdout
     assert lines[-1] == f"{DATE}: draft"
 
@@ -72,6 +77,30 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert sqlite3.connect(day.settings.database_path).execute(
         "SELECT COUNT(*) FROM review_history").fetchone() == history
     assert invoke(day, "review", DATE, "--list").stdout.strip().endswith(f"{DATE}: published")
+
+
+def test_review_list_json_and_publish_defaults_to_the_newest_draft(tmp_path: Path, site: SiteServer,
+                                                                    fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm, flags={1: [FLAG]})
+    listed = invoke(day, "review", "--json")
+    assert listed.exit_code == 0, listed.output
+    data = json.loads(listed.stdout)
+    assert data["date"] == DATE and data["state"] == "draft" and data["stats"]["source_zi"] == 1682
+    assert [i["id"] for i in data["items"]] == [1, 2, 3, 4]
+    assert data["items"][1]["flags"] == [FLAG] and data["items"][1]["unresolved"] == [FLAG]
+    assert data["items"][1]["problems"] == [{"kind": "number", "message": FLAG, "bullet": None, "term": "42%",
+                                             "acknowledged": False}]
+    assert data["items"][0]["links"] == draft_items(day)[0]["links"]
+    # Items listed out of digest order (item 1 moved to the last section) are still named by number.
+    with Store(day.settings.database_path) as store:
+        Review.open(store, day.settings, DATE).move(1, "其他")
+    refused = invoke(day, "publish")  # no DATE: the newest draft, as `review` does
+    assert refused.exit_code == 1 and "not reviewed (items 1, 2, 3, 4 not approved)" in refused.stderr
+    invoke(day, "review", "--approve-all")
+    refused = invoke(day, "publish")
+    assert f"unacknowledged trust flags (item 2: {FLAG})" in refused.stderr
+    published = invoke(day, "publish", "--ack", "2")
+    assert published.exit_code == 0 and f"published {day.output / DATE}.md" in published.stdout
 
 
 def test_publish_force_skips_approval_but_not_flags(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:

@@ -41,11 +41,12 @@ def published_text(review: Review) -> str:
 def check_publishable(review: Review, *, force: bool) -> None:
     """Raises PublishRefused naming what is missing: approval of items, acknowledgement of flags."""
     if review.state not in ("reviewed", "published") and not force:
-        pending = [str(i.id) for i in review.live() if i.status == PENDING]
+        # By number, as `review --list` shows them (live() is in section order: 10, 11, 9).
+        pending = [str(i.id) for i in sorted(review.live(), key=lambda i: i.id) if i.status == PENDING]
         what = f"items {', '.join(pending)} not approved" if pending else "no item left"
         raise PublishRefused(f"{review.date}: the draft is not reviewed ({what}); approve them "
                              f"(`summarizer review {review.date} --approve-all`) or pass --force")
-    flagged = [i for i in review.live() if i.unresolved]
+    flagged = [i for i in sorted(review.live(), key=lambda i: i.id) if i.unresolved]
     if flagged:
         listing = "; ".join(f"item {i.id}: {i.unresolved[0].message}" + (f" (+{len(i.unresolved) - 1})"
                                                                   if len(i.unresolved) > 1 else "")

@@ -146,8 +146,12 @@ class Review:
         self._commit()
 
     def edit(self, ref: str | int, *, headline: str | None = None, emoji: str | None = None,
-             bullets: list[str] | None = None) -> None:
-        """Change headline / emoji / bullets. Raises ReviewError if the result breaks the digest format."""
+             bullets: list[str] | None = None, flags: list[Problem] | None = None,
+             acked: list[Problem] | None = None) -> None:
+        """Change headline / emoji / bullets (and the flags re-checked on them: ``editing.checked_edit``).
+
+        Raises ReviewError if the result breaks the digest format.
+        """
         item = self.item(ref)
         if headline is not None:
             # Stored as it will be printed: Markdown/HTML control characters cannot reach the issue.
@@ -165,6 +169,9 @@ class Review:
             if len(cleaned) != 3 or not all(cleaned):
                 raise ReviewError(f"item {item.id}: exactly 3 non-empty bullets are needed")
             self._set(item, "bullets", cleaned)
+        if flags is not None:
+            self._set(item, "flags", list(flags))
+            self._set(item, "acked", list(acked or []))
         self._commit()
 
     def move(self, ref: str | int, section: str) -> None:
@@ -234,6 +241,13 @@ class Review:
     def render_draft(self, *, with_flags: bool = True) -> str:
         """The draft Markdown of the current state (a weekly renders its own format)."""
         return render_markdown(self.digest(with_flags=with_flags))
+
+    def reopen(self) -> None:
+        """Open a published issue for changes: the published file stays as it is until published again."""
+        if self.state != "published":
+            return
+        self._pending.changes.append((None, "reopen", None, None))
+        self._commit()  # derives reviewed (or draft) again; published_sha/_at still name the published text
 
     # -- saving -------------------------------------------------------------
     def _set(self, item: ReviewItem, name: str, value: Any) -> None:
