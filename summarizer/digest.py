@@ -24,6 +24,7 @@ class DigestItem:
     published: str | None = None
     # One Chinese line per unresolved trust problem; rendered as REVIEW_MARKER lines in the draft only.
     flags: list[str] = field(default_factory=list)
+    sources: int = 1  # feeds that carried this story (the kept article and its merged copies)
 
     @property
     def zi(self) -> int:
@@ -48,6 +49,7 @@ class Digest:
     highlights: list[DigestItem]
     stats: Stats
     left_out: list[DigestItem] = field(default_factory=list)
+    below_importance: list[DigestItem] = field(default_factory=list)  # under digest.min_importance
 
     @property
     def items(self) -> list[DigestItem]:
@@ -76,6 +78,12 @@ def _rank_key(item: DigestItem) -> tuple[int, str, str]:
     return (-item.importance, _invert(item.published or ""), item.canonical_url)
 
 
+def _highlight_key(item: DigestItem) -> tuple[int, int, str, str]:
+    # A story several feeds carried is news more readers expect: each extra feed adds a point, at most two.
+    boost = min(item.sources - 1, 2)
+    return (-(item.importance + boost), -item.sources, _invert(item.published or ""), item.canonical_url)
+
+
 def _invert(text: str) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
@@ -84,7 +92,8 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
     """Select items under the caps, group them by configured section, pick 看点, count 字."""
     names = settings.section_names
     fallback = names[-1]
-    ranked = sorted(items, key=_rank_key)
+    below = [item for item in items if item.importance < settings.min_importance]
+    ranked = sorted((item for item in items if item.importance >= settings.min_importance), key=_rank_key)
     per_section: dict[str, list[DigestItem]] = {name: [] for name in names}
     left_out: list[DigestItem] = []
     chosen = 0
@@ -98,11 +107,11 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
         chosen += 1
     sections = [(name, per_section[name]) for name in names if per_section[name]]
     selected = [item for _, group in sections for item in group]
-    highlights = sorted(selected, key=_rank_key)[: settings.highlights]
+    highlights = sorted(selected, key=_highlight_key)[: settings.highlights]
     stats = compute_stats(
         sum(item.source_zi for item in selected), sum(item.zi for item in selected), settings.reading_speed
     )
     return Digest(
         date=date, title=settings.title, purpose=settings.purpose, sections=sections,
-        highlights=highlights, stats=stats, left_out=left_out,
+        highlights=highlights, stats=stats, left_out=left_out, below_importance=below,
     )

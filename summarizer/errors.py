@@ -12,6 +12,7 @@
     ├── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
     │   ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
     │   └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
+    ├── PushError          a push target refused or did not answer (.target); the other targets still go
     └── RunLocked          another digest run holds the database's lock
 
 Every error carries a one-line message naming the feed, URL or key at fault;
@@ -87,5 +88,13 @@ class DraftFormatError(ReviewError):
     def __init__(self, message: str, *, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+class PushError(SummarizerError):
+    def __init__(self, message: str, *, target: str) -> None:
+        super().__init__(message)
+        self.target = target
+
+
 class RunLocked(SummarizerError):
     """Another run is using the same database; this one did nothing."""

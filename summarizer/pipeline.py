@@ -85,6 +85,7 @@ class RunReport:
     articles_left_out: int = 0  # over fetch.max_articles; they wait for the next run
     articles_over_budget: int = 0  # not summarized because the run's token budget was spent
     budget: int | None = None
+    items_below_importance: int = 0  # left out under digest.min_importance
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -468,14 +469,22 @@ class Pipeline:
             if data is None:
                 continue
             self._checks[art.canonical_url] = dict(data.get("checks") or {})
+            copies = self.store.duplicates_of(art.canonical_url)
             items.append(DigestItem(
                 canonical_url=art.canonical_url, headline=data["headline"], emoji=data["emoji"],
                 section=data["section"], bullets=list(data["bullets"]), importance=int(data["importance"]),
-                links=[art.url, *(d.url for d in self.store.duplicates_of(art.canonical_url))],
+                links=[art.url, *(d.url for d in copies)],
                 source=art.source, source_title=art.title, source_zi=art.zi, published=art.published,
                 flags=self.flags_for(art.canonical_url),
+                sources=self._sources(art, copies),
             ))
         return items
+
+    def _sources(self, art: StoredArticle, copies: list[StoredArticle]) -> int:
+        """Feeds that carried the story: those that listed the article or any merged copy."""
+        stories = [art, *copies]
+        feeds = self.store.feeds_of([a.canonical_url for a in stories])
+        return max(1, len(feeds | {a.feed_url for a in stories if a.feed_url}))
 
     async def run(self, *, day: Date | None = None, since: str | None = None, dry_run: bool = False) -> RunReport:
         started = time.monotonic()
@@ -535,6 +544,7 @@ class Pipeline:
             await asyncio.gather(*self._story_tasks)
             digest = build_digest(self.digest_items(digest_date), self.settings.digest, date=digest_date)
             self.report.items_in_digest = len(digest.items)
+            self.report.items_below_importance = len(digest.below_importance)
             self.report.add_checks(self.tally(digest.items))
             if digest.items:
                 md_path, _ = write_draft(digest, self.settings.output_path)
@@ -604,6 +614,9 @@ class Pipeline:
                         digest_date: str) -> list[Entry]:
         """Entries in the window, once per canonical URL, not already in an earlier day's digest."""
         chosen: dict[str, Entry] = {}
+        # Every feed that listed an in-window article counts for its 热度, the first one and the rest.
+        self.store.add_sightings([(e.canonical_url, e.feed_url) for e in entries
+                                  if e.feed_url and in_window(e, start, end)])
         for entry in entries:
             if not in_window(entry, start, end) or entry.canonical_url in chosen:
                 continue

@@ -136,10 +136,38 @@ def _m004_review(db: sqlite3.Connection) -> None:
     )
 
 
+def _m005_push_and_feed_sightings(db: sqlite3.Connection) -> None:
+    # push_log: one row per message sent to (or failed at) a push target, so a re-run sends only the parts
+    # not yet sent; never a URL or a secret: the target is its configured name.
+    # article_feeds: every feed that listed an article, so an item can say how many feeds carried it.
+    db.executescript(
+        """
+        CREATE TABLE article_feeds (
+            canonical_url TEXT NOT NULL,
+            feed_url TEXT NOT NULL,
+            PRIMARY KEY (canonical_url, feed_url)
+        );
+        CREATE TABLE push_log (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL,
+            target TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            parts INTEGER NOT NULL,
+            sha TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX push_log_date_target ON push_log(date, target);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m003_story_groups", _m003_story_groups),
     ("m004_review", _m004_review),
+    ("m005_push_and_feed_sightings", _m005_push_and_feed_sightings),
 ]
 
 
@@ -466,6 +494,32 @@ class Store:
                 "INSERT INTO review_history (date, item_id, what, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(write.date, item_id, what, old, new, stamp) for item_id, what, old, new in write.history],
             )
+    # -- feeds that carried an article (m005) ---------------------------------
+    def add_sightings(self, pairs: list[tuple[str, str]]) -> None:
+        """Record (canonical URL, feed URL) pairs; seen again, they change nothing."""
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO article_feeds (canonical_url, feed_url) VALUES (?, ?)", pairs)
+
+    def feeds_of(self, canonical_urls: list[str]) -> set[str]:
+        """Every feed that listed any of these articles."""
+        marks = ",".join("?" * len(canonical_urls))
+        rows = self.db.execute(f"SELECT DISTINCT feed_url FROM article_feeds WHERE canonical_url IN ({marks})",
+                               canonical_urls)
+        return {str(r[0]) for r in rows}
+
+    # -- push (m005) ----------------------------------------------------------
+    def sent_parts(self, date: str, target: str) -> set[int]:
+        """Parts of ``date``'s issue already delivered to ``target`` (1-based)."""
+        rows = self.db.execute("SELECT part FROM push_log WHERE date = ? AND target = ? AND status = 'sent'",
+                               (date, target))
+        return {int(r[0]) for r in rows}
+
+    def record_push(self, *, date: str, target: str, part: int, parts: int, sha: str, error: str | None) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO push_log (date, target, part, parts, sha, status, error, at) VALUES (?,?,?,?,?,?,?,?)",
+                (date, target, part, parts, sha, "failed" if error else "sent", error, now_iso()))
+
     def integrity(self) -> str:
         """SQLite's own check: 'ok' or the first problem it found."""
         return str(self.db.execute("PRAGMA quick_check").fetchone()[0])

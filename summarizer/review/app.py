@@ -26,7 +26,7 @@ from ..config import Settings
 from ..errors import SummarizerError
 from ..providers import Provider
 from ..store import Store
-from .publish import check_publishable, write_published
+from .publish import check_publishable, publish_reviewed
 from .regenerate import regenerate
 from .state import APPROVED, DROPPED, Review
 
@@ -171,8 +171,9 @@ class ReviewApp:
             try:
                 review = Review.open(store, self.settings, self.date)
                 check_publishable(review, force=False)
-                result = write_published(review, store, self.settings.output_path)
+                result = publish_reviewed(review, store, self.settings)
                 message = f"published {result.path}" if result.changed else f"already published: {result.path}"
+                message = "; ".join([message, *result.pushed])
             except SummarizerError as exc:
                 message = f"error: {exc}"
         return self._back(message=message)

@@ -19,6 +19,8 @@ from ..render import REVIEW_MARKER
 from ..text import split_emoji
 
 _LINK = re.compile(r"^原文链接:\[([^\]]+)\]\((\S+)\)$")
+# "热度:3个来源": how many feeds carried the story; only written when more than one did.
+_SOURCES = re.compile(r"^热度:(\d+)个来源$")
 _STATS = re.compile(r"^> 原文共计\*\*\d+\*\*字,简读后为\*\*\d+\*\*字,阅读时间为\d+分钟,为您提高阅读效率为\*\*\d+%\*\*$")
 
 
@@ -30,6 +32,7 @@ class ParsedItem:
     bullets: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # link targets as written (percent-encoded)
+    sources: int = 1  # feeds that carried the story (the 热度 line)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class ParsedDigest:
     purpose: str
     highlights: list[ParsedHighlight]
     sections: list[tuple[str, list[ParsedItem]]]
+    stats: str = ""  # the 看点 stats line without its quote marker
 
     @property
     def items(self) -> list[ParsedItem]:
@@ -91,6 +95,7 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
     if pos >= len(lines) or not _STATS.match(lines[pos][1]):
         raise fail(lines[pos][0] if pos < len(lines) else lines[-1][0],
                    "expected the stats line '> 原文共计**N**字,简读后为**M**字,…'")
+    stats = lines[pos][1][2:]
     pos += 1
     highlights: list[ParsedHighlight] = []
     while pos < len(lines) and lines[pos][1].startswith("- "):
@@ -119,7 +124,7 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
         parsed_sections.append((section, items))
     if not parsed_sections:
         raise fail(lines[-1][0], "the digest has no section")
-    return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections)
+    return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections, stats=stats)
 
 
 def _parse_item(lines: list[tuple[int, str]], pos: int, fail: Callable[[int, str], DraftFormatError], name: str) -> tuple[ParsedItem, int]:
@@ -130,7 +135,7 @@ def _parse_item(lines: list[tuple[int, str]], pos: int, fail: Callable[[int, str
     if pos >= len(lines) or lines[pos][1] != "> 要点解析:":
         raise fail(lines[pos][0] if pos < len(lines) else number, "expected '> 要点解析:' after the item heading")
     pos += 1
-    # Order inside an item: bullets, then reviewer markers, then links; anything else is an error.
+    # Order inside an item: bullets, then the 热度 line and reviewer markers, then links; anything else is an error.
     while pos < len(lines) and not lines[pos][1].startswith("#"):
         at, text = lines[pos]
         if text.startswith("- ") and not item.flags and not item.links:
@@ -138,6 +143,8 @@ def _parse_item(lines: list[tuple[int, str]], pos: int, fail: Callable[[int, str
             if not bullet:
                 raise fail(at, "empty bullet")
             item.bullets.append(bullet)
+        elif (count := _SOURCES.match(text)) and not item.links:
+            item.sources = int(count.group(1))
         elif text.startswith(REVIEW_MARKER) and not item.links:
             item.flags.append(text[len(REVIEW_MARKER):].lstrip(":： ").strip())
         elif match := _LINK.match(text):

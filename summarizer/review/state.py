@@ -46,6 +46,7 @@ class ReviewItem:
     status: str = PENDING
     flags: list[str] = field(default_factory=list)
     acked: list[str] = field(default_factory=list)  # flags the reviewer has acknowledged
+    sources: int = 1  # feeds that carried the story
 
     @property
     def unresolved(self) -> list[str]:
@@ -56,7 +57,7 @@ class ReviewItem:
             canonical_url=self.canonical_url, headline=self.headline, emoji=self.emoji, section=self.section,
             bullets=list(self.bullets), importance=self.importance, links=list(self.links), source=self.source,
             source_title=self.source_title, source_zi=self.source_zi, published=self.published,
-            flags=self.unresolved if with_flags else [],
+            flags=self.unresolved if with_flags else [], sources=self.sources,
         )
 
     def data(self) -> dict[str, Any]:
@@ -391,6 +392,7 @@ def _item(raw: dict[str, Any], section: str, *, item_id: int, position: int, hig
         section=section, bullets=list(raw["bullets"]), links=list(raw["links"]), source=raw["source"],
         source_title=raw["source_title"], source_zi=int(raw["source_zi"]), importance=int(raw["importance"]),
         position=position, published=raw.get("published"), highlight=highlight, flags=list(raw.get("flags") or []),
+        sources=int(raw.get("sources") or 1),
     )
 
 
