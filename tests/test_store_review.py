@@ -25,7 +25,7 @@ def test_an_older_database_gains_the_review_tables(tmp_path: Path) -> None:
                          "DELETE FROM migrations WHERE name = 'm004_review';")
     db.close()
     with Store(path) as store:
-        assert store.migrations()[-1] == "m004_review"
+        assert "m004_review" in store.migrations()
         store.save_review(_write())
         assert store.review("2026-11-20").meta == {"title": "简读"}  # type: ignore[union-attr]
         assert store.review_items("2026-11-20") == {1: {"headline": "标题"}}
