@@ -27,6 +27,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 from typing import Any
 
 from ..config import (
@@ -113,7 +114,7 @@ def feishu_sign(timestamp: str, secret: str) -> str:
 
 def dingtalk_sign(timestamp: str, secret: str) -> str:
     digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()  # httpx2 percent-encodes it as a query parameter
+    return base64.b64encode(digest).decode()
 
 
 def deliver(http: Http, target: TargetBase, message: Message) -> None:
@@ -129,12 +130,12 @@ def deliver(http: Http, target: TargetBase, message: Message) -> None:
         http.check(reply, reply.status == 200 and reply.field("code") == 0,
                    f"code {reply.field('code')}: {reply.field('msg')}" if reply.data else reply.text)
     elif isinstance(target, (DingTalkTarget, WeComTarget)):
-        params = None
         if isinstance(target, DingTalkTarget) and target.secret_env:
             stamp = str(int(time.time() * 1000))
             sign = dingtalk_sign(stamp, target.secret(target.secret_env) or "")
-            params = {"timestamp": stamp, "sign": sign}
-        reply = http.post(url, json=message.body, params=params)
+            # Added to the URL by hand: a params= argument would replace the access_token already there.
+            url += f"{'&' if '?' in url else '?'}timestamp={stamp}&sign={quote(sign, safe='')}"
+        reply = http.post(url, json=message.body)
         http.check(reply, reply.status == 200 and reply.field("errcode") == 0,
                    f"errcode {reply.field('errcode')}: {reply.field('errmsg')}" if reply.data else reply.text)
     else:
