@@ -37,9 +37,9 @@ def bullet(n: int, k: int) -> str:
 def make_issue(tmp_path: Path, items: int, *, base_url: str | None = "https://digest.example.com/") -> PublishedIssue:
     """A published issue of ``items`` items rendered by the real renderer, read back as publish does."""
     sections = ["产品介绍", "产业资讯", "技术教程"]
-    made = [DigestItem(canonical_url=f"https://news.example.com/{n}", headline=f"第{n}条：模型发布与行业动向",
+    made = [DigestItem(canonical_url=f"https://news.example.com/item-{n}.html", headline=f"第{n}条：模型发布与行业动向",
                        emoji="🚀", section=sections[n % 3], bullets=[bullet(n, k) for k in (1, 2, 3)],
-                       importance=10 - n % 10, links=[f"https://news.example.com/{n}?a=1&b=<2>"],
+                       importance=10 - n % 10, links=[f"https://news.example.com/item-{n}.html?a=1&b=<2>"],
                        source="feed", source_title="t", source_zi=900, sources=1 + n % 3)
             for n in range(1, items + 1)]
     digest = build_digest(made, DigestSettings(max_items=200, max_items_per_section=200), date=DATE)
@@ -120,7 +120,7 @@ def assert_whole_issue(kind: str, server: StandIn, issue: PublishedIssue, *, ref
     positions = [joined.rindex(item.headline) for _, item in issue.items]  # after the 看点 list
     assert positions == sorted(positions)
     for _, item in issue.items:
-        holder = [t for t in texts if item.bullets[0][:20] in t]
+        holder = [t for t in texts if item.links[0].split("?")[0] in t]  # each item's own link
         assert len(holder) == 1, item.headline
         assert item.headline in holder[0] and all(b[:20] in holder[0] for b in item.bullets)
     if len(texts) > 1:
@@ -291,3 +291,75 @@ def test_a_push_target_config_is_checked(tmp_path: Path) -> None:
                                 {"name": "a", "type": "discord", "url": "https://y"}])
     with pytest.raises(ConfigError, match="must be smtp://host:port or smtps://host:port"):
         settings_for(tmp_path, [{"name": "m", "type": "email", "url": "http://x", "sender": "a@b", "to": ["c@d"]}])
+
+
+def test_an_issue_published_from_the_fixture_run_reaches_every_target(
+        tmp_path: Path, site: Any, fake_llm: Any, stand_ins: dict[str, StandIn], smtp: SmtpServer) -> None:
+    from click.testing import CliRunner
+    from lxml import etree
+
+    import feedparser
+    from conftest import write_config
+    from summarizer.cli import cli
+
+    base = "https://digest.example.com/jiandu/"
+    config = write_config(tmp_path, site, fake_llm, publish={"base_url": base}, push=all_targets(stand_ins, smtp))
+
+    def run(*args: str) -> Any:
+        result = CliRunner().invoke(cli, [args[0], "--config", str(config), *args[1:]])
+        for secret in [*filter(None, SECRETS.values()), "fs-hook-token", "dd-access-token", "wc-key", "slackSecret"]:
+            assert secret not in result.output, secret
+        return result
+
+    assert run("digest", "--date", DATE).exit_code == 0
+    assert run("review", DATE, "--approve-all").exit_code == 0
+    published = run("publish", DATE)
+    assert published.exit_code == 0, published.output
+    pushed = [line for line in published.stdout.splitlines() if line.startswith("push ")]
+    names = [("team", "feishu"), ("ding", "dingtalk"), ("wx", "wecom"), ("tg", "telegram"), ("slack", "slack"),
+             ("dc", "discord"), ("mail", "email"), ("hook", "webhook")]
+    counts = {kind: len(server.accepted) for kind, server in stand_ins.items()} | {"email": len(smtp.messages)}
+    assert pushed == [f"push {name} ({kind}): sent {counts[kind]} of {counts[kind]} messages"
+                      for name, kind in names]
+    assert counts["wecom"] == counts["discord"] == 2 and counts["feishu"] == counts["email"] == 1
+    output = tmp_path / "output"
+    issue = read_issue(output, DATE, title="简读·AI日报", base_url=base)
+    assert len(issue.items) == 6 and "热度:2个来源" in issue.markdown  # en-1 came from rss2 and atom
+    for kind, server in stand_ins.items():
+        assert_whole_issue(kind, server, issue)
+    assert len(smtp.messages) == 1
+
+    feed_bytes = (output / "feed.xml").read_bytes()
+    root = etree.fromstring(feed_bytes, etree.XMLParser(recover=False))  # strict: raises on any fault
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert root.find(f"{atom}link[@rel='self']").get("href") == f"{base}feed.xml"
+    feed = feedparser.parse(feed_bytes)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    [entry] = feed.entries
+    assert entry.id == f"tag:jiandu.local,{DATE}:issue" and entry.updated_parsed is not None
+    assert entry.link == f"{base}{DATE}.html"
+    assert all(item.headline in entry.content[0].value for _, item in issue.items)
+    assert all(link.href.startswith(("https://", "http://")) for e in feed.entries for link in e.links)
+
+    page = (output / f"{DATE}.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "热度:2个来源" in page
+    assert f'href="{base}feed.xml"' in page
+    wechat = (output / f"{DATE}.wechat.html").read_text(encoding="utf-8")
+    tags = re.findall(r"<(\w+)([^>]*)>", wechat)
+    assert tags and all('style="' in attrs for tag, attrs in tags if tag != "strong"), "each element styled"
+    assert "<style" not in wechat and "class=" not in wechat and "<script" not in wechat
+
+    again = run("publish", DATE)
+    assert again.exit_code == 0 and "already published, nothing changed" in again.stdout
+    assert "push wx (wecom): already sent (2 messages)" in again.stdout
+    assert {k: len(s.accepted) for k, s in stand_ins.items()} | {"email": len(smtp.messages)} == counts
+
+    resent = run("push", DATE, "--target", "wx")
+    assert resent.exit_code == 0 and resent.stdout.strip() == "push wx (wecom): sent 2 of 2 messages"
+    assert len(stand_ins["wecom"].accepted) == 4 and len(stand_ins["slack"].accepted) == counts["slack"]
+    unknown = run("push", DATE, "--target", "nope")
+    assert unknown.exit_code == 2 and "no push target 'nope' in the config (configured: team, ding" in unknown.stderr
+    stand_ins["slack"].hook = "/services/moved"  # type: ignore[attr-defined]
+    failing = run("push", DATE)
+    assert failing.exit_code == 1 and "push slack: HTTP 404: no_service" in failing.stdout
+    assert "1 of 8 push targets failed" in failing.stderr
