@@ -92,7 +92,8 @@ def format_report(report: RunReport) -> str:
         lines.append(f"  budget:   stopped at the {report.budget}-token budget ({used} used); "
                      f"{report.articles_over_budget} articles not summarized, they wait for the next run")
     if report.items_below_importance:
-        lines.append(f"  selected: {report.items_below_importance} items below digest.min_importance left out")
+        below = report.items_below_importance
+        lines.append(f"  selected: {below} items below digest.min_importance left out")
     for message in report.warnings:
         lines.append(f"  warning:  {message}")
     return "\n".join(lines)
@@ -294,7 +295,8 @@ def push(config: str | None, date: str, only: str | None, missing: bool) -> None
             issue = read_issue(settings.output_path, date, title=stored.meta["title"],
                                base_url=settings.publish.base_url)
         except FileNotFoundError as exc:
-            raise ReviewError(f"{settings.output_path / (date + '.md')}: the published issue is missing") from exc
+            missing_path = settings.output_path / f"{date}.md"
+            raise ReviewError(f"{missing_path}: the published issue is missing") from exc
         if not settings.push:
             raise ConfigError("no push targets in the config (see `push:` in the README)")
         outcomes = push_issue(store, settings, issue, only=only, force=not missing)

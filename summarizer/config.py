@@ -11,7 +11,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -231,7 +231,7 @@ class TargetBase(_Strict):
     timeout: Annotated[float, Field(gt=0)] = 15.0
 
     @model_validator(mode="after")
-    def _one_url(self) -> "TargetBase":
+    def _one_url(self) -> TargetBase:
         if (self.url is None) == (self.url_env is None) and not isinstance(self, TelegramTarget):
             raise ValueError(f"push target '{self.name}': set exactly one of url and url_env")
         return self
@@ -305,8 +305,8 @@ class WebhookTarget(TargetBase):
 
 
 PushTarget = Annotated[
-    Union[FeishuTarget, DingTalkTarget, WeComTarget, TelegramTarget, SlackTarget, DiscordTarget, EmailTarget,
-          WebhookTarget],
+    FeishuTarget | DingTalkTarget | WeComTarget | TelegramTarget | SlackTarget | DiscordTarget | EmailTarget
+    | WebhookTarget,
     Field(discriminator="type"),
 ]
 

@@ -498,26 +498,29 @@ class Store:
     def add_sightings(self, pairs: list[tuple[str, str]]) -> None:
         """Record (canonical URL, feed URL) pairs; seen again, they change nothing."""
         with self.db:
-            self.db.executemany("INSERT OR IGNORE INTO article_feeds (canonical_url, feed_url) VALUES (?, ?)", pairs)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO article_feeds (canonical_url, feed_url) VALUES (?, ?)", pairs)
 
     def feeds_of(self, canonical_urls: list[str]) -> set[str]:
         """Every feed that listed any of these articles."""
         marks = ",".join("?" * len(canonical_urls))
-        rows = self.db.execute(f"SELECT DISTINCT feed_url FROM article_feeds WHERE canonical_url IN ({marks})",
-                               canonical_urls)
+        rows = self.db.execute(
+            f"SELECT DISTINCT feed_url FROM article_feeds WHERE canonical_url IN ({marks})", canonical_urls)
         return {str(r[0]) for r in rows}
 
     # -- push (m005) ----------------------------------------------------------
     def sent_parts(self, date: str, target: str) -> set[int]:
         """Parts of ``date``'s issue already delivered to ``target`` (1-based)."""
-        rows = self.db.execute("SELECT part FROM push_log WHERE date = ? AND target = ? AND status = 'sent'",
-                               (date, target))
+        rows = self.db.execute(
+            "SELECT part FROM push_log WHERE date = ? AND target = ? AND status = 'sent'", (date, target))
         return {int(r[0]) for r in rows}
 
-    def record_push(self, *, date: str, target: str, part: int, parts: int, sha: str, error: str | None) -> None:
+    def record_push(self, *, date: str, target: str, part: int, parts: int, sha: str,
+                    error: str | None) -> None:
         with self.db:
             self.db.execute(
-                "INSERT INTO push_log (date, target, part, parts, sha, status, error, at) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO push_log (date, target, part, parts, sha, status, error, at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
                 (date, target, part, parts, sha, "failed" if error else "sent", error, now_iso()))
 
     def integrity(self) -> str:

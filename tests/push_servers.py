@@ -53,8 +53,12 @@ class StandIn:
             def do_POST(self) -> None:
                 parts = urlsplit(self.path)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                got = Received(parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()},
-                               {k.lower(): v for k, v in self.headers.items()}, raw)
+                got = Received(
+                    parts.path,
+                    {k: v[0] for k, v in parse_qs(parts.query).items()},
+                    {k.lower(): v for k, v in self.headers.items()},
+                    raw,
+                )
                 with lock:
                     stand_in.requests.append(got)
                     number = len(stand_in.requests)
@@ -110,7 +114,11 @@ class Feishu(StandIn):
 
     def answer(self, got: Received) -> Answer:
         if got.path != f"/open-apis/bot/v2/hook/{self.token}":
-            return 200, {"code": 19001, "msg": "param invalid: incoming webhook access token invalid", "data": {}}
+            return 200, {
+                "code": 19001,
+                "msg": "param invalid: incoming webhook access token invalid",
+                "data": {},
+            }
         body = _json_or_none(got.raw)
         if len(got.raw) > 20 * 1024 or not isinstance(body, dict):
             return 200, {"code": 9499, "msg": "Bad Request", "data": {}}
@@ -120,14 +128,22 @@ class Feishu(StandIn):
             expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
             fresh = stamp.isdigit() and abs(time.time() - int(stamp)) < 3600
             if not fresh or body.get("sign") != expected:
-                return 200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from "
-                                                    "current time", "data": {}}
+                return 200, {
+                    "code": 19021,
+                    "msg": "sign match fail or timestamp is not within one hour from current time",
+                    "data": {},
+                }
         post = (body.get("content") or {}).get("post") or {}
         rows = next(iter(post.values()), {}).get("content") if post else None
         tags = {"text", "a", "at", "img", "emotion", "hr", "code_block", "md"}
-        if body.get("msg_type") != "post" or not isinstance(rows, list) or not all(
+        if (
+            body.get("msg_type") != "post"
+            or not isinstance(rows, list)
+            or not all(
                 isinstance(row, list) and all(isinstance(e, dict) and e.get("tag") in tags for e in row)
-                for row in rows):
+                for row in rows
+            )
+        ):
             return 200, {"code": 9499, "msg": "Bad Request", "data": {}}
         return 200, {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}
 
@@ -151,10 +167,15 @@ class DingTalk(StandIn):
             return 200, {"errcode": 300001, "errmsg": "token is not exist"}
         if self.secret is not None:
             stamp = got.query.get("timestamp", "")
-            digest = hmac.new(self.secret.encode(), f"{stamp}\n{self.secret}".encode(), hashlib.sha256).digest()
+            digest = hmac.new(
+                self.secret.encode(), f"{stamp}\n{self.secret}".encode(), hashlib.sha256
+            ).digest()
             fresh = stamp.isdigit() and abs(time.time() * 1000 - int(stamp)) < 3_600_000
             if not fresh or got.query.get("sign") != base64.b64encode(digest).decode():
-                return 200, {"errcode": 310000, "errmsg": "sign not match, more: [https://ding-doc.dingtalk.com]"}
+                return 200, {
+                    "errcode": 310000,
+                    "errmsg": "sign not match, more: [https://ding-doc.dingtalk.com]",
+                }
         body = _json_or_none(got.raw) or {}
         markdown = body.get("markdown") or {}
         if body.get("msgtype") != "markdown" or not markdown.get("title") or not markdown.get("text"):
@@ -185,16 +206,33 @@ class WeCom(StandIn):
         if body.get("msgtype") != "markdown" or not content:
             return 200, {"errcode": 40008, "errmsg": "invalid message type"}
         if len(content.encode("utf-8")) > 4096:
-            return 200, {"errcode": 40058, "errmsg": "markdown.content exceed max length 4096. invalid Request "
-                                                     "Parameter"}
+            return 200, {
+                "errcode": 40058,
+                "errmsg": "markdown.content exceed max length 4096. invalid Request Parameter",
+            }
         return 200, {"errcode": 0, "errmsg": "ok"}
 
 
 class _TelegramHTML(HTMLParser):
     """Telegram's HTML parse mode: a few tags, every one closed; text length after parsing."""
 
-    ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
-               "tg-spoiler", "blockquote"}
+    ALLOWED = {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "span",
+        "tg-spoiler",
+        "blockquote",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -242,15 +280,25 @@ class Telegram(StandIn):
             parser.close()
             if parser.error or parser.open:
                 reason = parser.error or f'Can\'t find end tag corresponding to start tag "{parser.open[-1]}"'
-                return 400, {"ok": False, "error_code": 400,
-                             "description": f"Bad Request: can't parse entities: {reason}"}
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": f"Bad Request: can't parse entities: {reason}",
+                }
             text = "".join(parser.text)
         if not text.strip():
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
         if len(text.encode("utf-16-le")) // 2 > 4096:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
-        return 200, {"ok": True, "result": {"message_id": len(self.requests), "date": int(time.time()),
-                                            "chat": {"id": -100123, "type": "channel"}, "text": html.unescape(text)}}
+        return 200, {
+            "ok": True,
+            "result": {
+                "message_id": len(self.requests),
+                "date": int(time.time()),
+                "chat": {"id": -100123, "type": "channel"},
+                "text": html.unescape(text),
+            },
+        }
 
 
 @dataclass
@@ -275,14 +323,14 @@ class Slack(StandIn):
         blocks = body.get("blocks") or []
         if not body.get("text") and not blocks:
             return 400, "no_text"
-        if len(blocks) > 50 or any(len(((b.get("text") or {}).get("text") or "")) > 3000 for b in blocks):
+        if len(blocks) > 50 or any(len((b.get("text") or {}).get("text") or "") > 3000 for b in blocks):
             return 400, "invalid_blocks"
         return 200, "ok"
 
 
 @dataclass
 class Discord(StandIn):
-    """discord.com/api/webhooks/<id>/<token>: content at most 2,000 characters; ?wait=true returns the message."""
+    """discord.com/api/webhooks/<id>/<token>: content at most 2,000 characters; ?wait=true returns it."""
 
     webhook_id: str = "112233"
     token: str = "discord-webhook-token-def"
@@ -304,10 +352,24 @@ class Discord(StandIn):
         if not content and not body.get("embeds"):
             return 400, {"message": "Cannot send an empty message", "code": 50006}
         if len(content) > 2000:
-            return 400, {"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [
-                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}
+            return 400, {
+                "message": "Invalid Form Body",
+                "code": 50035,
+                "errors": {
+                    "content": {
+                        "_errors": [
+                            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}
+                        ]
+                    }
+                },
+            }
         if got.query.get("wait") == "true":
-            return 200, {"id": str(len(self.requests)), "type": 0, "content": content, "webhook_id": self.webhook_id}
+            return 200, {
+                "id": str(len(self.requests)),
+                "type": 0,
+                "content": content,
+                "webhook_id": self.webhook_id,
+            }
         return 204, ""
 
 

@@ -12,9 +12,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from summarizer.local import free_port
 
 
-
 class _Handler:
-    def __init__(self, box: "SmtpServer") -> None:
+    def __init__(self, box: SmtpServer) -> None:
         self.box = box
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -29,15 +28,23 @@ class SmtpServer:
         self.logins: list[str] = []
 
         def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-            ok = isinstance(data, LoginPassword) and data.login.decode() == username \
+            ok = (
+                isinstance(data, LoginPassword)
+                and data.login.decode() == username
                 and data.password.decode() == password
+            )
             if ok:
                 self.logins.append(username)
             return AuthResult(success=ok)
 
         self.port = free_port()  # aiosmtpd's controller connects to its own port to check it is up: no 0
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
-                                     authenticator=authenticate, auth_require_tls=False)
+        self.controller = Controller(
+            _Handler(self),
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=authenticate,
+            auth_require_tls=False,
+        )
         self.controller.start()
 
     @property

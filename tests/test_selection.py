@@ -6,22 +6,33 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import write_config
 from servers import FakeOpenAI, SiteServer
+
 from summarizer.cli import cli
 from summarizer.config import DigestSettings
 from summarizer.digest import DigestItem, build_digest
 from summarizer.render import render_markdown
 from summarizer.review.markdown import parse_digest
 
-BULLET = "这家公司发布了新的模型与工具，说明了面向的用户、解决的问题和定价方式，并与同类方案逐项比较，指出改进之处与代价。"
+BULLET = ("这家公司发布了新的模型与工具，说明了面向的用户、解决的问题和定价方式，"
+          "并与同类方案逐项比较，指出改进之处与代价。")
 
 
 def item(name: str, importance: int, sources: int = 1, section: str = "产品介绍") -> DigestItem:
-    return DigestItem(canonical_url=f"https://x.example/{name}", headline=f"{name}发布新模型", emoji="🚀",
-                      section=section, bullets=[BULLET] * 3, importance=importance, links=[f"https://x.example/{name}"],
-                      source="feed", source_title=name, source_zi=500, sources=sources)
+    return DigestItem(
+        canonical_url=f"https://x.example/{name}",
+        headline=f"{name}发布新模型",
+        emoji="🚀",
+        section=section,
+        bullets=[BULLET] * 3,
+        importance=importance,
+        links=[f"https://x.example/{name}"],
+        source="feed",
+        source_title=name,
+        source_zi=500,
+        sources=sources,
+    )
 
 
 def test_items_under_the_floor_are_left_out_and_counted() -> None:
@@ -51,10 +62,15 @@ def test_the_sources_line_renders_only_above_one_and_reads_back() -> None:
     assert [i.sources for i in parsed.items] == [3, 1]
 
 
-def test_the_run_report_says_how_many_fell_under_the_floor(tmp_path: Path, site: SiteServer,
-                                                             fake_llm: FakeOpenAI) -> None:
-    config = write_config(tmp_path, site, fake_llm, digest={"timezone": "UTC", "since": "24h",
-                                                             "min_article_chars": 150, "min_importance": 6})
+def test_the_run_report_says_how_many_fell_under_the_floor(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
+    config = write_config(
+        tmp_path,
+        site,
+        fake_llm,
+        digest={"timezone": "UTC", "since": "24h", "min_article_chars": 150, "min_importance": 6},
+    )
     result = CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", "2026-11-20", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -64,4 +80,7 @@ def test_the_run_report_says_how_many_fell_under_the_floor(tmp_path: Path, site:
     assert report["items_below_importance"] > 0
     assert report["items_in_digest"] + report["items_below_importance"] == 6
     text = CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", "2026-11-20"])
-    assert f"selected: {report['items_below_importance']} items below digest.min_importance left out" in text.stderr
+    assert (
+        f"selected: {report['items_below_importance']} items below digest.min_importance left out"
+        in text.stderr
+    )

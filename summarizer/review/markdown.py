@@ -124,7 +124,8 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
         parsed_sections.append((section, items))
     if not parsed_sections:
         raise fail(lines[-1][0], "the digest has no section")
-    return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections, stats=stats)
+    return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections,
+                        stats=stats)
 
 
 def _parse_item(lines: list[tuple[int, str]], pos: int, fail: Callable[[int, str], DraftFormatError], name: str) -> tuple[ParsedItem, int]:
@@ -135,7 +136,8 @@ def _parse_item(lines: list[tuple[int, str]], pos: int, fail: Callable[[int, str
     if pos >= len(lines) or lines[pos][1] != "> 要点解析:":
         raise fail(lines[pos][0] if pos < len(lines) else number, "expected '> 要点解析:' after the item heading")
     pos += 1
-    # Order inside an item: bullets, then the 热度 line and reviewer markers, then links; anything else is an error.
+    # Order inside an item: bullets, then the 热度 line and reviewer markers, then links;
+    # anything else is an error.
     while pos < len(lines) and not lines[pos][1].startswith("#"):
         at, text = lines[pos]
         if text.startswith("- ") and not item.flags and not item.links:
