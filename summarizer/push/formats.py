@@ -42,7 +42,7 @@ def _lines(issue: PublishedIssue, chunk: Chunk, *, heading: Callable[[str], str]
             lines += [f"{bullet}{text(b)}" for b in item.bullets]
             if item.sources > 1:
                 lines.append(f"热度:{item.sources}个来源")
-            lines += [link("原文链接", target) for target in item.links]
+            lines += [link("原文链接", safe_href(target)) for target in item.links]
     return lines
 
 
@@ -69,7 +69,7 @@ def _slack_escape(text: str) -> str:
 def telegram_html(issue: PublishedIssue, chunk: Chunk) -> str:
     """Telegram's HTML parse mode: <b> and <a href> only, everything else escaped."""
     return "\n".join(_lines(issue, chunk, heading=lambda t: f"<b>{t}</b>", bold=lambda t: f"<b>{t}</b>",
-                            link=lambda t, u: f'<a href="{html.escape(safe_href(u))}">{t}</a>', bullet="• ",
+                            link=lambda t, u: f'<a href="{html.escape(u)}">{t}</a>', bullet="• ",
                             text=lambda t: html.escape(t, quote=False)))
 
 
@@ -85,7 +85,8 @@ def feishu_post(issue: PublishedIssue, chunk: Chunk) -> dict[str, Any]:
         return [{"tag": "text", "text": value, **({"style": ["bold"]} if bold else {})}]
 
     def link(label: str, url: str) -> list[dict[str, Any]]:
-        return [{"tag": "a", "text": f"{label}: {shown_url(url)}", "href": safe_href(url)}]
+        href = safe_href(url)
+        return [{"tag": "a", "text": f"{label}: {shown_url(href)}", "href": href}]
 
     rows: list[list[dict[str, Any]]] = []
     if chunk.intro:
