@@ -256,14 +256,15 @@ def format_review(state: "Review") -> str:
 @click.argument("date")
 @click.option("--force", is_flag=True, help="Publish even if not every item is approved.")
 @click.option("--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable.")
+@click.option("--no-push", is_flag=True, help="Write the files only; send nothing to the push targets.")
 @_guard
-def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...]) -> None:
+def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...], no_push: bool) -> None:
     """Publish a reviewed draft to output/DATE.md, output/feed.xml and output/index.md."""
     from .review.publish import publish as publish_day
 
     settings = _settings(config)
     with Store(settings.database_path) as store:
-        result = publish_day(store, settings, date, force=force, ack=acks)
+        result = publish_day(store, settings, date, force=force, ack=acks, push=not no_push)
     if result.changed:
         click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
     else:

@@ -471,6 +471,8 @@ def test_an_issue_published_from_the_fixture_run_reaches_every_target(
         assert_whole_issue(kind, server, issue)
     check_feed_and_pages(output, base, issue)
 
+    quiet = run("publish", DATE, "--no-push")
+    assert quiet.exit_code == 0 and "push " not in quiet.stdout
     again = run("publish", DATE)
     assert again.exit_code == 0 and "already published, nothing changed" in again.stdout
     assert "push wx (wecom): already sent (2 messages)" in again.stdout
