@@ -41,6 +41,7 @@ class StandIn:
     requests: list[Received] = field(default_factory=list)
     accepted: list[Received] = field(default_factory=list)
     fail_on: set[int] = field(default_factory=set)  # request numbers (1-based) answered with a 500 once
+    limit_on: set[int] = field(default_factory=set)  # request numbers answered with the API's own 429 once
 
     def __post_init__(self) -> None:
         stand_in = self
@@ -65,6 +66,9 @@ class StandIn:
                 if number in stand_in.fail_on:
                     stand_in.fail_on.discard(number)
                     status, body = 500, "upstream hiccup"
+                elif number in stand_in.limit_on:
+                    stand_in.limit_on.discard(number)
+                    status, body = 429, stand_in.too_many()
                 else:
                     status, body = stand_in.answer(got)
                 if 200 <= status < 300 and stand_in.ok(body):
@@ -85,6 +89,9 @@ class StandIn:
 
     def ok(self, body: Any) -> bool:
         return True
+
+    def too_many(self) -> Any:
+        return "rate limited"
 
     def close(self) -> None:
         self.server.shutdown()
@@ -262,6 +269,10 @@ class Telegram(StandIn):
     token: str = "123456:tg-bot-token-abc"
     chat_id: str = "@jiandu_channel"
 
+    def too_many(self) -> Any:
+        return {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1}}
+
     def ok(self, body: Any) -> bool:
         return isinstance(body, dict) and body.get("ok") is True
 
@@ -334,6 +345,9 @@ class Discord(StandIn):
 
     webhook_id: str = "112233"
     token: str = "discord-webhook-token-def"
+
+    def too_many(self) -> Any:
+        return {"message": "You are being rate limited.", "retry_after": 0.25, "global": False}
 
     @property
     def url(self) -> str:

@@ -343,6 +343,21 @@ def test_nothing_is_sent_twice_and_a_failed_part_resumes(
     assert len(stand_ins["wecom"].accepted) == 2 * again[0].parts
 
 
+def test_a_short_rate_limit_is_waited_for_once(tmp_path: Path, stand_ins: dict[str, StandIn],
+                                               smtp: SmtpServer) -> None:
+    """Telegram says retry_after in parameters, Discord in its body: each 429 is waited for, then sent."""
+    stand_ins["telegram"].limit_on = {1}
+    stand_ins["discord"].limit_on = {2}
+    issue = make_issue(tmp_path, 20)
+    targets = [t for t in all_targets(stand_ins, smtp) if t["type"] in ("telegram", "discord")]
+    settings = settings_for(tmp_path, targets)
+    with Store(settings.database_path) as store:
+        outcomes = push_issue(store, settings, issue)
+    assert [o.error for o in outcomes] == [None, None]
+    for kind in ("telegram", "discord"):
+        assert_whole_issue(kind, stand_ins[kind], issue, refused=1)
+
+
 def test_secrets_stay_out_of_lines_and_the_database(
     tmp_path: Path, stand_ins: dict[str, StandIn], smtp: SmtpServer
 ) -> None:
