@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date as Date
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -68,13 +68,17 @@ def cli() -> None:
 def format_report(report: RunReport) -> str:
     lines = [
         f"run report for {report.digest_date or 'one article'}",
-        f"  feeds:    {report.feeds_ok} ok, {report.feeds_not_modified} not modified, {report.feeds_failed} failed",
-        f"  articles: {report.articles_new} new, {report.articles_cached} cached, {report.articles_seen_before} "
-        f"seen on an earlier day, {report.articles_extracted} extracted, {report.articles_summarized} summarized, "
+        f"  feeds:    {report.feeds_ok} ok, {report.feeds_not_modified} not modified, "
+        f"{report.feeds_failed} failed",
+        f"  articles: {report.articles_new} new, {report.articles_cached} cached, "
+        f"{report.articles_seen_before} seen on an earlier day, {report.articles_extracted} extracted, "
+        f"{report.articles_summarized} summarized, "
         f"{report.articles_skipped} skipped, {report.articles_failed} failed",
-        f"  llm:      {report.llm_calls} calls, {report.input_tokens} tokens in, {report.output_tokens} tokens out"
+        f"  llm:      {report.llm_calls} calls, {report.input_tokens} tokens in, "
+        f"{report.output_tokens} tokens out"
         + (f", cost {report.cost:.4f}" if report.cost is not None else ""),
-        f"  digest:   {report.items_in_digest} items" + (f" -> {report.draft}" if report.draft else ", no draft written"),
+        f"  digest:   {report.items_in_digest} items"
+        + (f" -> {report.draft}" if report.draft else ", no draft written"),
         f"  time:     {report.seconds:.1f}s",
     ]
     if report.quotes_total:
@@ -102,16 +106,22 @@ def format_report(report: RunReport) -> str:
 def format_checks(report: RunReport) -> str:
     """The trust-check line of the run report."""
     items = report.items_in_digest or 1
-    return (f"  checks:   {report.flagged_items} flagged items, {report.unsupported_claims} unsupported claims, "
-            f"{report.check_reasks} re-asks; quotes {report.quotes_found}/{report.quotes_total} found; "
-            f"{report.full_coverage_items}/{items} items quote all three thirds")
+    return (
+        f"  checks:   {report.flagged_items} flagged items, {report.unsupported_claims} unsupported claims, "
+        f"{report.check_reasks} re-asks; quotes {report.quotes_found}/{report.quotes_total} found; "
+        f"{report.full_coverage_items}/{items} items quote all three thirds"
+    )
 
 
 @cli.command()
 @config_option
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Digest date (default: today).")
-@click.option("--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config).")
-@click.option("--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call.")
+@click.option(
+    "--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config)."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS",
               help="Stop summarizing once the run has used this many tokens (in + out).")
@@ -135,8 +145,13 @@ def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_js
         reporter.close()
     if dry_run:
         for item in report.dry_run_items:
-            click.echo(f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  {item['title']}  {item['url']}")
-        click.echo(f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens")
+            click.echo(
+                f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  "
+                f"{item['title']}  {item['url']}"
+            )
+        click.echo(
+            f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens"
+        )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -159,7 +174,7 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
     finally:
         reporter.close()
     if as_json:
-        data = result.summary.model_dump() | {"url": url, "flags": result.item.flags}
+        data = result.summary.model_dump() | {"url": url, "flags": [f.message for f in result.item.flags]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)
@@ -197,10 +212,11 @@ def feeds(config: str | None) -> None:
 
 
 def _latest_draft(settings: Settings) -> str:
-    drafts = sorted((settings.output_path / "drafts").glob("????-??-??.json"))
-    if not drafts:
-        raise ReviewError(f"{settings.output_path / 'drafts'}: no draft to review (run `summarizer digest` first)")
-    return drafts[-1].stem
+    with Store(settings.database_path) as store:
+        latest = store.latest_digest_date()
+    if latest is None:
+        raise ReviewError(f"{settings.database_path}: no digest to review (run `summarizer digest` first)")
+    return latest
 
 
 @cli.command()
@@ -208,7 +224,9 @@ def _latest_draft(settings: Settings) -> str:
 @click.argument("date", required=False)
 @click.option("--list", "as_list", is_flag=True, help="Print the items with their number, state and flags.")
 @click.option("--approve-all", is_flag=True, help="Approve every item not dropped.")
-@click.option("--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable.")
+@click.option(
+    "--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the review page listens on.")
 @click.option("--port", default=0, show_default=True, help="Port (0: any free port).")
 @_guard
@@ -239,15 +257,17 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
     serve(ReviewApp(settings, date, token=token), sock)
 
 
-def format_review(state: "Review") -> str:
+def format_review(state: Review) -> str:
     lines = []
     stats = state.digest().stats
-    lines.append(f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%")
+    lines.append(
+        f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%"
+    )
     for item in sorted(state.items.values(), key=lambda i: i.id):
         star = " ⭐" if item.highlight else ""
         lines.append(f"{item.id:>3}  {item.status:<8}  {item.section}  {item.headline} {item.emoji}{star}")
         for flag in item.flags:
-            lines.append(f"       ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag}")
+            lines.append(f"       ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag.message}")
     return "\n".join(lines)
 
 
@@ -255,7 +275,9 @@ def format_review(state: "Review") -> str:
 @config_option
 @click.argument("date")
 @click.option("--force", is_flag=True, help="Publish even if not every item is approved.")
-@click.option("--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable.")
+@click.option(
+    "--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable."
+)
 @click.option("--no-push", is_flag=True, help="Write the files only; send nothing to the push targets.")
 @_guard
 def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...], no_push: bool) -> None:

@@ -173,7 +173,7 @@ class LLMSettings(_Strict):
     local: LocalSettings = Field(default_factory=LocalSettings)
 
     @model_validator(mode="after")
-    def _bullet_range(self) -> "LLMSettings":
+    def _bullet_range(self) -> LLMSettings:
         if self.bullet_min_chars > self.bullet_max_chars:
             raise ValueError("bullet_min_chars is larger than bullet_max_chars")
         return self
@@ -209,7 +209,9 @@ class FetchSettings(_Strict):
     allow_hosts: list[str] = Field(default_factory=list)
     # Worker processes for text extraction on a run with many pages (0: threads only). trafilatura runs
     # under the GIL, so threads use one core whatever their number.
-    extract_processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    extract_processes: Annotated[int, Field(ge=0, le=64)] = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1)
+    )
 
     @field_validator("allow_hosts")
     @classmethod
@@ -375,7 +377,9 @@ def _format_error(exc: ValidationError, source: str) -> str:
 
 def settings_from_dict(data: dict[str, object], *, base_dir: Path, source: str = "config") -> Settings:
     if "api_key" in data or (isinstance(data.get("llm"), dict) and "api_key" in data["llm"]):  # type: ignore[operator]
-        raise ConfigError(f"{source}: 'api_key' must not be in the file; set OPENAI_API_KEY in the environment")
+        raise ConfigError(
+            f"{source}: 'api_key' must not be in the file; set OPENAI_API_KEY in the environment"
+        )
     try:
         return Settings.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:

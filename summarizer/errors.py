@@ -60,7 +60,9 @@ class LLMError(SummarizerError):
 
 
 class SummaryInvalid(LLMError):
-    def __init__(self, message: str, *, attempts: int, raw: str, input_tokens: int = 0, output_tokens: int = 0) -> None:
+    def __init__(
+        self, message: str, *, attempts: int, raw: str, input_tokens: int = 0, output_tokens: int = 0
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.raw = raw

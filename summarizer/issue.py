@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import jinja2
 from markupsafe import Markup, escape
 
+from .jinja import environment
 from .review.markdown import ParsedHighlight, ParsedItem, parse_digest
 
 
@@ -79,27 +79,20 @@ def stats_html(stats: str) -> Markup:
     return Markup("".join(f"<strong>{p}</strong>" if n % 2 else p for n, p in enumerate(parts)))
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("summarizer", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters.update(safe_href=safe_href, shown_url=shown_url, stats_html=stats_html)
-    return env
-
-
 def body_html(issue: PublishedIssue) -> str:
     """The issue as an HTML fragment (the Atom entry's content, the page's article)."""
-    return _environment().get_template("issue_body.html.j2").render(issue=issue)
+    return environment().get_template("issue_body.html.j2").render(issue=issue)
 
 
 def page_html(issue: PublishedIssue) -> str:
     """output/DATE.html: a plain page beside the Markdown, no script and nothing from elsewhere."""
-    template = _environment().get_template("issue_page.html.j2")
+    template = environment().get_template("issue_page.html.j2")
     return template.render(issue=issue, body=Markup(body_html(issue)))
 
 
 def wechat_html(issue: PublishedIssue) -> str:
     """output/DATE.wechat.html: inline styles only (the 公众号 editor drops <style> and classes on paste)."""
-    return _environment().get_template("issue_wechat.html.j2").render(issue=issue)
+    return environment().get_template("issue_wechat.html.j2").render(issue=issue)
 
 
 def issue_json(issue: PublishedIssue) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from push_servers import DingTalk, Discord, Feishu, Received, Slack, StandIn, Telegram, Webhook, WeCom
-from smtp_server import SmtpServer
+from support.push_servers import DingTalk, Discord, Feishu, Received, Slack, StandIn, Telegram, Webhook, WeCom
+from support.smtp_server import SmtpServer
 
 from summarizer.config import DigestSettings, Settings, settings_from_dict
 from summarizer.digest import DigestItem, build_digest

@@ -104,7 +104,7 @@ def test_review_without_a_draft_is_one_line_error(tmp_path: Path, site: SiteServ
     day = make_draft(tmp_path, site, fake_llm)
     result = invoke(day, "review", "2026-01-01", "--list")
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"error: {day.output / 'drafts' / '2026-01-01.json'}: no draft for 2026-01-01 "
+    assert result.stderr.strip() == (f"error: {day.settings.database_path}: no digest for 2026-01-01 "
                                      "(run `summarizer digest --date 2026-01-01` first)")
     assert invoke(day, "review", "--drop", "99").stderr.strip().startswith(f"error: {DATE}: no item '99'")
 

@@ -10,10 +10,11 @@ from conftest import write_config
 from servers import FakeOpenAI, SiteServer
 
 from summarizer.cli import cli
-from summarizer.config import DigestSettings
+from summarizer.config import DigestSettings, load_settings
 from summarizer.digest import DigestItem, build_digest
 from summarizer.render import render_markdown
 from summarizer.review.markdown import parse_digest
+from summarizer.store import Store
 
 BULLET = ("这家公司发布了新的模型与工具，说明了面向的用户、解决的问题和定价方式，"
           "并与同类方案逐项比较，指出改进之处与代价。")
@@ -84,3 +85,26 @@ def test_the_run_report_says_how_many_fell_under_the_floor(
         f"selected: {report['items_below_importance']} items below digest.min_importance left out"
         in text.stderr
     )
+
+
+def test_the_sources_count_survives_the_hand_over_to_review_and_publish(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
+    # The golden feeds: two of them list the Larkspur story. The count must travel run -> store (the
+    # recorded digest) -> review -> the published issue, not only reach the draft file.
+    config = write_config(tmp_path, site, fake_llm)
+    run = CliRunner().invoke(cli, ["digest", "--config", str(config), "--date", "2026-11-20"])
+    assert run.exit_code == 0, run.output
+    (tmp_path / "output" / "drafts" / "2026-11-20.md").unlink()  # review reads the store, not the files
+    (tmp_path / "output" / "drafts" / "2026-11-20.json").unlink()
+    with Store(load_settings(config).database_path) as store:
+        recorded = store.digest("2026-11-20")
+        assert recorded is not None
+        assert {i.headline: i.sources for i in recorded.items if i.sources > 1} == {"Larkspur要点速览": 2}
+    for args in (["review", "2026-11-20", "--approve-all"], ["publish", "2026-11-20", "--force", "--no-push"]):
+        result = CliRunner().invoke(cli, [args[0], "--config", str(config), *args[1:]])
+        assert result.exit_code == 0, result.output
+    issue = (tmp_path / "output" / "2026-11-20.md").read_text(encoding="utf-8")
+    assert issue.count("热度:2个来源") == 1
+    assert [i.sources for i in parse_digest(issue).items if i.headline == "Larkspur要点速览"] == [2]
+    assert "热度:2个来源" in (tmp_path / "output" / "2026-11-20.html").read_text(encoding="utf-8")

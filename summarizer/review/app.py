@@ -8,14 +8,11 @@ thread and every change must be on disk before the page is shown again.
 
 from __future__ import annotations
 
-import re
 import secrets
 import socket
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-import jinja2
-from markupsafe import Markup, escape
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +21,7 @@ from starlette.routing import Route
 
 from ..config import Settings
 from ..errors import SummarizerError
+from ..jinja import environment, flagged_terms, mark  # noqa: F401  (re-exported for callers)
 from ..providers import Provider
 from ..store import Store
 from .publish import check_publishable, publish_reviewed
@@ -37,35 +35,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def flagged_terms(flags: list[str]) -> list[str]:
-    """The quoted names and numbers in trust flags (数字“42%”…): what the page marks in bullets and source."""
-    return sorted({t for flag in flags for t in re.findall(r"[“\"「]([^”\"」]{1,40})[”\"」]", flag)}, key=len,
-                  reverse=True)
-
-
-def mark(text: str, terms: list[str]) -> Markup:
-    """Escape ``text`` and wrap every occurrence of a flagged term in <mark>."""
-    escaped = str(escape(text))
-    for term in terms:
-        safe = str(escape(term))
-        escaped = escaped.replace(safe, f"<mark>{safe}</mark>")
-    return Markup(escaped)
-
-
-def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["mark"] = mark
-    env.globals["flagged_terms"] = flagged_terms
-    return env
-
-
 class ReviewApp:
     """The app for one date; ``app`` is the ASGI application."""
 
-    def __init__(self, settings: Settings, date: str, *, token: str, provider: Provider | None = None) -> None:
+    def __init__(
+        self, settings: Settings, date: str, *, token: str, provider: Provider | None = None
+    ) -> None:
         self.settings, self.date, self.token, self.provider = settings, date, token, provider
-        self.templates = _templates()
+        self.templates = environment()
         self.app = Starlette(routes=[
             Route("/", self.page, methods=["GET"]),
             Route("/item/{item_id:int}/{action}", self.item_action, methods=["POST"]),
@@ -104,7 +81,9 @@ class ReviewApp:
             for item in review.items.values():
                 article = store.article(item.canonical_url)
                 text = (article.text or "") if article else ""
-                sources[item.id] = text[:SOURCE_PREVIEW_CHARS] + ("…" if len(text) > SOURCE_PREVIEW_CHARS else "")
+                sources[item.id] = text[:SOURCE_PREVIEW_CHARS] + (
+                    "…" if len(text) > SOURCE_PREVIEW_CHARS else ""
+                )
             digest = review.digest()
             html = self.templates.get_template("review.html.j2").render(
                 review=review, digest=digest, sections=review.meta["sections"], sources=sources,
@@ -172,7 +151,9 @@ class ReviewApp:
                 review = Review.open(store, self.settings, self.date)
                 check_publishable(review, force=False)
                 result = publish_reviewed(review, store, self.settings)
-                message = f"published {result.path}" if result.changed else f"already published: {result.path}"
+                message = (
+                    f"published {result.path}" if result.changed else f"already published: {result.path}"
+                )
                 message = "; ".join([message, *result.pushed])
             except SummarizerError as exc:
                 message = f"error: {exc}"

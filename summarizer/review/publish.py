@@ -44,7 +44,7 @@ def check_publishable(review: Review, *, force: bool) -> None:
                              f"(`summarizer review {review.date} --approve-all`) or pass --force")
     flagged = [i for i in review.live() if i.unresolved]
     if flagged:
-        listing = "; ".join(f"item {i.id}: {i.unresolved[0]}" + (f" (+{len(i.unresolved) - 1})"
+        listing = "; ".join(f"item {i.id}: {i.unresolved[0].message}" + (f" (+{len(i.unresolved) - 1})"
                                                                   if len(i.unresolved) > 1 else "")
                             for i in flagged)
         raise PublishRefused(f"{review.date}: unacknowledged trust flags ({listing}); check each and pass "

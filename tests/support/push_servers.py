@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from servers import _start
+from summarizer.testing import start_server
 
 Answer = tuple[int, Any]  # status, and a dict (sent as JSON) or a str (sent as text)
 
@@ -81,7 +81,7 @@ class StandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = _start(Handler)
+        self.server = start_server(Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def answer(self, got: Received) -> Answer:
