@@ -96,6 +96,9 @@ def format_report(report: RunReport) -> str:
         used = report.input_tokens + report.output_tokens
         lines.append(f"  budget:   stopped at the {report.budget}-token budget ({used} used); "
                      f"{report.articles_over_budget} articles not summarized, they wait for the next run")
+    if report.items_below_importance:
+        below = report.items_below_importance
+        lines.append(f"  selected: {below} items below digest.min_importance left out")
     for message in report.warnings:
         lines.append(f"  warning:  {message}")
     return "\n".join(lines)
@@ -278,19 +281,57 @@ def format_review(state: Review) -> str:
 @click.option(
     "--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable."
 )
+@click.option("--no-push", is_flag=True, help="Write the files only; send nothing to the push targets.")
 @_guard
-def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, ...]) -> None:
+def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, ...], no_push: bool) -> None:
     """Publish a reviewed draft (default: the newest, as `review`) to output/DATE.md, feed.xml, index.md."""
     from .review.publish import publish as publish_day
 
     settings = _settings(config)
     date = date or _latest_draft(settings)
     with Store(settings.database_path) as store:
-        result = publish_day(store, settings, date, force=force, ack=acks)
+        result = publish_day(store, settings, date, force=force, ack=acks, push=not no_push)
     if result.changed:
         click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
     else:
         click.echo(f"{result.path}: already published, nothing changed")
+    for line in result.pushed:
+        click.echo(line.replace("DATE", date))
+    if not settings.publish.base_url:
+        click.echo("note: publish.base_url is not set, so feed.xml links are relative and readers cannot "
+                   "open them", err=True)
+
+
+@cli.command()
+@config_option
+@click.argument("date")
+@click.option("--target", "only", metavar="NAME", help="Send to this push target only.")
+@click.option("--missing", is_flag=True, help="Send only the messages not delivered yet (what publish does).")
+@_guard
+def push(config: str | None, date: str, only: str | None, missing: bool) -> None:
+    """Send a published issue to the push targets again (all, or --target NAME)."""
+    from .issue import read_issue
+    from .push import push_issue
+
+    settings = _settings(config)
+    with Store(settings.database_path) as store:
+        stored = store.review(date)
+        if stored is None or stored.state != "published":
+            raise ReviewError(f"{date}: not published yet (`summarizer publish {date}` first)")
+        try:
+            issue = read_issue(settings.output_path, date, title=stored.meta["title"],
+                               base_url=settings.publish.base_url)
+        except FileNotFoundError as exc:
+            missing_path = settings.output_path / f"{date}.md"
+            raise ReviewError(f"{missing_path}: the published issue is missing") from exc
+        if not settings.push:
+            raise ConfigError("no push targets in the config (see `push:` in the README)")
+        outcomes = push_issue(store, settings, issue, only=only, force=not missing)
+    for outcome in outcomes:
+        click.echo(outcome.line().replace("DATE", date))
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        _fail(f"{len(failed)} of {len(outcomes)} push targets failed", EXIT_NOTHING)
 
 
 @cli.command()

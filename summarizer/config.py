@@ -66,6 +66,8 @@ class DigestSettings(_Strict):
     max_items_per_section: Annotated[int, Field(ge=1)] = 12
     max_items: Annotated[int, Field(ge=1)] = 40
     min_article_chars: Annotated[int, Field(ge=0)] = 200
+    # Items the model rated below this importance (1-10) are left out, so a slow day is a short issue.
+    min_importance: Annotated[int, Field(ge=0, le=10)] = 0
 
     @field_validator("since")
     @classmethod
@@ -229,8 +231,114 @@ class FetchSettings(_Strict):
         return [str(e) for e in value]
 
 
+class TargetBase(_Strict):
+    """One push target. Webhook URLs hold a token, so ``url_env`` may name a variable holding the URL."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w.-]+$")]
+    type: str  # each kind narrows it to its Literal, which picks the model
+    url: str | None = None
+    url_env: str | None = None
+    timeout: Annotated[float, Field(gt=0)] = 15.0
+
+    @model_validator(mode="after")
+    def _one_url(self) -> TargetBase:
+        if (self.url is None) == (self.url_env is None) and not isinstance(self, TelegramTarget):
+            raise ValueError(f"push target '{self.name}': set exactly one of url and url_env")
+        return self
+
+    def address(self) -> str:
+        """The URL, from the file or the environment. Raises ConfigError naming the variable."""
+        if self.url_env is None:
+            return self.url or ""
+        return _env(self.url_env, self.name)
+
+    def secret(self, variable: str | None) -> str | None:
+        return None if variable is None else _env(variable, self.name)
+
+
+def _env(variable: str, target: str) -> str:
+    value = os.environ.get(variable, "")
+    if not value:
+        raise ConfigError(f"push target '{target}': environment variable {variable} is not set")
+    return value
+
+
+class FeishuTarget(TargetBase):
+    type: Literal["feishu", "lark"]
+    secret_env: str | None = None  # 签名校验 secret
+
+
+class DingTalkTarget(TargetBase):
+    type: Literal["dingtalk"]
+    secret_env: str | None = None  # 加签 secret
+
+
+class WeComTarget(TargetBase):
+    type: Literal["wecom"]
+
+
+class TelegramTarget(TargetBase):
+    type: Literal["telegram"]
+    url: str | None = "https://api.telegram.org"  # Bot API base; a local Bot API server works too
+    token_env: str
+    chat_id: str | int
+
+
+class SlackTarget(TargetBase):
+    type: Literal["slack"]
+
+
+class DiscordTarget(TargetBase):
+    type: Literal["discord"]
+
+
+class EmailTarget(TargetBase):
+    type: Literal["email"]
+    # smtp://host:587 (STARTTLS unless starttls: false) or smtps://host:465 (TLS from the start).
+    starttls: bool = True
+    username: str | None = None
+    secret_env: str | None = None  # the SMTP password
+    sender: str
+    to: Annotated[list[str], Field(min_length=1)]
+
+    @field_validator("url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError(f"'{value}' must be smtp://host:port or smtps://host:port")
+        return value
+
+
+class WebhookTarget(TargetBase):
+    type: Literal["webhook"]
+    secret_env: str | None = None  # signs the body: X-Jiandu-Signature: sha256=<hex HMAC>
+
+
+PushTarget = Annotated[
+    FeishuTarget | DingTalkTarget | WeComTarget | TelegramTarget | SlackTarget | DiscordTarget | EmailTarget
+    | WebhookTarget,
+    Field(discriminator="type"),
+]
+
+
+class PublishSettings(_Strict):
+    # Where output/ is served: every link in the feed, the pages and the push messages starts here.
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value_is_http(value):
+            raise ValueError(f"base_url '{value}' must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+
 class Settings(_Strict):
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    push: list[PushTarget] = Field(default_factory=list)
     feeds: list[FeedSettings] = Field(default_factory=list)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
@@ -244,6 +352,14 @@ class Settings(_Strict):
     def path(self, value: str) -> Path:
         p = Path(os.path.expanduser(value))
         return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @field_validator("push")
+    @classmethod
+    def _unique_targets(cls, value: list[PushTarget]) -> list[PushTarget]:
+        names = [t.name for t in value]
+        if len(set(names)) != len(names):
+            raise ValueError("push target names must be unique")
+        return value
 
     @property
     def database_path(self) -> Path:

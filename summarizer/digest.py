@@ -27,6 +27,7 @@ class Digest:
     sections: list[tuple[str, list[DigestItem]]]
     stats: Stats
     left_out: list[DigestItem] = field(default_factory=list)
+    below_importance: list[DigestItem] = field(default_factory=list)  # under digest.min_importance
 
     @property
     def items(self) -> list[DigestItem]:
@@ -60,6 +61,12 @@ def _rank_key(item: DigestItem) -> tuple[int, str, str]:
     return (-item.importance, _invert(item.published or ""), item.canonical_url)
 
 
+def _highlight_key(item: DigestItem) -> tuple[int, int, str, str]:
+    # A story several feeds carried is news more readers expect: each extra feed adds a point, at most two.
+    boost = min(item.sources - 1, 2)
+    return (-(item.importance + boost), -item.sources, _invert(item.published or ""), item.canonical_url)
+
+
 def _invert(text: str) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
@@ -68,7 +75,8 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
     """Select items under the caps, group them by configured section, pick 看点, count 字."""
     names = settings.section_names
     fallback = names[-1]
-    ranked = sorted(items, key=_rank_key)
+    below = [item for item in items if item.importance < settings.min_importance]
+    ranked = sorted((item for item in items if item.importance >= settings.min_importance), key=_rank_key)
     per_section: dict[str, list[DigestItem]] = {name: [] for name in names}
     left_out: list[DigestItem] = []
     chosen = 0
@@ -82,9 +90,9 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
         chosen += 1
     sections = [(name, per_section[name]) for name in names if per_section[name]]
     selected = [item for _, group in sections for item in group]
-    for item in [*selected, *left_out]:
+    for item in [*selected, *left_out, *below]:
         item.highlight = 0
-    for place, item in enumerate(sorted(selected, key=_rank_key)[: settings.highlights], 1):
+    for place, item in enumerate(sorted(selected, key=_highlight_key)[: settings.highlights], 1):
         item.highlight = place
     stats = compute_stats(
         sum(item.source_zi for item in selected), sum(item.zi for item in selected), settings.reading_speed
@@ -96,4 +104,5 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
         sections=sections,
         stats=stats,
         left_out=left_out,
+        below_importance=below,
     )

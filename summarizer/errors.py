@@ -13,6 +13,7 @@
     │   ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
     │   └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
     ├── WeeklyError        a weekly could not be made (no published item in the range, every item failed)
+    ├── PushError          a push target refused or did not answer (.target); the other targets still go
     └── RunLocked          another digest run holds the database's lock
 
 Every error carries a one-line message naming the feed, URL or key at fault;
@@ -94,6 +95,10 @@ class DraftFormatError(ReviewError):
 
 class WeeklyError(SummarizerError):
     """No weekly draft could be made from the range asked for."""
+class PushError(SummarizerError):
+    def __init__(self, message: str, *, target: str) -> None:
+        super().__init__(message)
+        self.target = target
 
 
 class RunLocked(SummarizerError):

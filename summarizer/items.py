@@ -317,6 +317,7 @@ class DigestItem:
     # Unresolved trust problems; rendered as REVIEW_MARKER lines in the draft only.
     flags: list[Problem] = field(default_factory=list)
     highlight: int = 0  # 0: not in 看点; otherwise its place in the 看点 list
+    sources: int = 1  # feeds that carried this story (the kept article and its merged copies); 热度
 
     @property
     def zi(self) -> int:
@@ -325,11 +326,11 @@ class DigestItem:
 
     @classmethod
     def of(cls, article: Article, summary: Summary, *, links: list[str], flags: list[Problem],
-           published: str | None = None) -> DigestItem:
+           published: str | None = None, sources: int = 1) -> DigestItem:
         return cls(canonical_url=article.canonical_url, headline=summary.headline, emoji=summary.emoji,
                    section=summary.section, bullets=list(summary.bullets), importance=summary.importance,
                    links=links, source=article.source, source_title=article.title, source_zi=article.zi,
-                   published=published, flags=list(flags))
+                   published=published, flags=list(flags), sources=sources)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, problems included: what the store keeps."""

@@ -1,6 +1,6 @@
-"""The one jinja2 environment: the digest's Markdown (templates/), the review and issue HTML
-(review/templates/, autoescaped by their .html.j2 names) and the prompts (prompts/, shipped as
-summarizer.prompts). Template names are unique across the three folders."""
+"""The one jinja2 environment: the digest's Markdown and the published issue's HTML (templates/),
+the review HTML (review/templates/; HTML is autoescaped by its .html.j2 name) and the prompts
+(prompts/, shipped as summarizer.prompts). Template names are unique across the three folders."""
 
 from __future__ import annotations
 
@@ -65,6 +65,7 @@ def mark(text: str, terms: list[str]) -> Markup:
 
 @cache
 def environment() -> jinja2.Environment:
+    from .issue import safe_href, shown_url, stats_html  # issue renders through this module
     from .render import REVIEW_MARKER, inline, link_target, link_text  # render uses this module
 
     prompts = resources.files("summarizer.prompts")
@@ -79,6 +80,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,  # the Markdown templates end items with a blank line
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
     )
-    env.filters.update(inline=inline, link_target=link_target, link_text=link_text, mark=mark)
+    env.filters.update(inline=inline, link_target=link_target, link_text=link_text, mark=mark,
+                       safe_href=safe_href, shown_url=shown_url, stats_html=stats_html)
     env.globals.update(REVIEW_MARKER=REVIEW_MARKER, flagged_terms=flagged_terms)
     return env

@@ -173,11 +173,39 @@ def _m005_digests(db: sqlite3.Connection) -> None:
     )
 
 
+def _m006_push_and_feed_sightings(db: sqlite3.Connection) -> None:
+    # push_log: one row per message sent to (or failed at) a push target, so a re-run sends only the parts
+    # not yet sent; never a URL or a secret: the target is its configured name.
+    # article_feeds: every feed that listed an article, so an item can say how many feeds carried it.
+    db.executescript(
+        """
+        CREATE TABLE article_feeds (
+            canonical_url TEXT NOT NULL,
+            feed_url TEXT NOT NULL,
+            PRIMARY KEY (canonical_url, feed_url)
+        );
+        CREATE TABLE push_log (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL,
+            target TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            parts INTEGER NOT NULL,
+            sha TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX push_log_date_target ON push_log(date, target);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m003_story_groups", _m003_story_groups),
     ("m004_review", _m004_review),
     ("m005_digests", _m005_digests),
+    ("m006_push_and_feed_sightings", _m006_push_and_feed_sightings),
 ]
 
 
@@ -361,7 +389,43 @@ class ReviewTables:
             )
 
 
-class Store(ReviewTables):
+class PushTables:
+    """The tables of 热度 and push (m006): which feeds carried an article, and which messages of an
+    issue each push target has received. Part of ``Store``."""
+
+    db: sqlite3.Connection
+
+    # -- feeds that carried an article (m006) ---------------------------------
+    def add_sightings(self, pairs: list[tuple[str, str]]) -> None:
+        """Record (canonical URL, feed URL) pairs; seen again, they change nothing."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO article_feeds (canonical_url, feed_url) VALUES (?, ?)", pairs)
+
+    def feeds_of(self, canonical_urls: list[str]) -> set[str]:
+        """Every feed that listed any of these articles."""
+        marks = ",".join("?" * len(canonical_urls))
+        rows = self.db.execute(
+            f"SELECT DISTINCT feed_url FROM article_feeds WHERE canonical_url IN ({marks})", canonical_urls)
+        return {str(r[0]) for r in rows}
+
+    # -- push (m006) ----------------------------------------------------------
+    def sent_parts(self, date: str, target: str) -> set[int]:
+        """Parts of ``date``'s issue already delivered to ``target`` (1-based)."""
+        rows = self.db.execute(
+            "SELECT part FROM push_log WHERE date = ? AND target = ? AND status = 'sent'", (date, target))
+        return {int(r[0]) for r in rows}
+
+    def record_push(self, *, date: str, target: str, part: int, parts: int, sha: str,
+                    error: str | None) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO push_log (date, target, part, parts, sha, status, error, at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (date, target, part, parts, sha, "failed" if error else "sent", error, now_iso()))
+
+
+class Store(ReviewTables, PushTables):
     def __init__(self, path: Path | str) -> None:
         path = Path(path)
         try:

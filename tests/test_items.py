@@ -17,7 +17,8 @@ def _item(**changes: object) -> DigestItem:
     base: dict[str, object] = dict(
         canonical_url="https://a.example/x", headline="标题", emoji="🚀", section="其他",
         bullets=["一", "二", "三"], importance=5, links=["https://a.example/x"], source="a.example",
-        source_title="Title", source_zi=900, published="2026-11-20T08:00:00+00:00", flags=[PROBLEM], highlight=2)
+        source_title="Title", source_zi=900, published="2026-11-20T08:00:00+00:00", flags=[PROBLEM], highlight=2,
+        sources=2)
     return DigestItem(**{**base, **changes})  # type: ignore[arg-type]
 
 
@@ -32,7 +33,7 @@ def test_the_users_json_keeps_its_shape() -> None:
     data = _item().to_json()
     assert data["flags"] == [PROBLEM.message] and data["zi"] == _item().zi and "highlight" not in data
     assert list(data) == ["canonical_url", "headline", "emoji", "section", "bullets", "importance", "links",
-                          "source", "source_title", "source_zi", "published", "flags", "zi"]
+                          "source", "source_title", "source_zi", "published", "flags", "sources", "zi"]
 
 
 def test_a_review_item_is_a_digest_item_under_review() -> None:

@@ -49,7 +49,8 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
 
     published = invoke(day, "publish", DATE, "--ack", "2")
     assert published.exit_code == 0, published.output
-    assert "updated 2026-11-20.md, feed.xml, index.md" in published.stdout
+    assert ("updated 2026-11-20.md, 2026-11-20.html, 2026-11-20.wechat.html, feed.xml, index.md"
+            in published.stdout)
     issue = (day.output / f"{DATE}.md").read_text(encoding="utf-8")
     assert REVIEW_MARKER not in issue and FLAG not in issue
     parsed = parse_digest(issue, sections=day.settings.digest.section_names)
@@ -65,7 +66,7 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert [e.title for e in feed.entries] == [f"简读·AI日报 {DATE}"]
     content = feed.entries[0].content[0].value
     assert all(i["headline"] in content for i in items[:3]) and items[3]["headline"] not in content
-    assert feed.entries[0].links[0].href == f"{DATE}.md"
+    assert feed.entries[0].links[0].href == f"{DATE}.html"  # relative: no publish.base_url in this config
     index = (day.output / "index.md").read_text(encoding="utf-8")
     assert f"- [{DATE}]({DATE}.md) · 3条 · {items[0]['headline']} {items[0]['emoji']}" in index
 

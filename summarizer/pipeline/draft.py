@@ -7,6 +7,7 @@ from ..checks import Tally
 from ..digest import Digest, DigestItem, build_digest
 from ..items import ArticleStatus
 from ..render import write_draft
+from ..store import Store, StoredArticle
 from ..tokens import count_tokens, fit_to_budget
 from .articles import article_from_store
 from .report import Run
@@ -28,10 +29,19 @@ def digest_items(run: Run, service: SummaryService, digest_date: str) -> list[Di
         if cached is None:
             continue
         service.checks[art.canonical_url] = cached.check
-        links = [art.url, *(d.url for d in store.duplicates_of(art.canonical_url))]
+        copies = store.duplicates_of(art.canonical_url)
+        links = [art.url, *(d.url for d in copies)]
         items.append(DigestItem.of(article_from_store(art), cached.summary, links=links,
-                                   flags=cached.check.problems, published=art.published))
+                                   flags=cached.check.problems, published=art.published,
+                                   sources=sources(store, art, copies)))
     return items
+
+
+def sources(store: Store, art: StoredArticle, copies: list[StoredArticle]) -> int:
+    """Feeds that carried the story (its 热度): those that listed the article or any merged copy."""
+    stories = [art, *copies]
+    feeds = store.feeds_of([a.canonical_url for a in stories])
+    return max(1, len(feeds | {a.feed_url for a in stories if a.feed_url}))
 
 
 def tally(service: SummaryService, items: list[DigestItem]) -> Tally:
@@ -46,6 +56,7 @@ def write_digest(run: Run, service: SummaryService, digest_date: str) -> Digest:
     """Build the day's digest; when it has items, record it for review and write the draft files."""
     digest = build_digest(digest_items(run, service, digest_date), run.settings.digest, date=digest_date)
     run.report.items_in_digest = len(digest.items)
+    run.report.items_below_importance = len(digest.below_importance)
     run.report.add_checks(tally(service, digest.items))
     if digest.items:
         # Review reads the day from the store; the files are for the user.

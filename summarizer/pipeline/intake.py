@@ -135,6 +135,9 @@ class Intake:
         """Entries in the window, once per canonical URL, not already in an earlier day's digest."""
         chosen: dict[str, Entry] = {}
         window = self.window
+        # Every feed that listed an in-window article counts for its 热度, the first one and the rest.
+        self.run.store.add_sightings([(e.canonical_url, e.feed_url) for e in entries
+                                      if e.feed_url and in_window(e, window.start, window.end)])
         for entry in entries:
             if not in_window(entry, window.start, window.end) or entry.canonical_url in chosen:
                 continue

@@ -51,6 +51,7 @@ class RunReport:
     articles_left_out: int = 0  # over fetch.max_articles; they wait for the next run
     articles_over_budget: int = 0  # not summarized because the run's token budget was spent
     budget: int | None = None
+    items_below_importance: int = 0  # left out under digest.min_importance
 
     def add_checks(self, tally: Tally) -> None:
         self.flagged_items = tally.flagged_items

@@ -25,9 +25,10 @@ from ..errors import PublishRefused, ReviewError, SummarizerError
 from ..jinja import environment
 from ..providers import Provider
 from ..store import Store
+from ..weekly import is_weekly
 from .editing import checked_edit
 from .page import page_context
-from .publish import check_publishable, write_published
+from .publish import check_publishable, publish_reviewed
 from .queue import FILTERS, next_up, publish_blockers
 from .regenerate import regenerate
 from .state import APPROVED, Review
@@ -129,6 +130,9 @@ class ReviewApp:
         """Run one item action; the message for the page (empty for most)."""
         if action == "edit":
             field = lambda name: form.get(name, [""])[0]  # noqa: E731
+            if is_weekly(review.date):  # a title and one paragraph, checked by the weekly's own rules
+                review.edit(item_id, headline=field("headline"), bullets=[field("bullet1")])
+                return f"#{item_id} 已保存"
             flags = checked_edit(review, self.settings, item_id, headline=field("headline"),
                                  emoji=field("emoji"), bullets=[field(f"bullet{n}") for n in (1, 2, 3)])
             checked = f"重新检查后有 {len(flags)} 个待核问题" if flags else "重新检查无问题"
@@ -168,12 +172,13 @@ class ReviewApp:
                     check_publishable(review, force=False)  # the CLI's rule, not a copy of it
                 except PublishRefused:
                     return self._back("publish", "不能发布：" + "；".join(blockers or ["见上"]), error=True)
-                result = write_published(review, store, self.settings.output_path)
+                result = publish_reviewed(review, store, self.settings)
             except SummarizerError as exc:
                 return self._back("publish", f"出错：{exc}", error=True)
         written = "、".join(p.name for p in result.changed)
         message = (f"已发布到 {result.path}（写入 {written}）" if result.changed
                    else f"已发布过，内容没有变化：{result.path}")
+        message = "；".join([message, *result.pushed])  # one line per push target
         return self._back(message=message)  # the top of the page says what was published and where
 
     async def reopen(self, request: Request) -> Response:

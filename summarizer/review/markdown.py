@@ -18,6 +18,8 @@ from ..render import REVIEW_MARKER
 from ..text import split_emoji
 
 _LINK = re.compile(r"^原文链接:\[([^\]]+)\]\((\S+)\)$")
+# "热度:3个来源": how many feeds carried the story; only written when more than one did.
+_SOURCES = re.compile(r"^热度:(\d+)个来源$")
 _STATS = re.compile(
     r"^> 原文共计\*\*\d+\*\*字,简读后为\*\*\d+\*\*字,阅读时间为\d+分钟,为您提高阅读效率为\*\*\d+%\*\*$"
 )
@@ -31,6 +33,7 @@ class ParsedItem:
     bullets: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # link targets as written (percent-encoded)
+    sources: int = 1  # feeds that carried the story (the 热度 line)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class ParsedDigest:
     purpose: str
     highlights: list[ParsedHighlight]
     sections: list[tuple[str, list[ParsedItem]]]
+    stats: str = ""  # the 看点 stats line without its quote marker
 
     @property
     def items(self) -> list[ParsedItem]:
@@ -110,7 +114,7 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
     cur.expect("## 看点")
     if not cur.more() or not _STATS.match(cur.lines[cur.pos][1]):
         raise cur.fail(cur.line_no(), "expected the stats line '> 原文共计**N**字,简读后为**M**字,…'")
-    cur.take()
+    stats = cur.take()[1][2:]
     highlights: list[ParsedHighlight] = []
     while cur.more("- "):
         number, content = cur.take()
@@ -120,7 +124,8 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
         parsed_sections.append(_parse_section(cur, sections, [s for s, _ in parsed_sections]))
     if not parsed_sections:
         raise cur.fail(cur.line_no(), "the digest has no section")
-    return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections)
+    return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections,
+                        stats=stats)
 
 
 def _parse_section(cur: _Cursor, sections: list[str] | None,
@@ -148,7 +153,8 @@ def _parse_item(cur: _Cursor) -> ParsedItem:
     if not cur.more() or cur.lines[cur.pos][1] != "> 要点解析:":
         raise cur.fail(cur.line_no(number), "expected '> 要点解析:' after the item heading")
     cur.take()
-    # Order inside an item: bullets, then reviewer markers, then links; anything else is an error.
+    # Order inside an item: bullets, then the 热度 line and reviewer markers, then links;
+    # anything else is an error.
     while cur.more() and not cur.more("#"):
         at, text = cur.take()
         if text.startswith("- ") and not item.flags and not item.links:
@@ -156,6 +162,8 @@ def _parse_item(cur: _Cursor) -> ParsedItem:
             if not bullet:
                 raise cur.fail(at, "empty bullet")
             item.bullets.append(bullet)
+        elif (count := _SOURCES.match(text)) and not item.links:
+            item.sources = int(count.group(1))
         elif text.startswith(REVIEW_MARKER) and not item.links:
             item.flags.append(text[len(REVIEW_MARKER):].lstrip(":： ").strip())
         elif match := _LINK.match(text):

@@ -70,7 +70,8 @@ class WeeklyReview(Review):
 
     # -- operations that differ from a daily's ----------------------------------------
     def edit(self, ref: str | int, *, headline: str | None = None, emoji: str | None = None,
-             bullets: list[str] | None = None) -> None:
+             bullets: list[str] | None = None, flags: list[Problem] | None = None,
+             acked: list[Problem] | None = None) -> None:
         """Change the title and/or the paragraph (the first non-empty of ``bullets``); emoji is ignored."""
         item = self.item(ref)
         if headline is not None:
@@ -83,6 +84,9 @@ class WeeklyReview(Review):
             raise ReviewError(f"item {item.id}: the paragraph cannot be empty")
         if paragraph is not None:
             self._set(item, "bullets", [paragraph])
+        if flags is not None:
+            self._set(item, "flags", list(flags))
+            self._set(item, "acked", list(acked or []))
         self._commit()
 
     def replace_summary(self, ref: str | int, *, headline: str, emoji: str, bullets: list[str],
