@@ -12,6 +12,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import charset_normalizer
@@ -115,7 +116,9 @@ def _label_fits(content: bytes, declared: str) -> bool:
 
 
 def _looks_cjk(content: bytes) -> bool:
-    best = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]).best()
+    best = charset_normalizer.from_bytes(
+        content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]
+    ).best()
     return best is not None and best.encoding not in _ANYTHING_GOES and best.chaos < 0.2
 
 
@@ -185,6 +188,27 @@ def _content_html(entry: feedparser.FeedParserDict) -> str:
     return best
 
 
+def _refuse_empty(parsed: Any, label: str, feed_url: str) -> None:
+    """A feed with no entries is fine only if it is a real feed. Raises FeedError saying what it is."""
+    # A missing or overridden charset label is feedparser's note, not a broken feed.
+    harmless = isinstance(parsed.get("bozo_exception"), feedparser.ThingsNobodyCaresAboutButMe)
+    if parsed.get("bozo") and not harmless:
+        reason = one_line(str(parsed.get("bozo_exception", "malformed")))[:200]
+        raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
+    if not parsed.get("version"):
+        raise FeedError(f"feed {label}: not RSS, Atom or JSON Feed", url=feed_url)
+
+
+def _link_of(raw: Any) -> str:
+    """An entry's link (or its id when that is a URL); "" when it has none."""
+    link = str(raw.get("link") or "")
+    if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
+        link = str(raw["id"])
+    if link.startswith("file://") and not link.startswith("file:///"):
+        link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
+    return link
+
+
 def parse_feed(
     content: bytes,
     *,
@@ -238,27 +262,14 @@ def _parse_xml(content: bytes, *, label: str, feed_url: str, content_type: str,
         headers["content-type"] = content_type
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True,
                               resolve_relative_uris=True)
-    # A missing or overridden charset label is feedparser's note, not a broken feed.
-    harmless = isinstance(parsed.get("bozo_exception"), feedparser.ThingsNobodyCaresAboutButMe)
     if not parsed.entries:
-        if parsed.get("bozo") and not harmless:
-            reason = one_line(str(parsed.get("bozo_exception", "malformed")))[:200]
-            raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
-        if not parsed.get("version"):
-            raise FeedError(f"feed {label}: not RSS, Atom or JSON Feed", url=feed_url)
-    raw_entries = [RawEntry(title=raw.get("title") or "", link=_link(raw), published=_published(raw),
-                            summary_html=raw.get("summary", "") or "", content_html=_content_html(raw))
-                   for raw in parsed.entries]
+        _refuse_empty(parsed, label, feed_url)
+    raw_entries = [
+        RawEntry(title=raw.get("title") or "", link=_link_of(raw).strip(), published=_published(raw),
+                 summary_html=raw.get("summary", "") or "", content_html=_content_html(raw))
+        for raw in parsed.entries
+    ]
     return raw_entries, str(parsed.feed.get("title", "") or ""), detected or parsed.get("encoding") or ""
-
-
-def _link(raw: feedparser.FeedParserDict) -> str:
-    link = str(raw.get("link") or "")
-    if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
-        link = str(raw["id"])
-    if link.startswith("file://") and not link.startswith("file:///"):
-        link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
-    return link.strip()
 
 
 def in_window(entry: Entry, start: datetime | None, end: datetime) -> bool:

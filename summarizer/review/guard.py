@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 MAX_BODY = 64 * 1024  # the edit form (headline, emoji, three bullets) is under 4 KB
 MAX_FIELD = 2000  # characters in any one field
+MAX_FIELDS = 500  # fields in one form
 
 
 def _host_name(value: str) -> str:
@@ -66,7 +67,11 @@ async def read_form(request: Request, *, token: str, bound_host: str) -> dict[st
         body += chunk
         if len(body) > MAX_BODY:
             raise HTTPException(413, f"request body over {MAX_BODY} bytes")
-    form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=50)
+    try:  # the publish form sends one "ack" per flagged item: room for a long draft, not for a flood
+        form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True,
+                        max_num_fields=MAX_FIELDS)
+    except ValueError:
+        raise HTTPException(413, f"over {MAX_FIELDS} form fields") from None
     for name, values in form.items():
         if any(len(value) > MAX_FIELD for value in values):
             raise HTTPException(413, f"field {name[:40]} over {MAX_FIELD} characters")
