@@ -309,7 +309,7 @@ def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, 
     else:
         click.echo(f"{result.path}: already published, nothing changed")
     for line in result.pushed:
-        click.echo(line.replace("DATE", date))
+        _echo(line.replace("DATE", date))
     if not settings.publish.base_url:
         click.echo("note: publish.base_url is not set, so feed.xml links are relative and readers cannot "
                    "open them", err=True)
@@ -341,7 +341,7 @@ def push(config: str | None, date: str, only: str | None, missing: bool) -> None
             raise ConfigError("no push targets in the config (see `push:` in the README)")
         outcomes = push_issue(store, settings, issue, only=only, force=not missing)
     for outcome in outcomes:
-        click.echo(outcome.line().replace("DATE", date))
+        _echo(outcome.line().replace("DATE", date))
     failed = [o for o in outcomes if o.error]
     if failed:
         _fail(f"{len(failed)} of {len(outcomes)} push targets failed", EXIT_NOTHING)

@@ -575,7 +575,10 @@ def test_a_kill_during_the_reask_repeats_no_finished_call(tmp_path: Path, site: 
 
 @pytest.mark.parametrize("command", ["summarize", "extract"])
 @pytest.mark.parametrize("bad", ["http://a:99999/x", "http://１２７.０.０.１/x", "http://[::1/x"])
-def test_a_bad_url_on_the_command_line_is_one_line(command: str, bad: str) -> None:
+def test_a_bad_url_on_the_command_line_is_one_line(command: str, bad: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the default database is ./output/jiandu.db: never the checkout's own
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # past the preflight: the URL is what is wrong
     result = CliRunner().invoke(cli, [command, bad])
     assert result.exit_code == 1, result.output
     assert one_error_line(result.output).startswith(f"error: {bad}: not a valid URL")

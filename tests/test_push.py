@@ -393,6 +393,24 @@ def test_secrets_stay_out_of_lines_and_the_database(
     assert "push_log" in dump
 
 
+def test_a_key_a_platform_echoes_is_redacted_in_lines_and_the_database(
+    tmp_path: Path, stand_ins: dict[str, StandIn], smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: a push error passes through redact.py like every other message (the API key, sk-/Bearer
+    shapes), besides the target's own secrets."""
+    monkeypatch.setenv("OPENAI_API_KEY", "llm-key-0123456789")
+    hook = stand_ins["webhook"]
+    hook.fail_on = {1}
+    hook.fail_body = "auth llm-key-0123456789 Bearer sk-abcdef0123456789 api_key=zz9988776655"
+    settings = settings_for(tmp_path, [t for t in all_targets(stand_ins, smtp) if t["type"] == "webhook"])
+    with Store(settings.database_path) as store:
+        lines = [o.line() for o in push_issue(store, settings, make_issue(tmp_path, 3))]
+    dump = "\n".join(sqlite3.connect(tmp_path / "jiandu.db").iterdump())
+    assert lines[0].startswith("push hook: HTTP 500: auth [redacted] Bearer [redacted]"), lines
+    for secret in ("llm-key-0123456789", "sk-abcdef0123456789", "zz9988776655"):
+        assert secret not in lines[0] and secret not in dump, secret
+
+
 def test_a_push_target_config_is_checked(tmp_path: Path) -> None:
     from summarizer.errors import ConfigError
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..config import EmailTarget, Settings, TargetBase
 from ..errors import ConfigError, PushError
 from ..issue import PublishedIssue
+from ..redact import redact
 from ..store import Store
 from .http import Http
 from .mail import email_message, send_email
@@ -59,7 +60,7 @@ def _push_one(store: Store, target: TargetBase, issue: PublishedIssue, *, force:
         else:
             parts = messages(target, issue)
     except ConfigError as exc:
-        return PushOutcome(target.name, kind, 0, 0, 0, error=f"push {target.name}: {exc}")
+        return PushOutcome(target.name, kind, 0, 0, 0, error=_masked(target, f"push {target.name}: {exc}"))
     done = set() if force else store.sent_parts(issue.date, target.name)
     sent = skipped = 0
     try:
@@ -75,7 +76,7 @@ def _push_one(store: Store, target: TargetBase, issue: PublishedIssue, *, force:
                         deliver(http, target, message)
                 except PushError as exc:
                     store.record_push(date=issue.date, target=target.name, part=number, parts=len(parts),
-                                      sha=message.sha, error=str(exc))
+                                      sha=message.sha, error=_masked(target, str(exc)))
                     raise
                 store.record_push(date=issue.date, target=target.name, part=number, parts=len(parts),
                                   sha=message.sha, error=None)
@@ -83,8 +84,16 @@ def _push_one(store: Store, target: TargetBase, issue: PublishedIssue, *, force:
     except (PushError, ConfigError) as exc:
         # Later parts wait for the next run: sent after a gap they would read out of order.
         error = str(exc) if isinstance(exc, PushError) else f"push {target.name}: {exc}"
-        return PushOutcome(target.name, kind, len(parts), sent, skipped, error=error)
+        return PushOutcome(target.name, kind, len(parts), sent, skipped, error=_masked(target, error))
     return PushOutcome(target.name, kind, len(parts), sent, skipped)
+
+
+def _masked(target: TargetBase, text: str) -> str:
+    """A line with this target's URL and secrets, the API key and anything shaped like a key masked."""
+    for secret in _secrets(target):
+        if secret:
+            text = text.replace(secret, "***")
+    return redact(text)
 
 
 def _secrets(target: TargetBase) -> list[str]:

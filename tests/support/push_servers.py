@@ -42,6 +42,7 @@ class StandIn:
     accepted: list[Received] = field(default_factory=list)
     fail_on: set[int] = field(default_factory=set)  # request numbers (1-based) answered with a 500 once
     limit_on: set[int] = field(default_factory=set)  # request numbers answered with the API's own 429 once
+    fail_body: str = "upstream hiccup"  # the body of those 500s
 
     def __post_init__(self) -> None:
         stand_in = self
@@ -65,7 +66,7 @@ class StandIn:
                     number = len(stand_in.requests)
                 if number in stand_in.fail_on:
                     stand_in.fail_on.discard(number)
-                    status, body = 500, "upstream hiccup"
+                    status, body = 500, stand_in.fail_body
                 elif number in stand_in.limit_on:
                     stand_in.limit_on.discard(number)
                     status, body = 429, stand_in.too_many()
