@@ -126,3 +126,29 @@ def test_a_same_origin_post_still_works(served: tuple[Day, str]) -> None:
 )
 def test_a_host_that_is_not_loopback_is_warned_about(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize("path", ["/item/1/approve", "/item/1/drop", "/item/1/ack", "/item/1/edit",
+                                  "/approve-all", "/publish", "/reopen"])
+def test_every_route_of_the_queue_refuses_another_site(path: str, served: tuple[Day, str]) -> None:
+    """The guard holds for each POST route of the review queue (item actions, approve-all, publish,
+    reopen), with the token in the body as the page's forms send it; nothing is changed."""
+    day, base = served
+    body = urllib.parse.urlencode({"token": TOKEN, "headline": "改过的标题"}).encode()
+    for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        status = raw_post(base, path, {"Content-Length": str(len(body)), **headers,
+                                       "Content-Type": "application/x-www-form-urlencoded"}, body)
+        assert " 403 " in status, (path, headers)
+    with Store(day.settings.database_path) as store:
+        review = Review.open(store, day.settings, DATE)
+        assert review.state == "draft" and review.item(1).status == "pending"
+        assert review.item(1).headline != "改过的标题"
+
+
+def test_a_publish_form_with_many_acks_passes_and_a_flood_of_fields_does_not(served: tuple[Day, str]) -> None:
+    _, base = served
+    many = urllib.parse.urlencode([("token", TOKEN)] + [("ack", f"{n}") for n in range(1, 200)]).encode()
+    flood = urllib.parse.urlencode([("token", TOKEN)] + [("ack", f"{n}") for n in range(1, 2000)]).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": base}
+    assert " 413 " not in raw_post(base, "/approve-all", {**headers, "Content-Length": str(len(many))}, many)
+    assert " 413 " in raw_post(base, "/approve-all", {**headers, "Content-Length": str(len(flood))}, flood)
