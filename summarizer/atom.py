@@ -46,5 +46,7 @@ def atom_feed(issues: list[PublishedIssue], *, title: str, base_url: str | None)
         _el(entry, "content", body_html(issue), type="html")
     for element in root.iter():  # a hand edit or an old draft may still hold characters XML cannot
         element.text = clean_text(element.text) if element.text else element.text
+        for name, value in element.attrib.items():
+            element.set(name, clean_text(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

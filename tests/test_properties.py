@@ -158,12 +158,15 @@ ANY_TEXT = st.text(max_size=60)
 @given(title=ANY_TEXT, headline=ANY_TEXT, emoji=ANY_TEXT, bullet=ANY_TEXT, link=URLS, section=ANY_TEXT)
 def test_feed_xml_is_well_formed_whatever_the_text(title: str, headline: str, emoji: str, bullet: str,
                                                    link: str, section: str) -> None:
-    from summarizer.review.markdown import ParsedDigest, ParsedHighlight, ParsedItem
-    from summarizer.review.publish import Issue, atom_feed
+    from summarizer.atom import atom_feed
+    from summarizer.issue import PublishedIssue
+    from summarizer.review.markdown import ParsedHighlight, ParsedItem
 
     item = ParsedItem(line=1, headline=headline, emoji=emoji, bullets=[bullet] * 3, links=[link])
-    parsed = ParsedDigest(purpose=bullet, highlights=[ParsedHighlight(1, headline, emoji)],
-                          sections=[(section, [item])])
-    text = atom_feed([Issue("2026-11-20", "2026-11-20T08:00:00+00:00", headline, parsed)], title=title)
-    root = ET.fromstring(text.encode("utf-8"))  # strict: an invalid token raises
-    assert root.tag.endswith("feed")
+    issue = PublishedIssue(date="2026-11-20", title=title, purpose=bullet, stats=f"原文共计**{len(bullet)}**字",
+                           highlights=[ParsedHighlight(1, headline, emoji)], sections=[(section, [item])],
+                           markdown=headline, published_at="2026-11-20T08:00:00+00:00")
+    for base_url in (None, "https://example.com/"):
+        text = atom_feed([issue], title=title, base_url=base_url)
+        root = ET.fromstring(text.encode("utf-8"))  # strict: an invalid token raises
+        assert root.tag.endswith("feed")
