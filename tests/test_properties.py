@@ -163,7 +163,8 @@ def test_feed_xml_is_well_formed_whatever_the_text(title: str, headline: str, em
     from summarizer.review.markdown import ParsedHighlight, ParsedItem
 
     item = ParsedItem(line=1, headline=headline, emoji=emoji, bullets=[bullet] * 3, links=[link])
-    issue = PublishedIssue(date="2026-11-20", title=title, purpose=bullet, stats=f"原文共计**{len(bullet)}**字",
+    issue = PublishedIssue(date="2026-11-20", title=title, purpose=bullet,
+                           stats=f"原文共计**{len(bullet)}**字",
                            highlights=[ParsedHighlight(1, headline, emoji)], sections=[(section, [item])],
                            markdown=headline, published_at="2026-11-20T08:00:00+00:00")
     for base_url in (None, "https://example.com/"):
