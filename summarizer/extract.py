@@ -273,11 +273,19 @@ def choose_text(
     best = best_candidate(found)
     if best is None:
         raise ExtractError(f"{url}: no article text found (script-only or empty page)", url=url, skipped=True)
-    text, zi = best.text, best.zi
-    if zi < min_zi:
-        why = "teaser or paywall" if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html))) else "too short"
-        raise ExtractError(f"{url}: {why}: {zi} 字, fewer than {min_zi}", url=url, skipped=True)
-    return Extracted(text=text, zi=zi, method=best.method, title=title)
+    why = skip_reason(best.text, min_zi, html)
+    if why:
+        raise ExtractError(f"{url}: {why}", url=url, skipped=True)
+    return Extracted(text=best.text, zi=best.zi, method=best.method, title=title)
+
+
+def skip_reason(text: str, min_zi: int = 200, html: bytes | str | None = None) -> str | None:
+    """Why the digest would not summarize this text ('too short: ...'), or None if it would."""
+    zi = count_zi(text)
+    if zi >= min_zi:
+        return None
+    why = "teaser or paywall" if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html))) else "too short"
+    return f"{why}: {zi} 字, fewer than {min_zi}"
 
 
 def _norm(text: str) -> str:
