@@ -27,7 +27,7 @@ import trafilatura
 from readability import Document as ReadabilityDocument
 
 from .errors import ExtractError
-from .text import count_zi
+from .text import article_length, cjk_chars, count_zi
 
 _PAYWALL = re.compile(r"订阅后阅读|登录后阅读|付费阅读|会员专享|subscribe to (read|continue)|subscribers only|paywall", re.I)
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "section", "article"}
@@ -255,18 +255,19 @@ def choose_text(
     url: str,
     html: bytes | str | None,
     feed_html: str = "",
-    min_zi: int = 200,
+    min_zi: int = 150,
     content_type: str = "",
 ) -> Extracted:
     """The text to summarize: the best of the fallback chain (see the module docstring).
 
     A page that is not HTML (a PDF, an image) is not parsed; the feed's text is used if it has enough.
-    Raises ExtractError (``skipped=True``) when the text is too short to summarize.
+    Raises ExtractError (``skipped=True``) when the text is too short to summarize: ``skip_reason`` with
+    ``min_zi`` as the least ``article_length`` (CJK characters plus two for each Latin word).
     """
     kind = not_html(html, content_type) if html else None
     if kind:
         feed = html_fragment_to_text(feed_html)
-        if count_zi(feed) >= max(min_zi, 1):
+        if count_zi(feed) and article_length(feed) >= min_zi:
             return Extracted(text=feed, zi=count_zi(feed), method="feed")
         raise ExtractError(f"{url}: the link is {kind}, not an HTML page; nothing to summarize", url=url, skipped=True)
     found, title, _ = candidates(url=url, html=html, feed_html=feed_html)
@@ -279,13 +280,26 @@ def choose_text(
     return Extracted(text=best.text, zi=best.zi, method=best.method, title=title)
 
 
-def skip_reason(text: str, min_zi: int = 200, html: bytes | str | None = None) -> str | None:
-    """Why the digest would not summarize this text ('too short: ...'), or None if it would."""
-    zi = count_zi(text)
-    if zi >= min_zi:
+# How a teaser ends: an ellipsis or a "read more" link where the article would go on.
+_TEASER_END = re.compile(r"(…|\.\.\.|\[…\]|\[\.\.\.\]|阅读全文|查看全文|显示全文|read more|continue reading)\W*\Z", re.I)
+
+
+def skip_reason(text: str, min_length: int = 150, html: bytes | str | None = None) -> str | None:
+    """Why the digest would not summarize this text ('too short: ...'), or None if it would.
+
+    Length is ``article_length``: CJK characters plus two for each Latin word, so one threshold means the
+    same in Chinese and English. A text that stops on an ellipsis or "read more" is a feed's teaser.
+    """
+    length = article_length(text)
+    teaser = bool(_TEASER_END.search(text[-40:]))
+    # A feed's teaser cut after 95 words still ends "more…": it needs twice the length to pass as an article.
+    needed = 2 * min_length if teaser else min_length
+    if length >= needed:
         return None
-    why = "teaser or paywall" if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html))) else "too short"
-    return f"{why}: {zi} 字, fewer than {min_zi}"
+    paywall = _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html)))
+    why = "teaser or paywall" if paywall or teaser else "too short"
+    han, words = cjk_chars(text), count_zi(text) - cjk_chars(text)
+    return f"{why}: {han} CJK characters and {words} words count {length}, fewer than {needed}"
 
 
 def _norm(text: str) -> str:

@@ -4,7 +4,16 @@ import pytest
 
 from servers import FIXTURES
 from summarizer.errors import ExtractError
-from summarizer.extract import Extracted, Extractor, best_candidate, choose_text, html_fragment_to_text, page_text, score_candidate
+from summarizer.extract import (
+    Extracted,
+    Extractor,
+    best_candidate,
+    choose_text,
+    html_fragment_to_text,
+    page_text,
+    score_candidate,
+    skip_reason,
+)
 from summarizer.feeds import parse_feed
 from summarizer.text import count_zi
 
@@ -126,3 +135,35 @@ def test_a_small_run_stays_in_threads() -> None:
     extractor = Extractor(processes=2)
     extractor.prepare(Extractor.POOL_MIN_PAGES - 1)
     assert not extractor.wait_ready() and not extractor.uses_processes
+
+
+def _english_brief(words: int) -> str:
+    base = ("The regional airline said on Tuesday that it would add four routes next spring after demand for "
+            "short flights rose sharply during the summer season across the country").split()
+    return " ".join((base * (words // len(base) + 1))[:words]) + "."
+
+
+def test_length_rule_means_the_same_in_both_languages() -> None:
+    # A 120-word English brief is an article; a 60-character Chinese teaser is not (issue 13: the old rule
+    # counted an English word as one 字 and refused a 93-word brief as "too short").
+    assert skip_reason(_english_brief(120), 150) is None
+    teaser = "星衡科技今天发布新一代边缘推理芯片，性能较上一代提升三倍，功耗下降四成，首批样片将于下月交付客户。"
+    assert len(teaser) < 60
+    why = skip_reason(teaser, 150)
+    assert why is not None and why.startswith("too short")
+    assert skip_reason("据悉" + "新品发布会上公司介绍了多项技术突破" * 12, 150) is None
+
+
+def test_feed_teaser_ending_in_more_needs_twice_the_length() -> None:
+    # rssant fulltext/martinfowler: the feed carries the first 95 words and a "more…" link.
+    snippet = _english_brief(95) + " more…"
+    why = skip_reason(snippet, 150)
+    assert why is not None and why.startswith("teaser or paywall")
+    assert skip_reason(_english_brief(95), 150) is None
+
+
+def test_choose_text_keeps_a_short_english_news_brief() -> None:
+    paras = "".join(f"<p>{_english_brief(40)}</p>" for _ in range(3))
+    html = f"<html><head><title>Airline adds routes</title></head><body><article>{paras}</article></body></html>"
+    result = choose_text(url="https://news.example.com/brief.html", html=html, min_zi=150)
+    assert count_zi(result.text) < 150  # refused as "too short" under the old rule
