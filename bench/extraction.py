@@ -12,7 +12,8 @@ prints, for bare ``trafilatura.extract(html, url=url)`` (its defaults) and for t
   its must-have (``with``) and must-not-have (``without``) snippets. gne-news-html is scored
   against another extractor's output for 20 pages (loose, not human gold).
 * empty: pages with no text at all; skip: pages the digest would refuse by its length rule.
-* CPU ms a page for each (process time: the machine is shared), and the chain's cost ratio (project time / bare time) over all pages.
+* CPU ms a page for each (process time: the machine is shared), and the chain's cost ratio
+  (project time / bare time) over all pages.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def locate(flag: str | None = None) -> Path | None:
-    """The realdata folder: the flag, else $JIANDU_REALDATA, else <repo>/../shared/realdata; None if absent."""
+    """The realdata folder: the flag, else $JIANDU_REALDATA, else <repo>/../shared/realdata; None if none."""
     for candidate in (flag, os.environ.get("JIANDU_REALDATA"), str(ROOT.parent / "shared" / "realdata")):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
@@ -92,15 +92,16 @@ def _gne(base: Path) -> Iterator[Page]:
     for rel, item in sorted(data.items()):
         html = base / rel
         if html.exists():
-            yield Page(f"{base.name}/{rel}", f"https://{rel.split('/')[0]}.example.cn/{rel}", html.read_bytes(),
-                       gold=item.get("content") or "", lang="zh")
+            url = f"https://{rel.split('/')[0]}.example.cn/{rel}"
+            yield Page(f"{base.name}/{rel}", url, html.read_bytes(), gold=item.get("content") or "", lang="zh")
 
 
 def gne_all(base: Path) -> Iterator[Page]:
     """Every gne page, scored or not (for the story pairs and the re-ask bench)."""
     for html in sorted(base.glob("*/*.html")):
         rel = html.relative_to(base).as_posix()
-        yield Page(f"{base.name}/{rel}", f"https://{rel.split('/')[0]}.example.cn/{rel}", html.read_bytes(), lang="zh")
+        url = f"https://{rel.split('/')[0]}.example.cn/{rel}"
+        yield Page(f"{base.name}/{rel}", url, html.read_bytes(), lang="zh")
 
 
 def _readability(base: Path) -> Iterator[Page]:
