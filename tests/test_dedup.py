@@ -99,7 +99,7 @@ def test_duplicate_story_from_two_feeds_is_one_item_with_two_links(tmp_path: Pat
     assert rows[kept] == "summarized:" and rows[look_alike] == "summarized:"
     # Which extractor won is recorded: the rewrite's page hides half its text from trafilatura's default.
     methods = dict(db.execute("SELECT url, extract_method FROM articles").fetchall())
-    assert methods == {kept: "page", rewrite: "page-recall", look_alike: "page-readability"}
+    assert methods == {kept: "page", rewrite: "page-readability", look_alike: "page-readability"}
 
     # A second run keeps the same grouping and asks the model nothing.
     again = CliRunner().invoke(cli, args)

@@ -1,8 +1,8 @@
 import asyncio
 
 import pytest
-
 from servers import FIXTURES
+
 from summarizer.errors import ExtractError
 from summarizer.extract import (
     Extracted,
@@ -14,6 +14,7 @@ from summarizer.extract import (
     score_candidate,
     skip_reason,
 )
+from summarizer.extract import doubtful as extract_doubtful
 from summarizer.feeds import parse_feed
 from summarizer.text import count_zi
 
@@ -60,12 +61,13 @@ def test_fragment_to_text_keeps_paragraphs() -> None:
 
 
 def test_chain_recovers_paragraphs_the_default_mode_drops() -> None:
-    # The second half of the article sits in <div class="article-footer">, which trafilatura's default prunes.
+    # The second half of the article sits in <div class="article-footer">, which trafilatura's default prunes;
+    # its short text with a chrome line is doubtful, so readability-lxml is asked too, and wins.
     html = page("chain-footer-div.html")
     bare, _ = page_text(html, url="http://127.0.0.1:9/pages/chain-footer-div.html")
     result = choose_text(url="http://127.0.0.1:9/pages/chain-footer-div.html", html=html, min_zi=100)
     assert "300多家企业参与了内测" not in bare
-    assert result.method == "page-recall"
+    assert result.method == "page-readability"
     assert "300多家企业参与了内测" in result.text and "分析人士指出" in result.text
     assert "双十一云服务器特惠" not in result.text  # the ad the default mode kept instead
 
@@ -167,3 +169,26 @@ def test_choose_text_keeps_a_short_english_news_brief() -> None:
     html = f"<html><head><title>Airline adds routes</title></head><body><article>{paras}</article></body></html>"
     result = choose_text(url="https://news.example.com/brief.html", html=html, min_zi=150)
     assert count_zi(result.text) < 150  # refused as "too short" under the old rule
+
+
+def test_fallback_runs_only_where_the_first_text_looks_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 13: four extractors a page cost 1.75x bare trafilatura; readability-lxml and the link
+    # measure now run only on a doubtful text.
+    import summarizer.extract as extract
+
+    calls: list[str] = []
+    real = extract.readability_text
+    monkeypatch.setattr(extract, "readability_text", lambda html: calls.append("readability") or real(html))
+    good = choose_text(url="http://127.0.0.1:9/pages/zh-1.html", html=page("zh-1.html"), min_zi=100)
+    assert good.method == "page" and calls == []
+    choose_text(url="http://127.0.0.1:9/pages/chain-related-inline.html", html=page("chain-related-inline.html"),
+                min_zi=100)
+    assert calls == ["readability"]
+
+
+def test_doubtful_texts() -> None:
+    article = "\n".join(["这是一段足够长的正文，讲述公司发布的新产品、价格和上市时间，以及业内人士的看法。" * 2] * 5)
+    assert extract_doubtful(article) is None
+    assert extract_doubtful("只有一句话。") == "short"
+    assert extract_doubtful(article + "\n" + "\n".join(["首页", "新闻", "财经", "科技"] * 5)) == "mostly short lines"
+    assert extract_doubtful(article + "\n分享到：微信 微博\n相关阅读\n责任编辑：王某") == "page chrome"
