@@ -233,8 +233,8 @@ def score_candidate(method: str, text: str, links: set[str] | frozenset[str], *,
 # a quarter of them): too short to be a whole article, mostly short lines (a nav list or a link column
 # kept as text), or several short lines of page chrome (share bars, bylines, "相关阅读").
 _DOUBT_LENGTH = 300  # article_length: 300 CJK characters or 150 words
-_DOUBT_SHORT_LINES = 0.6
-_DOUBT_CHROME_LINES = 2
+_DOUBT_SHORT_LINES = 0.8
+_DOUBT_CHROME_LINES = 3
 _SHORT_LINE_ZI = 10
 
 

@@ -190,5 +190,5 @@ def test_doubtful_texts() -> None:
     article = "\n".join(["这是一段足够长的正文，讲述公司发布的新产品、价格和上市时间，以及业内人士的看法。" * 2] * 5)
     assert extract_doubtful(article) is None
     assert extract_doubtful("只有一句话。") == "short"
-    assert extract_doubtful(article + "\n" + "\n".join(["首页", "新闻", "财经", "科技"] * 5)) == "mostly short lines"
+    assert extract_doubtful(article + "\n" + "\n".join(["首页", "新闻", "财经", "科技"] * 10)) == "mostly short lines"
     assert extract_doubtful(article + "\n分享到：微信 微博\n相关阅读\n责任编辑：王某") == "page chrome"
