@@ -157,9 +157,10 @@ def report(realdata: Path, names: list[str], verbose: bool = False) -> list[str]
         if name in COMMENTS_IN_GOLD:
             plain = Tally()
             for page in items:
-                plain.add_text(page.gold, trafilatura.extract(page.html, url=page.url, include_comments=False) or "")
-            lines.append(f"  ({name}: the gold keeps reader comments, which bare trafilatura keeps and the digest "
-                         f"leaves out; bare without comments: F1 {plain.prf()[2]:.3f})")
+                found = trafilatura.extract(page.html, url=page.url, include_comments=False) or ""
+                plain.add_text(page.gold, found)
+            lines.append(f"  ({name}: the gold keeps reader comments, which bare trafilatura keeps and the "
+                         f"digest leaves out; bare without comments: F1 {plain.prf()[2]:.3f})")
         if verbose:
             lines += result.rows
     if total_b:

@@ -93,7 +93,8 @@ def _gne(base: Path) -> Iterator[Page]:
         html = base / rel
         if html.exists():
             url = f"https://{rel.split('/')[0]}.example.cn/{rel}"
-            yield Page(f"{base.name}/{rel}", url, html.read_bytes(), gold=item.get("content") or "", lang="zh")
+            gold = item.get("content") or ""
+            yield Page(f"{base.name}/{rel}", url, html.read_bytes(), gold=gold, lang="zh")
 
 
 def gne_all(base: Path) -> Iterator[Page]:
