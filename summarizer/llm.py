@@ -51,7 +51,9 @@ def hosted_endpoint(model: str, base_url: str | None) -> Endpoint:
     key = os.environ.get("OPENAI_API_KEY", "")
     if not key:
         if url is None:
-            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; or set llm.base_url / OPENAI_BASE_URL)")
+            raise ConfigError(
+                "OPENAI_API_KEY is not set (needed for api.openai.com; or set llm.base_url / OPENAI_BASE_URL)"
+            )
         # Ollama, vLLM and llama.cpp accept any key; the client insists on one.
         key = "not-needed"
     return Endpoint(model=model, base_url=url, api_key=key)
@@ -88,7 +90,7 @@ class LLMClient:
         """One tiny request (one output token) to prove the endpoint, model and key work. Raises LLMError."""
         started = time.monotonic()
         try:
-            await self._client.chat.completions.create(  # type: ignore[call-overload]
+            await self._client.chat.completions.create(
                 model=self.endpoint.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1,
             )
         except openai.OpenAIError as exc:
@@ -107,14 +109,14 @@ class LLMClient:
             response_format = {"type": "json_object"}
         started = time.monotonic()
         try:
-            response = await self._client.chat.completions.create(
+            response = await self._client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.endpoint.model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 # A re-ask at the same low temperature tends to get the same wrong answer back (seen with
                 # the 0.5B local model repeating one bullet three times), so each re-ask samples more freely.
                 temperature=min(0.7, self.temperature + 0.25 * retry),
                 max_tokens=self.max_output_tokens,
-                response_format=response_format,  # type: ignore[arg-type]
+                response_format=response_format,
                 **({"seed": self.seed + retry} if self.seed is not None else {}),
             )
         except openai.OpenAIError as exc:

