@@ -78,7 +78,8 @@ def kinds(reason: str) -> list[str]:
 def run(realdata: Path) -> list[str]:
     rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
     items: list[Page] = [p for name in SETS for p in pages(realdata, name) if p.gold]
-    refused, by_kind, examples = 0, Counter[str](), []
+    refused, by_kind = 0, Counter[str]()
+    examples: list[str] = []
     for page in items:
         answer = stand_in_answer(page_title(page.html) or page.gold.splitlines()[0], page.gold, rules)
         try:
