@@ -160,9 +160,10 @@ def test_markup_characters_in_ordinary_text_survive_render_and_review_parse() ->
     headline = "C#与F#对比：A|B 测试延迟<10ms [Beta]"
     bullets = ["第一条：C# 的 A|B 测试显示延迟<10ms，而 F# 版本>20ms，*星号*与#3号方案并列。", "正常要点二", "正常要点三"]
     item = DigestItem(canonical_url="http://x/a", headline=headline, emoji="🚀", section="其他", bullets=bullets,
-                      importance=5, links=["http://x/a"], source="s", source_title="t", source_zi=100)
+                      importance=5, links=["http://x/a"], source="s", source_title="t", source_zi=100,
+                      highlight=1)
     digest = Digest(date="2026-12-02", title="简读", purpose="目的", sections=[("其他", [item])],
-                    highlights=[item], stats=Stats(100, 50, 1, 50))
+                    stats=Stats(100, 50, 1, 50))
     text = render_markdown(digest)
     assert "<" not in text and "](" not in text.replace("原文链接:[http://x/a](http://x/a)", "")
     parsed = parse_digest(text, sections=["其他"])
