@@ -29,6 +29,8 @@ from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, nor
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
 PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
+LOCAL_INPUT_BUDGET = 1500  # article tokens a call of the local model reads
+LOCAL_REASK_KINDS = frozenset({"number", "name"})  # trust problems a re-ask of the local model tends to fix
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ _EMOJI_CHARS = "[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05
 _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
-def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -> dict[str, Any]:
+def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
+                  quotes: bool = True) -> dict[str, Any]:
     """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
     evidence before it writes, and reads before it titles.
 
@@ -194,13 +197,13 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
     headline: dict[str, Any] = {"type": "string"}
     emoji: dict[str, Any] = {"type": "string"}
     quote: dict[str, Any] = {"type": "string"}
-    quotes: dict[str, Any] = {"type": "array", "items": quote}
+    quote_list: dict[str, Any] = {"type": "array", "items": quote}
     importance: dict[str, Any] = {"type": "integer"}
     if lengths:
         importance.update(minimum=1, maximum=10)
         # Short quotes: the local CPU model pays for every token it copies.
         quote.update(minLength=4, maxLength=quote_max)
-        quotes.update(minItems=3, maxItems=3)
+        quote_list.update(minItems=3, maxItems=3)
         # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
         # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
         # 0.5B model pad by repeating one bullet three times.)
@@ -223,17 +226,20 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
         # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
         # only, or the 1.5B model writes "AI".
         emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
+    properties: dict[str, Any] = {
+        "quotes": quote_list,
+        "bullets": bullets,
+        "headline": headline,
+        "emoji": emoji,
+        "section": {"type": "string", "enum": list(rules.sections)},
+        "importance": importance,
+    }
+    if not quotes:
+        del properties["quotes"]  # evidence comes from alignment (checks.align)
     return {
         "type": "object",
-        "properties": {
-            "quotes": quotes,
-            "bullets": bullets,
-            "headline": headline,
-            "emoji": emoji,
-            "section": {"type": "string", "enum": list(rules.sections)},
-            "importance": importance,
-        },
-        "required": ["quotes", "bullets", "headline", "emoji", "section", "importance"],
+        "properties": properties,
+        "required": list(properties),
         "additionalProperties": False,
     }
 
@@ -314,6 +320,8 @@ class Attempt:
     output_tokens: int
     seconds: float
     error: str | None = None
+    server_seconds: float | None = None  # llama.cpp's own account, when it gives one
+    cached: int | None = None  # prompt tokens the server took from its cache
 
 
 @dataclass
@@ -353,20 +361,30 @@ class Summarizer:
         self.client = client
         self.rules = rules
         self.sections = sections
-        self.token_budget = token_budget
+        # The local model (the one that needs length constraints) reads about 35 tokens a second on two
+        # cores: every token of the article costs time, and its summary gains little past the budget.
+        self.token_budget = min(token_budget, LOCAL_INPUT_BUDGET) if length_constraints else token_budget
         self.max_reasks = max_reasks
         self.prompts = prompts or Prompts()
         self.checks = checks or CheckRules()
-        self.schema = output_schema(rules, lengths=length_constraints, quote_max=self.checks.quote_max_chars)
+        # A small local model paraphrases its "verbatim" quotes and pays for every token it writes, so it
+        # is not asked for them: each bullet's evidence is found by alignment (checks.align).
+        self.ask_quotes = not length_constraints
+        # Trust problems worth a re-ask: the local model's re-asks mostly came back with the same problems
+        # (bench/local_model.py), except for figures and names the source does not have.
+        self.reask_kinds = LOCAL_REASK_KINDS if length_constraints else None
+        self.schema = output_schema(rules, lengths=length_constraints, quote_max=self.checks.quote_max_chars,
+                                    quotes=self.ask_quotes)
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         body = as_data(body)
-        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules, checks=self.checks)
+        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules, checks=self.checks,
+                                     quotes=self.ask_quotes)
         user = self.prompts.render(
             "article.j2", title=as_data(" ".join(article.title.split())),
             source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.rules,
-            english=chinese_share(body) < 0.5, checks=self.checks,
+            english=chinese_share(body) < 0.5, checks=self.checks, quotes=self.ask_quotes,
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated
 
@@ -378,7 +396,8 @@ class Summarizer:
         """The trust checks of one valid summary (none when checks are disabled)."""
         if not self.checks.enabled:
             return CheckResult()
-        return check_summary(summary.headline, summary.bullets, summary.quotes, source, self.checks)
+        quotes = summary.quotes if self.ask_quotes else []
+        return check_summary(summary.headline, summary.bullets, quotes, source, self.checks)
 
     def _language_only(self, raw: str, error: str, source: Source) -> tuple[Summary, CheckResult] | None:
         """A reply whose only fault left is its language: kept with flags rather than lost.
@@ -413,7 +432,7 @@ class Summarizer:
         while True:
             try:
                 completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item",
-                                                        retry=len(attempts))
+                                                        retry=len(attempts), label=article.title)
             except LLMError as exc:
                 if best is not None:
                     break  # a valid summary is already in hand: keep it with its flags
@@ -424,7 +443,8 @@ class Summarizer:
                         output_tokens=sum(a.output_tokens for a in attempts),
                     ) from exc
                 raise LLMError(f"{article.url}: {exc}") from exc
-            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds)
+            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds,
+                              server_seconds=completion.server_seconds, cached=completion.cached_tokens)
             attempts.append(attempt)
             try:
                 summary = parse_summary(completion.text, self.rules)
@@ -437,18 +457,20 @@ class Summarizer:
                     if best is None:
                         best = self._language_only(completion.text, attempt.error, source)
                     break
-                reask = self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)
+                reask = self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules,
+                                            quotes=self.ask_quotes)
             else:
                 check = self.check(summary, source)
                 first_check = first_check or check
                 if best is None or len(check.problems) <= len(best[1].problems):
                     best = (summary, check)
-                if not check.problems or check_reasks >= self.checks.reasks:
+                worth = [p for p in check.problems if self.reask_kinds is None or p.kind in self.reask_kinds]
+                if not worth or check_reasks >= self.checks.reasks:
                     break
                 check_reasks += 1
                 attempt.error = "核查未通过：" + "；".join(check.flags)
                 reask = self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules,
-                                            checks=self.checks)
+                                            checks=self.checks, quotes=self.ask_quotes)
             messages = messages + [
                 {"role": "assistant", "content": completion.text},
                 {"role": "user", "content": reask},

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from servers import BULLETS, FakeOpenAI, Reply, canned_summary
-from summarizer.checks import CheckRules
+from summarizer.checks import CheckRules, squash
 from summarizer.errors import LLMError, SummaryInvalid
 from summarizer.extract import choose_text
 from summarizer.llm import Endpoint, LLMClient
@@ -300,3 +300,38 @@ def test_a_seeded_client_sends_its_seed_and_a_new_one_each_re_ask(fake_llm: Fake
     fake_llm.push(Reply(good()))
     run(fake_llm)
     assert "seed" not in fake_llm.requests[-1]  # hosted providers: no seed unless asked
+
+
+def test_local_model_is_not_asked_for_quotes_and_its_evidence_is_aligned(fake_llm: FakeOpenAI) -> None:
+    # The small local model paraphrased its "verbatim" quotes (7 of 21 found on the demo) and paid for
+    # every token of them; alignment finds each bullet's sentence instead.
+    reply = {k: v for k, v in GOOD.items() if k != "quotes"} | {"bullets": [
+        "苏州机器人公司澄光智能11月19日发布首款家用陪护机器人小澄，面向独居老人和双职工家庭，能在家中自主移动、提醒老人按时服药，检测到摔倒时会联系家属。",
+        "小澄的摔倒检测结合毫米波雷达和摄像头，在内部2,000次模拟测试中识别准确率为97.5%，充满电可连续工作14小时，电量低于15%时会自动返回充电座。",
+        "小澄标准版售价6999元，每月另收39元服务费，12月1日线上开售，首批备货1万台；公司计划明年推出能上下楼梯的升级版本，进一步扩展家庭使用场景。",
+    ]}
+    fake_llm.push(Reply(json.dumps(reply, ensure_ascii=False)))
+    result = run(fake_llm, length_constraints=True)
+    assert len(fake_llm.requests) == 1
+    request = fake_llm.requests[0]
+    assert "quotes" not in request["response_format"]["json_schema"]["schema"]["required"]
+    assert "quotes" not in request["messages"][0]["content"] + request["messages"][1]["content"]
+    assert result.flags == [] and result.check.quotes_found == 3 and result.check.thirds == [0, 1, 2]
+    assert all(e is not None and squash(e.sentence) in squash(_TEXT) for e in result.check.evidence)
+    assert "97.5%" in result.stored()["checks"]["evidence"][1]
+
+
+def test_local_model_gets_a_trust_reask_for_a_figure_but_not_for_a_repeat(fake_llm: FakeOpenAI) -> None:
+    no_quotes = {k: v for k, v in GOOD.items() if k != "quotes"}
+    repeated = bullets_with(1, BULLETS[0].replace("开篇", "文章开头"))
+    fake_llm.push(Reply(json.dumps(no_quotes | {"bullets": repeated}, ensure_ascii=False)))
+    result = run(fake_llm, length_constraints=True)
+    assert len(fake_llm.requests) == 1  # a repeat came back repeated: flagged for the editor, no re-ask
+    assert result.flags == ["第2条要点：与第1条要点内容重复"]
+    fake_llm.push(Reply(json.dumps(no_quotes | {"bullets": WRONG_NUMBER}, ensure_ascii=False)),
+                  Reply(json.dumps(no_quotes, ensure_ascii=False)))
+    result = run(fake_llm, length_constraints=True)
+    assert len(fake_llm.requests) == 3
+    assert "数字“7999”在原文中找不到" in fake_llm.requests[2]["messages"][-1]["content"]
+    assert "逐字复制" not in fake_llm.requests[2]["messages"][-1]["content"]
+    assert result.flags == []
