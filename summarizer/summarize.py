@@ -29,7 +29,7 @@ from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, nor
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
 PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
-LOCAL_INPUT_BUDGET = 1500  # article tokens a call of the local model reads
+LOCAL_INPUT_BUDGET = 1200  # article tokens a call of the local model reads
 LOCAL_REASK_KINDS = frozenset({"number", "name"})  # trust problems a re-ask of the local model tends to fix
 
 
@@ -207,7 +207,9 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
         # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
         # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
         # 0.5B model pad by repeating one bullet three times.)
-        low, high = rules.bullet_min * 3 // 2, rules.bullet_max
+        # At most twice the minimum in Chinese characters: the local model writes about ten tokens a
+        # second on two cores, and left to the full range it wrote 150-字 bullets (a minute of output).
+        low, high = rules.bullet_min * 3 // 2, min(rules.bullet_max, rules.bullet_min * 8 // 3)
         bullet.update(minLength=low, maxLength=high)
         # Chinese all through: two Chinese characters first, then never more than a name's worth of other
         # characters without one. Asked in words only, the 1.5B model answered an English article in

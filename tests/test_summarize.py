@@ -61,7 +61,8 @@ def test_local_schema_carries_lengths_for_the_grammar() -> None:
 
     bullets = output_schema(RULES, lengths=True)["properties"]["bullets"]
     assert (bullets["minItems"], bullets["maxItems"]) == (3, 3)
-    assert bullets["items"]["minLength"] >= RULES.bullet_min and bullets["items"]["maxLength"] == RULES.bullet_max
+    # Capped at 160 characters (120 Chinese): the local model pays about a second for each ten tokens.
+    assert bullets["items"]["minLength"] >= RULES.bullet_min and bullets["items"]["maxLength"] == 160
     quotes = output_schema(RULES, lengths=True, quote_max=40)["properties"]["quotes"]
     assert (quotes["minItems"], quotes["maxItems"], quotes["items"]["maxLength"]) == (3, 3, 40)
 
@@ -72,7 +73,7 @@ def test_local_bullet_pattern_keeps_chinese_all_through_and_carries_the_lengths(
 
     item = output_schema(RULES, lengths=True)["properties"]["bullets"]["items"]
     pattern = re.compile(item["pattern"])
-    fewest, most = RULES.bullet_min, RULES.bullet_max * 3 // 4  # Chinese characters
+    fewest, most = RULES.bullet_min, 120  # Chinese characters
     assert pattern.match("星" * fewest) and pattern.match("星" * most)
     assert not pattern.match("星" * (fewest - 1)) and not pattern.match("星" * (most + 1))
     # Names, figures and punctuation between Chinese characters are fine; a run of English is not.
