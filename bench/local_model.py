@@ -144,7 +144,8 @@ def main() -> None:
     zi = sum(a.zi for a in items)
     print(f"{len(items)} demo articles, {zi} 字 in all, 1 slot, {os.cpu_count()} threads")
     results = {name: asyncio.run(run_model(name, items, args.reask_all)) for name in args.models.split(",")}
-    print(f"\n{'model':<22}{'s/article':>11}{'valid':>7}{'flags/item':>12}{'re-asks':>9}{'server peak RSS':>17}")
+    print(f"\n{'model':<22}{'s/article':>11}{'valid':>7}{'flags/item':>12}{'re-asks':>9}"
+          f"{'server peak RSS':>17}")
     for name, r in results.items():
         n = len(items)
         print(f"{name:<22}{r['seconds'] / n:>11.1f}{int(r['ok']):>5}/{n}{r['flags'] / max(1, r['ok']):>12.2f}"

@@ -383,8 +383,8 @@ class Summarizer:
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         body = as_data(body)
-        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules, checks=self.checks,
-                                     quotes=self.ask_quotes)
+        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules,
+                                     checks=self.checks, quotes=self.ask_quotes)
         user = self.prompts.render(
             "article.j2", title=as_data(" ".join(article.title.split())),
             source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.rules,
@@ -447,8 +447,9 @@ class Summarizer:
                         output_tokens=sum(a.output_tokens for a in attempts),
                     ) from exc
                 raise LLMError(f"{article.url}: {exc}") from exc
-            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens, completion.seconds,
-                              server_seconds=completion.server_seconds, cached=completion.cached_tokens)
+            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens,
+                              completion.seconds, server_seconds=completion.server_seconds,
+                              cached=completion.cached_tokens)
             attempts.append(attempt)
             try:
                 summary = parse_summary(completion.text, self.rules)
