@@ -5,7 +5,7 @@
 Each fixture is a demo article plus canned model replies, some with planted
 faults (a wrong figure, a foreign name, a fake quote, a repeated bullet, a
 copied sentence, an off-subject headline, an English bullet). The replies are
-served by the fake OpenAI-compatible server from tests/servers.py over
+served by the fake OpenAI-compatible server from summarizer/testing.py over
 loopback and go through the real openai client, the real Summarizer (format
 validation, trust checks, re-asks). Prints: format pass rate, unsupported
 claims per 100 bullets before and after the re-ask, quote-found rate, coverage
@@ -28,16 +28,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from servers import FakeOpenAI, Reply  # noqa: E402
 from summarizer.checks import CheckResult  # noqa: E402
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
 from summarizer.extract import choose_text  # noqa: E402
 from summarizer.llm import Endpoint, LLMClient  # noqa: E402
 from summarizer.summarize import Article, Rules, Summarizer, SummaryResult  # noqa: E402
+from summarizer.testing import FakeOpenAI, Reply  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
 
 FIXTURES = ROOT / "bench" / "fixtures" / "quality_replies.yaml"
@@ -101,54 +100,71 @@ def per_100(count: int, bullets: int) -> float:
 
 
 def report(outcomes: list[Outcome]) -> list[str]:
-    n = len(outcomes)
     done = [o for o in outcomes if o.result is not None]
     first_valid = [o for o in done if o.first_format_ok]
-    bullets = sum(len(o.result.summary.bullets) for o in done if o.result)
-    first_bullets = sum(len(o.result.summary.bullets) for o in first_valid if o.result)
+    return [*_rate_lines(outcomes, done, first_valid), *_fault_lines(outcomes, done),
+            *(_case_line(o) for o in outcomes)]
 
-    def checks(items: list[Outcome], first: bool) -> list[CheckResult]:
-        return [(o.result.first_check if first else o.result.check) for o in items if o.result]
 
-    before = checks(first_valid, True)
-    after = checks(done, False)
-    planted = sum(len(o.case.planted) for o in outcomes)
-    caught = sum(len(set(o.case.planted) & o.detected) for o in outcomes)
-    clean = [o for o in outcomes if not o.case.planted]
-    false_alarms = sum(len(o.result.first_check.problems) for o in clean if o.result)
-    unplanted = sum(len(o.detected - set(o.case.planted)) for o in outcomes)
-    kept = sum(len(set(o.case.still) & {p.kind for p in o.result.check.problems}) for o in done if o.result)
-    expected_kept = sum(len(o.case.still) for o in outcomes)
-    unexpected = sum(len([p for p in o.result.check.problems if p.kind not in o.case.still])
-                     for o in done if o.result)
+def _checks(items: list[Outcome], *, first: bool) -> list[CheckResult]:
+    return [(o.result.first_check if first else o.result.check) for o in items if o.result]
+
+
+def _bullets(items: list[Outcome]) -> int:
+    return sum(len(o.result.summary.bullets) for o in items if o.result)
+
+
+def _rate_lines(outcomes: list[Outcome], done: list[Outcome], first_valid: list[Outcome]) -> list[str]:
+    n = len(outcomes)
+    before, after = _checks(first_valid, first=True), _checks(done, first=False)
     full = sum(1 for c in after if c.full_coverage)
     thirds = sum(len(c.thirds) for c in after)
-    lines = [
+    return [
         f"summaries (labelled fixtures):   {n} articles, {sum(o.requests for o in outcomes)} model requests, "
         f"{sum(o.result.check_reasks for o in done if o.result)} trust re-asks",
         f"format pass rate:                first reply {len(first_valid)}/{n} "
         f"({100 * len(first_valid) / n:.0f}%), "
         f"after re-asks {len(done)}/{n} ({100 * len(done) / n:.0f}%)",
         f"unsupported claims / 100 bullets: before re-ask "
-        f"{per_100(sum(c.unsupported_claims for c in before), first_bullets):.1f}, "
-        f"after {per_100(sum(c.unsupported_claims for c in after), bullets):.1f}",
+        f"{per_100(sum(c.unsupported_claims for c in before), _bullets(first_valid)):.1f}, "
+        f"after {per_100(sum(c.unsupported_claims for c in after), _bullets(done)):.1f}",
         f"quote-found rate:                before re-ask {_rate(before)}, after {_rate(after)}",
         f"coverage of thirds:              {full}/{len(after)} items quote all three thirds, "
         f"{thirds / len(after) if after else 0:.2f} thirds per item",
+    ]
+
+
+def _fault_lines(outcomes: list[Outcome], done: list[Outcome]) -> list[str]:
+    planted = sum(len(o.case.planted) for o in outcomes)
+    caught = sum(len(set(o.case.planted) & o.detected) for o in outcomes)
+    clean = [o for o in outcomes if not o.case.planted]
+    false_alarms = sum(len(o.result.first_check.problems) for o in clean if o.result)
+    unplanted = sum(len(o.detected - set(o.case.planted)) for o in outcomes)
+    return [
         f"planted faults caught:           {caught}/{planted} on the first reply; "
         f"{unplanted} unplanted problem kinds; {false_alarms} problems on {len(clean)} clean replies",
-        f"flagged after the re-ask:        {sum(1 for c in after if c.problems)}/{len(after)} items, "
-        f"{sum(len(c.problems) for c in after)} flags; {kept}/{expected_kept} kept faults flagged, "
-        f"{unexpected} flags on fixed or clean replies",
+        _flagged_line(outcomes, done),
     ]
-    for o in outcomes:
-        name = Path(o.case.article.url).name
-        kinds = ",".join(sorted(o.detected)) or "-"
-        left = ",".join(sorted({p.kind for p in o.result.check.problems})) if o.result else "failed"
-        thirds = ",".join(str(t + 1) for t in o.result.check.thirds) if o.result else "-"
-        lines.append(f"  {name:<30} planted {','.join(o.case.planted) or '-':<15} caught {kinds:<15} "
-                     f"flagged {left or '-':<7} thirds {thirds:<6} requests {o.requests}")
-    return lines
+
+
+def _flagged_line(outcomes: list[Outcome], done: list[Outcome]) -> str:
+    after = _checks(done, first=False)
+    kept = sum(len(set(o.case.still) & {p.kind for p in o.result.check.problems}) for o in done if o.result)
+    expected_kept = sum(len(o.case.still) for o in outcomes)
+    unexpected = sum(len([p for p in o.result.check.problems if p.kind not in o.case.still])
+                     for o in done if o.result)
+    return (f"flagged after the re-ask:        {sum(1 for c in after if c.problems)}/{len(after)} items, "
+            f"{sum(len(c.problems) for c in after)} flags; {kept}/{expected_kept} kept faults flagged, "
+            f"{unexpected} flags on fixed or clean replies")
+
+
+def _case_line(o: Outcome) -> str:
+    name = Path(o.case.article.url).name
+    kinds = ",".join(sorted(o.detected)) or "-"
+    left = ",".join(sorted({p.kind for p in o.result.check.problems})) if o.result else "failed"
+    spread = ",".join(str(t + 1) for t in o.result.check.thirds) if o.result else "-"
+    return (f"  {name:<30} planted {','.join(o.case.planted) or '-':<15} caught {kinds:<15} "
+            f"flagged {left or '-':<7} thirds {spread:<6} requests {o.requests}")
 
 
 def _rate(results: list[CheckResult]) -> str:

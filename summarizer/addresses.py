@@ -66,7 +66,7 @@ class AddressPolicy:
     hosts: frozenset[str] = frozenset()
 
     @classmethod
-    def from_entries(cls, entries: list[str]) -> "AddressPolicy":
+    def from_entries(cls, entries: list[str]) -> AddressPolicy:
         parsed = [parse_allow_entry(e) for e in entries]
         return cls(
             networks=tuple(p for p in parsed if not isinstance(p, str)),

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Iterable
 
 from hanziconv import HanziConv
 
 from .config import CheckSettings
+from .items import CheckResult, Evidence, Problem
 from .text import chinese_share
 from .tokens import sentences
 
@@ -41,7 +42,20 @@ GENERIC_TERMS = frozenset(
     "cny eur hk pro max mini plus beta ios".split()
 )
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 _EN_MULT = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12,
             "k": 1000, "K": 1000, "M": 10**6, "mn": 10**6, "B": 10**9, "bn": 10**9}
@@ -65,7 +79,9 @@ _ARABIC = re.compile(
     rf"(?:\s*({_CN_MULT})(?![一二两三四五六七八九])|({_EN_MULT_RE}))?"
 )
 _PERCENT_CN = re.compile(r"百分之([〇零一二两三四五六七八九十百点]+|\d+(?:\.\d+)?)")
-_CN_NUMBER = re.compile(r"[〇零一二两三四五六七八九十][〇零一二两三四五六七八九十百千万亿]*(?:点[〇零一二三四五六七八九]+[万亿]?)?")
+_CN_NUMBER = re.compile(
+    r"[〇零一二两三四五六七八九十][〇零一二两三四五六七八九十百千万亿]*(?:点[〇零一二三四五六七八九]+[万亿]?)?"
+)
 _EN_NUMBER_WORD = re.compile(
     r"\b(" + "|".join(sorted(_EN_WORDS, key=len, reverse=True))
     + r")(?:[\s-]+(hundred|thousand|million|billion))?\b",
@@ -91,7 +107,7 @@ class CheckRules:
     allowed_terms: tuple[str, ...] = ()  # extra Latin words that need no grounding (lower case)
 
     @classmethod
-    def from_settings(cls, settings: CheckSettings) -> "CheckRules":
+    def from_settings(cls, settings: CheckSettings) -> CheckRules:
         return cls(
             enabled=settings.enabled, reasks=settings.reasks, copy_max_chars=settings.copy_max_chars,
             duplicate_similarity=settings.duplicate_similarity,
@@ -99,49 +115,6 @@ class CheckRules:
             quote_max_chars=settings.quote_max_chars,
             allowed_terms=tuple(sorted(t.lower() for t in settings.allowed_terms)),
         )
-
-
-@dataclass(frozen=True)
-class Problem:
-    kind: str  # number | name | quote | duplicate | copy | headline | language (from the format validator)
-    text: str  # one Chinese line for the model and the reviewer
-    bullet: int | None = None  # 1-based bullet number; None for the headline
-
-    @property
-    def unsupported_claim(self) -> bool:
-        return self.kind in {"number", "name"}
-
-
-@dataclass
-class CheckResult:
-    problems: list[Problem] = field(default_factory=list)
-    quotes_found: int = 0
-    quotes_total: int = 0
-    thirds: list[int] = field(default_factory=list)  # 0, 1, 2: beginning, middle, end of the source
-    evidence: list[Evidence | None] = field(default_factory=list)  # by alignment, when no quotes were given
-
-    @property
-    def flags(self) -> list[str]:
-        return [p.text for p in self.problems]
-
-    @property
-    def unsupported_claims(self) -> int:
-        return sum(1 for p in self.problems if p.unsupported_claim)
-
-    @property
-    def full_coverage(self) -> bool:
-        return len(self.thirds) == 3
-
-    def as_dict(self) -> dict[str, object]:
-        """What is stored with the summary JSON (flags are re-derived from it on the next run)."""
-        return {
-            "flags": self.flags,
-            "unsupported_claims": self.unsupported_claims,
-            "quotes_found": self.quotes_found,
-            "quotes_total": self.quotes_total,
-            "thirds": self.thirds,
-            **({"evidence": [e.sentence if e else "" for e in self.evidence]} if self.evidence else {}),
-        }
 
 
 # -- normalisation -------------------------------------------------------------
@@ -207,20 +180,30 @@ def numbers(text: str, *, source: bool = False) -> list[Number]:
     ``source`` also reads single Chinese digits before a measure word (九起, 两家).
     """
     text = _nfkc(text)
-    found: list[Number] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # spans already read: a later pattern never reads them again
+    return [*_percents_cn(text, taken), *_arabic(text, taken), *_chinese(text, taken, source)]
 
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
 
+def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    start, end = span
+    return all(end <= s or start >= e for s, e in taken)
+
+
+def _percents_cn(text: str, taken: list[tuple[int, int]]) -> list[Number]:
+    found = []
     for match in _PERCENT_CN.finditer(text):
         body = match.group(1)
         value = _decimal(body) if body[0].isdigit() else _cn_decimal(body)
         if value is not None:
             found.append(Number(match.group(0), value, Decimal(1)))
             taken.append(match.span())
+    return found
+
+
+def _arabic(text: str, taken: list[tuple[int, int]]) -> list[Number]:
+    found = []
     for match in _ARABIC.finditer(text):
-        if not free(*match.span()):
+        if not _free(match.span(), taken):
             continue
         whole, frac, cn_unit, en_unit = match.groups()
         base = _decimal(whole.replace(",", "") + (f".{frac}" if frac else ""))
@@ -238,26 +221,34 @@ def numbers(text: str, *, source: bool = False) -> list[Number]:
             raw += "%"
         found.append(Number(raw, base * mult, quantum))
         taken.append(match.span())
-    for match in _CN_NUMBER.finditer(text):
-        if not free(*match.span()):
-            continue
-        raw = match.group(0)
-        has_digit = any(ch in _CN_DIGITS for ch in raw)
-        has_unit = any(ch in _CN_UNITS for ch in raw)
-        # Single characters (一, 十) and bare digit pairs (一一, 三三两两) are words, not figures;
-        # bare digit strings count only as years (二〇二六年).
-        after = text[match.end() : match.end() + 1]
-        if len(raw) == 1 and after and (after in _DATE_AFTER or (source and has_digit and after in _MEASURE_AFTER)):
-            found.append(Number(raw, Decimal(_CN_DIGITS.get(raw, 10)), Decimal(1)))  # 三月, 十日, 九起
-            continue
-        if len(raw) < 2 or not has_digit:
-            continue
-        if not has_unit and not text.startswith("年", match.end()):
-            continue
-        value = _cn_decimal(raw)
-        if value is not None:
-            found.append(Number(raw, value, _cn_quantum(raw)))
     return found
+
+
+def _chinese(text: str, taken: list[tuple[int, int]], source: bool) -> list[Number]:
+    found = []
+    for match in _CN_NUMBER.finditer(text):
+        if _free(match.span(), taken):
+            number = _chinese_number(text, match, source)
+            if number is not None:
+                found.append(number)
+    return found
+
+
+def _chinese_number(text: str, match: re.Match[str], source: bool) -> Number | None:
+    raw = match.group(0)
+    has_digit = any(ch in _CN_DIGITS for ch in raw)
+    # Single characters (一, 十) and bare digit pairs (一一, 三三两两) are words, not figures;
+    # bare digit strings count only as years (二〇二六年).
+    after = text[match.end() : match.end() + 1]
+    figure = after in _DATE_AFTER or (source and has_digit and after in _MEASURE_AFTER)
+    if len(raw) == 1 and after and figure:
+        return Number(raw, Decimal(_CN_DIGITS.get(raw, 10)), Decimal(1))  # 三月, 十日, 九起
+    if len(raw) < 2 or not has_digit:
+        return None
+    if not any(ch in _CN_UNITS for ch in raw) and not text.startswith("年", match.end()):
+        return None
+    value = _cn_decimal(raw)
+    return Number(raw, value, _cn_quantum(raw)) if value is not None else None
 
 
 def _cn_quantum(raw: str) -> Decimal:
@@ -352,7 +343,7 @@ class Source:
     latin_stream: str  # every Latin letter and digit in a row: "Open AI" still supports "OpenAI"
 
     @classmethod
-    def of(cls, title: str, text: str) -> "Source":
+    def of(cls, title: str, text: str) -> Source:
         both = f"{title}\n{text}"
         tokens = _LATIN.findall(_nfkc(both))
         keys = {_key(t) for t in tokens}
@@ -382,11 +373,12 @@ def grounding(text: str, source: Source, bullet: int | None, rules: CheckRules) 
     for number in numbers(text):
         if number.raw not in seen and not supported_number(number, source.values):
             seen.add(number.raw)
-            problems.append(Problem("number", f"{_where(bullet)}：数字“{number.raw}”在原文中找不到", bullet))
+            problems.append(Problem("number", f"{_where(bullet)}：数字“{number.raw}”在原文中找不到", bullet,
+                                    number.raw))
     for name in latin_names(text, rules.allowed_terms):
         if name not in seen and not source.has_name(name):
             seen.add(name)
-            problems.append(Problem("name", f"{_where(bullet)}：名称“{name}”在原文中找不到", bullet))
+            problems.append(Problem("name", f"{_where(bullet)}：名称“{name}”在原文中找不到", bullet, name))
     return problems
 
 
@@ -441,14 +433,6 @@ def headline_faithful(headline: str, source: Source, rules: CheckRules) -> bool:
     return sum(1 for b in han if b in reference) / len(han) >= rules.headline_min_overlap
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """The source sentence a bullet rests on, found by alignment, and where it is (0 = start, 1 = end)."""
-
-    sentence: str
-    position: float
-
-
 def _anchors(text: str, rules: CheckRules) -> tuple[set[Decimal], set[str], set[str]]:
     """What a bullet and a source sentence can share: number values, Latin name keys, Chinese bigrams."""
     values = {n.value for n in numbers(text, source=True)}
@@ -487,26 +471,32 @@ def normalize_quote(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def _aligned(result: CheckResult, bullets: list[str], source: Source, rules: CheckRules) -> set[int]:
+    """No quotes asked for: each bullet's evidence is found by alignment, and a bullet that aligns with
+    nothing is left to the number and name checks (a Chinese bullet may share no word with an English
+    sentence it translates faithfully). Returns the thirds of the source the evidence covers."""
+    thirds: set[int] = set()
+    result.evidence = align(bullets, source, rules)
+    for evidence in result.evidence:
+        result.quotes_total += 1
+        if evidence is not None:
+            result.quotes_found += 1
+            thirds.add(min(2, int(evidence.position * 3)))
+    return thirds
+
+
 def check_summary(headline: str, bullets: list[str], quotes: list[str], source: Source,
                   rules: CheckRules) -> CheckResult:
     """Run every check on one summary; an empty ``problems`` list means it can be trusted as written."""
     result = CheckResult()
     result.problems.extend(grounding(headline, source, None, rules))
     if not headline_faithful(headline, source, rules):
-        result.problems.append(Problem("headline", "标题：与原文主题对不上（没有和原文共同的名称、数字或词语）"))
+        result.problems.append(
+            Problem("headline", "标题：与原文主题对不上（没有和原文共同的名称、数字或词语）")
+        )
     for i, bullet in enumerate(bullets, 1):
         result.problems.extend(grounding(bullet, source, i, rules))
-    thirds: set[int] = set()
-    if not quotes:
-        # No quotes asked for: each bullet's evidence is found by alignment, and a bullet that aligns with
-        # nothing is left to the number and name checks (a Chinese bullet may share no word with an
-        # English sentence it translates faithfully).
-        result.evidence = align(bullets, source, rules)
-        for evidence in result.evidence:
-            result.quotes_total += 1
-            if evidence is not None:
-                result.quotes_found += 1
-                thirds.add(min(2, int(evidence.position * 3)))
+    thirds = set() if quotes else _aligned(result, bullets, source, rules)
     for i in range(1, len(bullets) + 1 if quotes else 1):
         quote = quotes[i - 1] if i - 1 < len(quotes) else ""
         result.quotes_total += 1
@@ -516,7 +506,7 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
         position = quote_position(quote, source, rules)
         if position is None:
             short = quote.strip()[: rules.quote_max_chars]
-            result.problems.append(Problem("quote", f"第{i}条要点：引文“{short}”在原文中找不到", i))
+            result.problems.append(Problem("quote", f"第{i}条要点：引文“{short}”在原文中找不到", i, short))
             continue
         result.quotes_found += 1
         thirds.add(min(2, int(position * 3)))
@@ -524,13 +514,18 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
     for i in range(len(bullets)):
         for j in range(i):
             if similarity(bullets[i], bullets[j]) >= rules.duplicate_similarity:
-                result.problems.append(Problem("duplicate", f"第{i + 1}条要点：与第{j + 1}条要点内容重复", i + 1))
+                result.problems.append(
+                    Problem("duplicate", f"第{i + 1}条要点：与第{j + 1}条要点内容重复", i + 1)
+                )
                 break
     for i, bullet in enumerate(bullets, 1):
         span = copied_span(bullet, source, rules.copy_max_chars)
         if span is not None:
             result.problems.append(
-                Problem("copy", f"第{i}条要点：照抄了原文的长句（“{span[:20]}…”），请改写", i))
+                Problem(
+                    "copy", f"第{i}条要点：照抄了原文的长句（“{span[:20]}…”），请改写", i, f"{span[:20]}…"
+                )
+            )
     return result
 
 
@@ -545,17 +540,11 @@ class Tally:
     quotes_total: int = 0
     full_coverage_items: int = 0
 
-    def add(self, stored: dict[str, object]) -> None:
-        """Add one item's stored check record (``CheckResult.as_dict``)."""
+    def add(self, check: CheckResult) -> None:
+        """Add one item's stored check record."""
         self.items += 1
-        flags = stored.get("flags") or []
-        self.flagged_items += 1 if flags else 0
-        self.unsupported_claims += _int(stored.get("unsupported_claims"))
-        self.quotes_found += _int(stored.get("quotes_found"))
-        self.quotes_total += _int(stored.get("quotes_total"))
-        thirds = stored.get("thirds") or []
-        self.full_coverage_items += 1 if isinstance(thirds, list) and len(thirds) == 3 else 0
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) else 0
+        self.flagged_items += 1 if check.problems else 0
+        self.unsupported_claims += check.unsupported_claims
+        self.quotes_found += check.quotes_found
+        self.quotes_total += check.quotes_total
+        self.full_coverage_items += 1 if check.full_coverage else 0

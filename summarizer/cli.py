@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-from datetime import date as Date
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -68,13 +69,17 @@ def cli() -> None:
 def format_report(report: RunReport) -> str:
     lines = [
         f"run report for {report.digest_date or 'one article'}",
-        f"  feeds:    {report.feeds_ok} ok, {report.feeds_not_modified} not modified, {report.feeds_failed} failed",
-        f"  articles: {report.articles_new} new, {report.articles_cached} cached, {report.articles_seen_before} "
-        f"seen on an earlier day, {report.articles_extracted} extracted, {report.articles_summarized} summarized, "
+        f"  feeds:    {report.feeds_ok} ok, {report.feeds_not_modified} not modified, "
+        f"{report.feeds_failed} failed",
+        f"  articles: {report.articles_new} new, {report.articles_cached} cached, "
+        f"{report.articles_seen_before} seen on an earlier day, {report.articles_extracted} extracted, "
+        f"{report.articles_summarized} summarized, "
         f"{report.articles_skipped} skipped, {report.articles_failed} failed",
-        f"  llm:      {report.llm_calls} calls, {report.input_tokens} tokens in, {report.output_tokens} tokens out"
+        f"  llm:      {report.llm_calls} calls, {report.input_tokens} tokens in, "
+        f"{report.output_tokens} tokens out"
         + (f", cost {report.cost:.4f}" if report.cost is not None else ""),
-        f"  digest:   {report.items_in_digest} items" + (f" -> {report.draft}" if report.draft else ", no draft written"),
+        f"  digest:   {report.items_in_digest} items"
+        + (f" -> {report.draft}" if report.draft else ", no draft written"),
         f"  time:     {report.seconds:.1f}s",
     ]
     if report.quotes_total:
@@ -91,6 +96,9 @@ def format_report(report: RunReport) -> str:
         used = report.input_tokens + report.output_tokens
         lines.append(f"  budget:   stopped at the {report.budget}-token budget ({used} used); "
                      f"{report.articles_over_budget} articles not summarized, they wait for the next run")
+    if report.items_below_importance:
+        below = report.items_below_importance
+        lines.append(f"  selected: {below} items below digest.min_importance left out")
     for message in report.warnings:
         lines.append(f"  warning:  {message}")
     return "\n".join(lines)
@@ -99,16 +107,22 @@ def format_report(report: RunReport) -> str:
 def format_checks(report: RunReport) -> str:
     """The trust-check line of the run report."""
     items = report.items_in_digest or 1
-    return (f"  checks:   {report.flagged_items} flagged items, {report.unsupported_claims} unsupported claims, "
-            f"{report.check_reasks} re-asks; quotes {report.quotes_found}/{report.quotes_total} found; "
-            f"{report.full_coverage_items}/{items} items quote all three thirds")
+    return (
+        f"  checks:   {report.flagged_items} flagged items, {report.unsupported_claims} unsupported claims, "
+        f"{report.check_reasks} re-asks; quotes {report.quotes_found}/{report.quotes_total} found; "
+        f"{report.full_coverage_items}/{items} items quote all three thirds"
+    )
 
 
 @cli.command()
 @config_option
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Digest date (default: today).")
-@click.option("--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config).")
-@click.option("--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call.")
+@click.option(
+    "--since", metavar="SPAN", help="Time window, e.g. 24h, 36h, 2d or 'all' (default from config)."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Fetch and extract only; print items and estimated tokens, no LLM call."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.option("--budget", type=click.IntRange(min=1), metavar="TOKENS",
               help="Stop summarizing once the run has used this many tokens (in + out).")
@@ -132,8 +146,13 @@ def digest(config: str | None, day: Any, since: str | None, dry_run: bool, as_js
         reporter.close()
     if dry_run:
         for item in report.dry_run_items:
-            click.echo(f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  {item['title']}  {item['url']}")
-        click.echo(f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens")
+            click.echo(
+                f"{item['estimated_input_tokens']:>6} tokens  {item['zi']:>6}字  "
+                f"{item['title']}  {item['url']}"
+            )
+        click.echo(
+            f"{len(report.dry_run_items)} articles, about {report.estimated_input_tokens} input tokens"
+        )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -156,7 +175,7 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
     finally:
         reporter.close()
     if as_json:
-        data = result.summary.model_dump() | {"url": url, "flags": result.item.flags}
+        data = result.summary.model_dump() | {"url": url, "flags": [f.message for f in result.item.flags]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)
@@ -194,23 +213,28 @@ def feeds(config: str | None) -> None:
 
 
 def _latest_draft(settings: Settings) -> str:
-    drafts = sorted((settings.output_path / "drafts").glob("????-??-??.json"))
-    if not drafts:
-        raise ReviewError(f"{settings.output_path / 'drafts'}: no draft to review (run `summarizer digest` first)")
-    return drafts[-1].stem
+    with Store(settings.database_path) as store:
+        latest = store.latest_digest_date()
+    if latest is None:
+        raise ReviewError(f"{settings.database_path}: no digest to review (run `summarizer digest` first)")
+    return latest
 
 
 @cli.command()
 @config_option
 @click.argument("date", required=False)
-@click.option("--list", "as_list", is_flag=True, help="Print the items with their number, state and flags.")
+@click.option("--list", "as_list", is_flag=True,
+              help="Print the items with their number, state, URL and flags.")
+@click.option("--json", "as_json", is_flag=True, help="The items as JSON (implies --list).")
 @click.option("--approve-all", is_flag=True, help="Approve every item not dropped.")
-@click.option("--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable.")
+@click.option(
+    "--drop", "drops", multiple=True, metavar="ITEM", help="Drop an item (number or URL); repeatable."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the review page listens on.")
 @click.option("--port", default=0, show_default=True, help="Port (0: any free port).")
 @_guard
-def review(config: str | None, date: str | None, as_list: bool, approve_all: bool, drops: tuple[str, ...],
-           host: str, port: int) -> None:
+def review(config: str | None, date: str | None, as_list: bool, as_json: bool, approve_all: bool,
+           drops: tuple[str, ...], host: str, port: int) -> None:
     """Review a draft (default: the newest): a local web page, or --list / --approve-all / --drop."""
     from .review.state import Review
 
@@ -220,9 +244,17 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
         state = Review.open(store, settings, date)
         for ref in drops:
             state.drop(ref)
-            click.echo(f"dropped item {state.item(ref).id}")
+            if not as_json:
+                click.echo(f"dropped item {state.item(ref).id}")
         if approve_all:
-            click.echo(f"approved {state.approve_all()} items")
+            approved = state.approve_all()
+            if not as_json:
+                click.echo(f"approved {approved} items")
+        if as_json:
+            from .review.listing import review_json
+
+            click.echo(review_json(state))
+            return
         if as_list or drops or approve_all:
             if as_list:
                 click.echo(format_review(state))
@@ -236,35 +268,107 @@ def review(config: str | None, date: str | None, as_list: bool, approve_all: boo
     serve(ReviewApp(settings, date, token=token), sock)
 
 
-def format_review(state: "Review") -> str:
-    lines = []
-    stats = state.digest().stats
-    lines.append(f"原文 {stats.source_zi}字 -> {stats.digest_zi}字, {stats.minutes}分钟, {stats.efficiency_percent}%")
-    for item in sorted(state.items.values(), key=lambda i: i.id):
-        star = " ⭐" if item.highlight else ""
-        lines.append(f"{item.id:>3}  {item.status:<8}  {item.section}  {item.headline} {item.emoji}{star}")
-        for flag in item.flags:
-            lines.append(f"       ⚠️ {'(acknowledged) ' if flag in item.acked else ''}{flag}")
-    return "\n".join(lines)
+def format_review(state: Review) -> str:
+    from .review.listing import review_lines
+
+    return "\n".join(review_lines(state))
+
+
+@cli.command()
+@config_option
+@click.argument("date", required=False)
+@click.option("--force", is_flag=True, help="Publish even if not every item is approved.")
+@click.option(
+    "--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable."
+)
+@click.option("--no-push", is_flag=True, help="Write the files only; send nothing to the push targets.")
+@_guard
+def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, ...], no_push: bool) -> None:
+    """Publish a reviewed draft (default: the newest, as `review`) to output/DATE.md, feed.xml, index.md."""
+    from .review.publish import publish as publish_day
+
+    settings = _settings(config)
+    date = date or _latest_draft(settings)
+    with Store(settings.database_path) as store:
+        result = publish_day(store, settings, date, force=force, ack=acks, push=not no_push)
+    if result.changed:
+        click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
+    else:
+        click.echo(f"{result.path}: already published, nothing changed")
+    for line in result.pushed:
+        click.echo(line.replace("DATE", date))
+    if not settings.publish.base_url:
+        click.echo("note: publish.base_url is not set, so feed.xml links are relative and readers cannot "
+                   "open them", err=True)
 
 
 @cli.command()
 @config_option
 @click.argument("date")
-@click.option("--force", is_flag=True, help="Publish even if not every item is approved.")
-@click.option("--ack", "acks", multiple=True, metavar="ITEM", help="Acknowledge the trust flags of an item; repeatable.")
+@click.option("--target", "only", metavar="NAME", help="Send to this push target only.")
+@click.option("--missing", is_flag=True, help="Send only the messages not delivered yet (what publish does).")
 @_guard
-def publish(config: str | None, date: str, force: bool, acks: tuple[str, ...]) -> None:
-    """Publish a reviewed draft to output/DATE.md, output/feed.xml and output/index.md."""
-    from .review.publish import publish as publish_day
+def push(config: str | None, date: str, only: str | None, missing: bool) -> None:
+    """Send a published issue to the push targets again (all, or --target NAME)."""
+    from .issue import read_issue
+    from .push import push_issue
 
     settings = _settings(config)
     with Store(settings.database_path) as store:
-        result = publish_day(store, settings, date, force=force, ack=acks)
-    if result.changed:
-        click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
-    else:
-        click.echo(f"{result.path}: already published, nothing changed")
+        stored = store.review(date)
+        if stored is None or stored.state != "published":
+            raise ReviewError(f"{date}: not published yet (`summarizer publish {date}` first)")
+        try:
+            issue = read_issue(settings.output_path, date, title=stored.meta["title"],
+                               base_url=settings.publish.base_url)
+        except FileNotFoundError as exc:
+            missing_path = settings.output_path / f"{date}.md"
+            raise ReviewError(f"{missing_path}: the published issue is missing") from exc
+        if not settings.push:
+            raise ConfigError("no push targets in the config (see `push:` in the README)")
+        outcomes = push_issue(store, settings, issue, only=only, force=not missing)
+    for outcome in outcomes:
+        click.echo(outcome.line().replace("DATE", date))
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        _fail(f"{len(failed)} of {len(outcomes)} push targets failed", EXIT_NOTHING)
+
+
+@cli.command()
+@config_option
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="Last day (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["numbered", "issue"]), required=True,
+              help="numbered: 目录 + 1、标题; issue: <name> Weekly 第 N 期 with sections.")
+@click.option("--top", type=click.IntRange(1, 50), help="At most this many items (default: weekly.top, 10).")
+@click.option("--image", metavar="URL", help="Lead image of a numbered weekly (http or https URL).")
+@_guard
+def weekly(config: str | None, start: Any, end: Any, fmt: str, top: int | None, image: str | None) -> None:
+    """Write a weekly draft from the daily issues published in a date range (then review and publish it)."""
+    from .weekly_run import WeeklyRequest, run_weekly
+
+    settings = _settings(config)
+    if end < start:
+        raise ConfigError(f"--to {end:%Y-%m-%d} is before --from {start:%Y-%m-%d}")
+    if image is not None and not re.fullmatch(r"https?://[^\s\"'<>]+", image):
+        raise ConfigError(f"--image: '{image}' is not an http(s) URL")
+    request = WeeklyRequest(start=start.date(), end=end.date(), format=fmt, top=top or settings.weekly.top,
+                            image=image)
+    reporter = reporter_for()
+    try:
+        report = run_weekly(settings, request, reporter=reporter)
+    finally:
+        reporter.close()
+    click.echo(f"weekly {report.key} ({report.format}): {report.items} items from {report.stories} stories "
+               f"({report.published_items} published items), {report.added} new in the draft", err=True)
+    click.echo(f"  llm: {report.llm_calls} calls, {report.cached} cached, {report.input_tokens} tokens in, "
+               f"{report.output_tokens} tokens out; {report.flagged_items} flagged items; "
+               f"{report.seconds:.1f}s", err=True)
+    for message in report.errors:
+        click.echo(f"  failed:   {message}", err=True)
+    click.echo(f"  draft: {report.draft}  (next: summarizer review {report.key})", err=True)
 
 
 @cli.command()

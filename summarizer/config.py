@@ -66,6 +66,8 @@ class DigestSettings(_Strict):
     max_items_per_section: Annotated[int, Field(ge=1)] = 12
     max_items: Annotated[int, Field(ge=1)] = 40
     min_article_chars: Annotated[int, Field(ge=0)] = 200
+    # Items the model rated below this importance (1-10) are left out, so a slow day is a short issue.
+    min_importance: Annotated[int, Field(ge=0, le=10)] = 0
 
     @field_validator("since")
     @classmethod
@@ -171,7 +173,7 @@ class LLMSettings(_Strict):
     local: LocalSettings = Field(default_factory=LocalSettings)
 
     @model_validator(mode="after")
-    def _bullet_range(self) -> "LLMSettings":
+    def _bullet_range(self) -> LLMSettings:
         if self.bullet_min_chars > self.bullet_max_chars:
             raise ValueError("bullet_min_chars is larger than bullet_max_chars")
         return self
@@ -187,6 +189,14 @@ class CheckSettings(_Strict):
     headline_min_overlap: Annotated[float, Field(ge=0, le=1)] = 0.4
     quote_max_chars: Annotated[int, Field(ge=8, le=200)] = 40
     allowed_terms: list[str] = Field(default_factory=list)
+
+
+class WeeklySettings(_Strict):
+    """The weekly issues (`summarizer weekly`): front matter of the "issue" format, items per issue."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40)] = "简读"  # title: <name> Weekly 第 N 期
+    category: Annotated[str, Field(min_length=1, max_length=20)] = "技术"
+    top: Annotated[int, Field(ge=1, le=50)] = 10
 
 
 class FetchSettings(_Strict):
@@ -207,7 +217,9 @@ class FetchSettings(_Strict):
     allow_hosts: list[str] = Field(default_factory=list)
     # Worker processes for text extraction on a run with many pages (0: threads only). trafilatura runs
     # under the GIL, so threads use one core whatever their number.
-    extract_processes: Annotated[int, Field(ge=0, le=64)] = Field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    extract_processes: Annotated[int, Field(ge=0, le=64)] = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1)
+    )
 
     @field_validator("allow_hosts")
     @classmethod
@@ -219,12 +231,119 @@ class FetchSettings(_Strict):
         return [str(e) for e in value]
 
 
+class TargetBase(_Strict):
+    """One push target. Webhook URLs hold a token, so ``url_env`` may name a variable holding the URL."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w.-]+$")]
+    type: str  # each kind narrows it to its Literal, which picks the model
+    url: str | None = None
+    url_env: str | None = None
+    timeout: Annotated[float, Field(gt=0)] = 15.0
+
+    @model_validator(mode="after")
+    def _one_url(self) -> TargetBase:
+        if (self.url is None) == (self.url_env is None) and not isinstance(self, TelegramTarget):
+            raise ValueError(f"push target '{self.name}': set exactly one of url and url_env")
+        return self
+
+    def address(self) -> str:
+        """The URL, from the file or the environment. Raises ConfigError naming the variable."""
+        if self.url_env is None:
+            return self.url or ""
+        return _env(self.url_env, self.name)
+
+    def secret(self, variable: str | None) -> str | None:
+        return None if variable is None else _env(variable, self.name)
+
+
+def _env(variable: str, target: str) -> str:
+    value = os.environ.get(variable, "")
+    if not value:
+        raise ConfigError(f"push target '{target}': environment variable {variable} is not set")
+    return value
+
+
+class FeishuTarget(TargetBase):
+    type: Literal["feishu", "lark"]
+    secret_env: str | None = None  # 签名校验 secret
+
+
+class DingTalkTarget(TargetBase):
+    type: Literal["dingtalk"]
+    secret_env: str | None = None  # 加签 secret
+
+
+class WeComTarget(TargetBase):
+    type: Literal["wecom"]
+
+
+class TelegramTarget(TargetBase):
+    type: Literal["telegram"]
+    url: str | None = "https://api.telegram.org"  # Bot API base; a local Bot API server works too
+    token_env: str
+    chat_id: str | int
+
+
+class SlackTarget(TargetBase):
+    type: Literal["slack"]
+
+
+class DiscordTarget(TargetBase):
+    type: Literal["discord"]
+
+
+class EmailTarget(TargetBase):
+    type: Literal["email"]
+    # smtp://host:587 (STARTTLS unless starttls: false) or smtps://host:465 (TLS from the start).
+    starttls: bool = True
+    username: str | None = None
+    secret_env: str | None = None  # the SMTP password
+    sender: str
+    to: Annotated[list[str], Field(min_length=1)]
+
+    @field_validator("url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError(f"'{value}' must be smtp://host:port or smtps://host:port")
+        return value
+
+
+class WebhookTarget(TargetBase):
+    type: Literal["webhook"]
+    secret_env: str | None = None  # signs the body: X-Jiandu-Signature: sha256=<hex HMAC>
+
+
+PushTarget = Annotated[
+    FeishuTarget | DingTalkTarget | WeComTarget | TelegramTarget | SlackTarget | DiscordTarget | EmailTarget
+    | WebhookTarget,
+    Field(discriminator="type"),
+]
+
+
+class PublishSettings(_Strict):
+    # Where output/ is served: every link in the feed, the pages and the push messages starts here.
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value_is_http(value):
+            raise ValueError(f"base_url '{value}' must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+
 class Settings(_Strict):
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    push: list[PushTarget] = Field(default_factory=list)
     feeds: list[FeedSettings] = Field(default_factory=list)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     checks: CheckSettings = Field(default_factory=CheckSettings)
+    weekly: WeeklySettings = Field(default_factory=WeeklySettings)
     database: str = "output/jiandu.db"
     output_dir: str = "output"
     # Folder that relative paths above are resolved against (the config file's folder).
@@ -233,6 +352,14 @@ class Settings(_Strict):
     def path(self, value: str) -> Path:
         p = Path(os.path.expanduser(value))
         return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @field_validator("push")
+    @classmethod
+    def _unique_targets(cls, value: list[PushTarget]) -> list[PushTarget]:
+        names = [t.name for t in value]
+        if len(set(names)) != len(names):
+            raise ValueError("push target names must be unique")
+        return value
 
     @property
     def database_path(self) -> Path:
@@ -259,7 +386,9 @@ def _format_error(exc: ValidationError, source: str) -> str:
 
 def settings_from_dict(data: dict[str, object], *, base_dir: Path, source: str = "config") -> Settings:
     if "api_key" in data or (isinstance(data.get("llm"), dict) and "api_key" in data["llm"]):  # type: ignore[operator]
-        raise ConfigError(f"{source}: 'api_key' must not be in the file; set OPENAI_API_KEY in the environment")
+        raise ConfigError(
+            f"{source}: 'api_key' must not be in the file; set OPENAI_API_KEY in the environment"
+        )
     try:
         return Settings.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:

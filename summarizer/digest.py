@@ -6,29 +6,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from .config import DigestSettings
-from .text import count_zi
+from .items import DigestItem
 
-
-@dataclass
-class DigestItem:
-    canonical_url: str
-    headline: str
-    emoji: str
-    section: str
-    bullets: list[str]
-    importance: int
-    links: list[str]
-    source: str
-    source_title: str
-    source_zi: int
-    published: str | None = None
-    # One Chinese line per unresolved trust problem; rendered as REVIEW_MARKER lines in the draft only.
-    flags: list[str] = field(default_factory=list)
-
-    @property
-    def zi(self) -> int:
-        """字 of the item's own text: headline and bullets (emoji count nothing)."""
-        return count_zi(self.headline) + sum(count_zi(b) for b in self.bullets)
+__all__ = ["Digest", "DigestItem", "Stats", "build_digest", "compute_stats"]
 
 
 @dataclass(frozen=True)
@@ -45,13 +25,18 @@ class Digest:
     title: str
     purpose: str
     sections: list[tuple[str, list[DigestItem]]]
-    highlights: list[DigestItem]
     stats: Stats
     left_out: list[DigestItem] = field(default_factory=list)
+    below_importance: list[DigestItem] = field(default_factory=list)  # under digest.min_importance
 
     @property
     def items(self) -> list[DigestItem]:
         return [item for _, items in self.sections for item in items]
+
+    @property
+    def highlights(self) -> list[DigestItem]:
+        """看点: the items flagged as highlights, in their place order."""
+        return sorted((i for i in self.items if i.highlight), key=lambda i: i.highlight)
 
 
 def _half_up(value: Decimal) -> int:
@@ -76,6 +61,12 @@ def _rank_key(item: DigestItem) -> tuple[int, str, str]:
     return (-item.importance, _invert(item.published or ""), item.canonical_url)
 
 
+def _highlight_key(item: DigestItem) -> tuple[int, int, str, str]:
+    # A story several feeds carried is news more readers expect: each extra feed adds a point, at most two.
+    boost = min(item.sources - 1, 2)
+    return (-(item.importance + boost), -item.sources, _invert(item.published or ""), item.canonical_url)
+
+
 def _invert(text: str) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
@@ -84,7 +75,8 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
     """Select items under the caps, group them by configured section, pick 看点, count 字."""
     names = settings.section_names
     fallback = names[-1]
-    ranked = sorted(items, key=_rank_key)
+    below = [item for item in items if item.importance < settings.min_importance]
+    ranked = sorted((item for item in items if item.importance >= settings.min_importance), key=_rank_key)
     per_section: dict[str, list[DigestItem]] = {name: [] for name in names}
     left_out: list[DigestItem] = []
     chosen = 0
@@ -98,11 +90,19 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
         chosen += 1
     sections = [(name, per_section[name]) for name in names if per_section[name]]
     selected = [item for _, group in sections for item in group]
-    highlights = sorted(selected, key=_rank_key)[: settings.highlights]
+    for item in [*selected, *left_out, *below]:
+        item.highlight = 0
+    for place, item in enumerate(sorted(selected, key=_highlight_key)[: settings.highlights], 1):
+        item.highlight = place
     stats = compute_stats(
         sum(item.source_zi for item in selected), sum(item.zi for item in selected), settings.reading_speed
     )
     return Digest(
-        date=date, title=settings.title, purpose=settings.purpose, sections=sections,
-        highlights=highlights, stats=stats, left_out=left_out,
+        date=date,
+        title=settings.title,
+        purpose=settings.purpose,
+        sections=sections,
+        stats=stats,
+        left_out=left_out,
+        below_importance=below,
     )

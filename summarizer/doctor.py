@@ -1,4 +1,5 @@
-"""`summarizer doctor`: is everything a nightly run needs in order? (config, database, provider, feeds, drafts)
+"""`summarizer doctor`: is everything a nightly run needs in order? (config, database, provider, feeds,
+drafts)
 
 Each check is one line; any failed check makes the command exit non-zero, so
 a monitoring job can run it after the nightly digest.
@@ -30,7 +31,8 @@ class Check:
 
 
 def check_provider(settings: Settings) -> Check:
-    """One tiny request to a hosted endpoint; for the local model, that it is installed (starting it takes minutes)."""
+    """One tiny request to a hosted endpoint; for the local model, that it is installed (starting it takes
+    minutes)."""
     from .providers import Provider, resolve_provider
 
     try:
@@ -100,7 +102,9 @@ def run_doctor(settings: Settings, *, today: Date | None = None, ping: bool = Tr
 
     today = today or datetime.now(settings.digest.tz).date()
     enabled = [f for f in settings.feeds if f.enabled]
-    checks = [Check("config", bool(enabled), f"{len(enabled)} feeds enabled" if enabled else "no feed is enabled")]
+    checks = [
+        Check("config", bool(enabled), f"{len(enabled)} feeds enabled" if enabled else "no feed is enabled")
+    ]
     try:
         store = Store(settings.database_path)
     except StoreError as exc:

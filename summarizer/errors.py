@@ -12,6 +12,8 @@
     ├── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
     │   ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
     │   └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
+    ├── WeeklyError        a weekly could not be made (no published item in the range, every item failed)
+    ├── PushError          a push target refused or did not answer (.target); the other targets still go
     └── RunLocked          another digest run holds the database's lock
 
 Every error carries a one-line message naming the feed, URL or key at fault;
@@ -59,7 +61,9 @@ class LLMError(SummarizerError):
 
 
 class SummaryInvalid(LLMError):
-    def __init__(self, message: str, *, attempts: int, raw: str, input_tokens: int = 0, output_tokens: int = 0) -> None:
+    def __init__(
+        self, message: str, *, attempts: int, raw: str, input_tokens: int = 0, output_tokens: int = 0
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.raw = raw
@@ -87,5 +91,15 @@ class DraftFormatError(ReviewError):
     def __init__(self, message: str, *, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+class WeeklyError(SummarizerError):
+    """No weekly draft could be made from the range asked for."""
+class PushError(SummarizerError):
+    def __init__(self, message: str, *, target: str) -> None:
+        super().__init__(message)
+        self.target = target
+
+
 class RunLocked(SummarizerError):
     """Another run is using the same database; this one did nothing."""

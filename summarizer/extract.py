@@ -17,6 +17,7 @@ import multiprocessing
 import re
 import threading
 import time
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -29,8 +30,26 @@ from readability import Document as ReadabilityDocument
 from .errors import ExtractError
 from .text import count_zi
 
-_PAYWALL = re.compile(r"订阅后阅读|登录后阅读|付费阅读|会员专享|subscribe to (read|continue)|subscribers only|paywall", re.I)
-_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "section", "article"}
+_PAYWALL = re.compile(
+    r"订阅后阅读|登录后阅读|付费阅读|会员专享|subscribe to (read|continue)|subscribers only|paywall", re.I
+)
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "tr",
+    "section",
+    "article",
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +98,11 @@ def page_title(html: bytes | str) -> str:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return ""
-    for found in (root.xpath('//meta[@property="og:title"]/@content'), root.xpath("//h1"), root.xpath("//title")):
+    for found in (
+        root.xpath('//meta[@property="og:title"]/@content'),
+        root.xpath("//h1"),
+        root.xpath("//title"),
+    ):
         if found:
             text = found[0] if isinstance(found[0], str) else found[0].text_content()
             text = re.sub(r"\s+", " ", str(text)).strip()
@@ -103,7 +126,8 @@ _BOILERPLATE = re.compile(
     r"|相关阅读|相关文章|推荐阅读|热门文章|延伸阅读|read more|related (stories|articles)"
     r"|you may also like|版权所有|©|all rights reserved|privacy policy|隐私政策|advertisement|^广告"
     r"|责任编辑|扫码|关注我们|follow us"
-    r"|评论|comments?\b|回复|reply|点赞|\blikes?\b|分钟前|小时前|minutes? ago|hours? ago|返回顶部|back to top",
+    r"|评论|comments?\b|回复|reply|点赞|\blikes?\b|分钟前|小时前|minutes? ago|hours? ago"
+    r"|返回顶部|back to top",
     re.I,
 )
 _BYLINE = re.compile(r"^\s*by [A-Z]|作者[:：]|来源[:：]|编辑[:：]|\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}"
@@ -165,7 +189,7 @@ def _ranked(links: frozenset[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(((x, count_zi(x)) for x in links), key=lambda pair: len(pair[0]), reverse=True))
 
 
-def _link_zi(norm: str, links: set[str] | frozenset[str], min_zi: int) -> int:
+def _link_zi(norm: str, links: AbstractSet[str], min_zi: int) -> int:
     """字 of ``norm`` covered by link texts of at least ``min_zi`` 字 (Latin ones only as whole words)."""
     rest = norm
     for link, zi in _ranked(frozenset(links)):
@@ -174,7 +198,7 @@ def _link_zi(norm: str, links: set[str] | frozenset[str], min_zi: int) -> int:
     return count_zi(norm) - count_zi(rest)
 
 
-def _line_noise(line: str, links: set[str]) -> tuple[int, int, bool]:
+def _line_noise(line: str, links: AbstractSet[str]) -> tuple[int, int, bool]:
     """(字, noise 字, whole line is noise) of one line of a proposed text.
 
     A line is all noise when links cover half of it (a share bar is a row of one-word links), or when it
@@ -191,7 +215,7 @@ def _line_noise(line: str, links: set[str]) -> tuple[int, int, bool]:
     return zi, _link_zi(norm, links, 2), False
 
 
-def score_candidate(method: str, text: str, links: set[str], *, trim: bool = True) -> Candidate:
+def score_candidate(method: str, text: str, links: AbstractSet[str], *, trim: bool = True) -> Candidate:
     """Trim one proposed text's all-noise lines (unless ``trim`` is False) and measure what is left."""
     kept, noise, trimmed = [], 0, 0
     for line in text.splitlines():
@@ -232,8 +256,14 @@ def best_candidate(found: list[Candidate]) -> Candidate | None:
     return max(found, key=lambda c: (c.score, -METHODS.index(c.method)))
 
 
-_MAGIC = {b"%PDF": "a PDF", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
-          b"PK\x03\x04": "a ZIP file", b"RIFF": "a media file"}
+_MAGIC = {
+    b"%PDF": "a PDF",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP file",
+    b"RIFF": "a media file",
+}
 _TEXTUAL = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 
 
@@ -268,14 +298,20 @@ def choose_text(
         feed = html_fragment_to_text(feed_html)
         if count_zi(feed) >= max(min_zi, 1):
             return Extracted(text=feed, zi=count_zi(feed), method="feed")
-        raise ExtractError(f"{url}: the link is {kind}, not an HTML page; nothing to summarize", url=url, skipped=True)
+        raise ExtractError(
+            f"{url}: the link is {kind}, not an HTML page; nothing to summarize", url=url, skipped=True
+        )
     found, title, _ = candidates(url=url, html=html, feed_html=feed_html)
     best = best_candidate(found)
     if best is None:
         raise ExtractError(f"{url}: no article text found (script-only or empty page)", url=url, skipped=True)
     text, zi = best.text, best.zi
     if zi < min_zi:
-        why = "teaser or paywall" if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html))) else "too short"
+        why = (
+            "teaser or paywall"
+            if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html)))
+            else "too short"
+        )
         raise ExtractError(f"{url}: {why}: {zi} 字, fewer than {min_zi}", url=url, skipped=True)
     return Extracted(text=text, zi=zi, method=best.method, title=title)
 
@@ -352,7 +388,9 @@ class Extractor:
                 # rest of the run goes on in threads.
                 self.close()
                 url = kwargs.get("url", "")
-                raise ExtractError(f"{url}: the extraction worker process died on this page", url=url) from None
+                raise ExtractError(
+                    f"{url}: the extraction worker process died on this page", url=url
+                ) from None
 
     def close(self) -> None:
         with self._lock:

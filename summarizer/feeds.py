@@ -10,7 +10,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import charset_normalizer
@@ -29,7 +30,9 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+    if parts.port and not (
+        (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)
+    ):
         host = f"{host}:{parts.port}"
     query = [
         (k, v)
@@ -100,7 +103,9 @@ def _label_fits(content: bytes, declared: str) -> bool:
 
 
 def _looks_cjk(content: bytes) -> bool:
-    best = charset_normalizer.from_bytes(content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]).best()
+    best = charset_normalizer.from_bytes(
+        content, cp_isolation=["gb18030", "big5", "shift_jis", "euc_kr"]
+    ).best()
     return best is not None and best.encoding not in _ANYTHING_GOES and best.chaos < 0.2
 
 
@@ -142,7 +147,7 @@ def _published(entry: feedparser.FeedParserDict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     return None
 
 
@@ -150,6 +155,25 @@ def _content_html(entry: feedparser.FeedParserDict) -> str:
     contents = entry.get("content") or []
     best = max((c.get("value", "") for c in contents), key=len, default="")
     return best
+
+
+def _refuse_empty(parsed: Any, label: str, feed_url: str) -> None:
+    """A feed with no entries is fine only if it is a real feed. Raises FeedError saying what it is."""
+    if parsed.get("bozo"):
+        reason = str(parsed.get("bozo_exception", "malformed")).splitlines()[0]
+        raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
+    if not parsed.get("version"):
+        raise FeedError(f"feed {label}: not RSS or Atom", url=feed_url)
+
+
+def _link_of(raw: Any) -> str:
+    """An entry's link (or its id when that is a URL); "" when it has none."""
+    link = str(raw.get("link") or "")
+    if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
+        link = str(raw["id"])
+    if link.startswith("file://") and not link.startswith("file:///"):
+        link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
+    return link
 
 
 def parse_feed(
@@ -167,25 +191,19 @@ def parse_feed(
     headers = {"content-location": final_url or feed_url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(
+        content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
     if not parsed.entries:
-        if parsed.get("bozo"):
-            reason = str(parsed.get("bozo_exception", "malformed")).splitlines()[0]
-            raise FeedError(f"feed {label}: not a valid feed ({reason})", url=feed_url)
-        if not parsed.get("version"):
-            raise FeedError(f"feed {label}: not RSS or Atom", url=feed_url)
+        _refuse_empty(parsed, label, feed_url)
     title = parsed.feed.get("title", "") or label
     entries: list[Entry] = []
     without_link = 0
     for raw in parsed.entries[:max_items]:
-        link = raw.get("link") or ""
-        if not link and str(raw.get("id", "")).startswith(("http://", "https://")):
-            link = raw["id"]
+        link = _link_of(raw)
         if not link:
             without_link += 1
             continue
-        if link.startswith("file://") and not link.startswith("file:///"):
-            link = "file:///" + link[len("file://"):]  # feedparser's join drops a slash of file:/// URLs
         entries.append(
             Entry(
                 feed_name=feed_name or title,

@@ -19,9 +19,10 @@ import socket
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpcore2
@@ -30,6 +31,7 @@ import httpx2
 from .addresses import AddressPolicy, never_resolves
 from .config import FetchSettings
 from .errors import FetchError
+from .validators import Validators  # re-exported: callers import it from here too
 
 
 class _Refused(Exception):
@@ -43,8 +45,14 @@ class GuardedBackend(httpcore2.AsyncNetworkBackend):
         self.policy = policy
         self.inner = inner or httpcore2.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None) -> httpcore2.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.AsyncNetworkStream:
         if never_resolves(host) and not self.policy.host_allowed(host):
             raise _Refused(f"host name {host} does not resolve")
         try:
@@ -62,15 +70,17 @@ class GuardedBackend(httpcore2.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return await self.inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                    socket_options=socket_options)
+                return await self.inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
                 last = exc
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None) -> httpcore2.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.AsyncNetworkStream:
         raise _Refused("unix sockets are not fetched")
 
     async def sleep(self, seconds: float) -> None:
@@ -160,12 +170,6 @@ _REASONS = {404: "not found", 410: "gone", 401: "needs a login", 403: "forbidden
             500: "server error", 502: "bad gateway", 503: "unavailable", 504: "gateway timeout"}
 
 
-@dataclass(frozen=True)
-class Validators:
-    etag: str | None = None
-    last_modified: str | None = None
-
-
 @dataclass
 class FetchResult:
     url: str
@@ -196,13 +200,35 @@ def _file_path(url: str) -> Path:
     return Path(unquote(urlsplit(url).path))
 
 
+def _request_headers(accept: str, validators: Validators | None) -> dict[str, str]:
+    headers = {"Accept": accept}
+    if validators and validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators and validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _http_failure(url: str, status: int, delay: float | None, *, waited: bool) -> str:
+    reason = f"{url}: HTTP {status}"
+    if status in _REASONS:
+        reason += f" ({_REASONS[status]})"
+    if delay is not None:
+        reason += f", Retry-After {delay:.0f}s" + ("" if waited else " not waited for")
+    return reason
+
+
 class Fetcher:
     """Async downloader; use as ``async with Fetcher(settings) as f``."""
 
-    def __init__(self, settings: FetchSettings, *, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, settings: FetchSettings, *, transport: httpx2.AsyncBaseTransport | None = None
+    ) -> None:
         self.settings = settings
         self._global = asyncio.Semaphore(settings.concurrency)
-        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
+        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host)
+        )
         self.policy = AddressPolicy.from_entries(settings.allow_hosts)
         self._transport = transport or self._guarded_transport(settings)
         self._client: httpx2.AsyncClient | None = None
@@ -218,7 +244,7 @@ class Fetcher:
         pool._network_backend = GuardedBackend(self.policy)
         return transport
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         self._client = httpx2.AsyncClient(
             transport=self._transport,
             follow_redirects=True,
@@ -252,11 +278,7 @@ class Fetcher:
         if not url.startswith(("http://", "https://")):
             raise FetchError(f"{url}: unsupported URL scheme", url=url)
         assert self._client is not None, "use Fetcher as an async context manager"
-        headers = {"Accept": accept}
-        if validators and validators.etag:
-            headers["If-None-Match"] = validators.etag
-        if validators and validators.last_modified:
-            headers["If-Modified-Since"] = validators.last_modified
+        headers = _request_headers(accept, validators)
         started = time.monotonic()
         async with self._global, self._per_host[_host(url)]:
             waited = False
@@ -275,15 +297,10 @@ class Fetcher:
                     waited = True
                     await asyncio.sleep(delay)
                     continue
-                reason = f"{url}: HTTP {status}"
-                if status in _REASONS:
-                    reason += f" ({_REASONS[status]})"
-                if delay is not None:
-                    reason += f", Retry-After {delay:.0f}s" + ("" if waited else " not waited for")
-                raise FetchError(reason, url=url)
+                raise FetchError(_http_failure(url, status, delay, waited=waited), url=url)
 
     async def _get_once(self, url: str, headers: dict[str, str], validators: Validators | None,
-                        started: float) -> "FetchResult | tuple[int, float | None]":
+                        started: float) -> FetchResult | tuple[int, float | None]:
         """One request: the result, or (status, Retry-After) for an HTTP error. Raises FetchError."""
         assert self._client is not None
         try:
@@ -301,7 +318,9 @@ class Fetcher:
                     status=response.status_code,
                     content=body,
                     content_type=response.headers.get("content-type", ""),
-                    validators=Validators(response.headers.get("etag"), response.headers.get("last-modified")),
+                    validators=Validators(
+                        response.headers.get("etag"), response.headers.get("last-modified")
+                    ),
                     seconds=time.monotonic() - started,
                 )
         except _Refused as exc:
@@ -309,7 +328,9 @@ class Fetcher:
         except httpx2.TooManyRedirects as exc:
             raise FetchError(f"{url}: too many redirects", url=url) from exc
         except httpx2.ConnectTimeout as exc:
-            raise FetchError(f"{url}: connect timed out after {min(10.0, self.settings.timeout):g}s", url=url) from exc
+            raise FetchError(
+                f"{url}: connect timed out after {min(10.0, self.settings.timeout):g}s", url=url
+            ) from exc
         except httpx2.TimeoutException as exc:
             raise FetchError(f"{url}: timed out after {self.settings.timeout:g}s", url=url) from exc
         except httpx2.DecodingError as exc:
@@ -325,7 +346,9 @@ class Fetcher:
         limit = self.settings.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"{url}: body of {int(declared):,} bytes is over the {limit:,}-byte limit", url=url)
+            raise FetchError(
+                f"{url}: body of {int(declared):,} bytes is over the {limit:,}-byte limit", url=url
+            )
         encoding = response.headers.get("content-encoding", "").strip().lower()
         decoder = _CappedDecoder(encoding, limit, url)
         chunks: list[bytes] = []

@@ -71,7 +71,9 @@ def hosted_endpoint(model: str, base_url: str | None) -> Endpoint:
     key = os.environ.get("OPENAI_API_KEY", "")
     if not key:
         if url is None:
-            raise ConfigError("OPENAI_API_KEY is not set (needed for api.openai.com; or set llm.base_url / OPENAI_BASE_URL)")
+            raise ConfigError(
+                "OPENAI_API_KEY is not set (needed for api.openai.com; or set llm.base_url / OPENAI_BASE_URL)"
+            )
         # Ollama, vLLM and llama.cpp accept any key; the client insists on one.
         key = "not-needed"
     return Endpoint(model=model, base_url=url, api_key=key)
@@ -111,7 +113,7 @@ class LLMClient:
         """One tiny request (one output token) to prove the endpoint, model and key work. Raises LLMError."""
         started = time.monotonic()
         try:
-            await self._client.chat.completions.create(  # type: ignore[call-overload]
+            await self._client.chat.completions.create(
                 model=self.endpoint.model, messages=[{"role": "user", "content": "ping"}], max_tokens=1,
             )
         except openai.OpenAIError as exc:

@@ -152,15 +152,18 @@ class LocalServer:
     def __init__(self, *, model_path: Path, slots: int = 1, context_size: int = LOCAL_CONTEXT_SIZE,
                  threads: int | None = None, startup_timeout: float = 120.0, log: Log | None = None,
                  command: list[str] | None = None) -> None:
-        self.model_path = model_path
         # More parallel slots than cores only slows every request on a CPU.
         self.slots = max(1, min(slots, os.cpu_count() or 1))
-        self.context_size = context_size
-        self.threads = threads or os.cpu_count() or 2
+        threads = threads or os.cpu_count() or 2
         self.startup_timeout = startup_timeout
         self.log = log or (lambda _: None)
-        # What runs the server; tests put a stand-in here.
-        self.command = command or [sys.executable, "-m", "summarizer.local_server"]
+        # What runs the server (tests put a stand-in here), with its arguments.
+        self.command = (command or [sys.executable, "-m", "summarizer.local_server"]) + [
+            "--model", str(model_path), "--ctx", str(context_size), "--slots", str(self.slots),
+            "--threads", str(threads),
+        ]
+        self._banner = (f"starting the local model ({model_path.name}, "
+                        f"{self.slots} slot(s), {threads} threads)")
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._output: list[str] = []
@@ -178,12 +181,8 @@ class LocalServer:
         if not cpu_has_avx2():
             raise LocalModelError(
                 f"this CPU has no AVX2, which the bundled llama.cpp runtime needs; {NO_AVX2_HINT}")
-        command = self.command + [
-            "--model", str(self.model_path), "--ctx", str(self.context_size), "--slots", str(self.slots),
-            "--threads", str(self.threads),
-        ]
-        self.log(f"starting the local model ({self.model_path.name}, "
-                 f"{self.slots} slot(s), {self.threads} threads)")
+        command = self.command
+        self.log(self._banner)
         env = dict(os.environ)
         # OpenMP's default spin-wait burns the cores another process needs; on a busy machine generation
         # then collapses (several times slower), so its threads sleep while they wait.

@@ -48,7 +48,9 @@ class Provider:
     async def client(self) -> LLMClient:
         async with self._lock:
             if self._client is None:
-                endpoint = self._endpoint or await asyncio.to_thread(self._start_local)
+                endpoint = self._endpoint
+                if endpoint is None:
+                    endpoint = await asyncio.to_thread(self._start_local)
                 llm = self.settings.llm
                 local = self.kind == "local"
                 self._client = LLMClient(

@@ -10,9 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import quote
 
-import jinja2
-
 from .digest import Digest, DigestItem
+from .jinja import environment
 
 # Reviewer marker lines (one per trust flag) start with this; the published issue drops every such line.
 REVIEW_MARKER = "> ⚠️ 待核实"
@@ -43,33 +42,19 @@ def link_text(url: str) -> str:
     return link_target(url).replace("[", "%5B").replace("]", "%5D")
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("summarizer", "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters.update(inline=inline, link_target=link_target, link_text=link_text)
-    env.globals["REVIEW_MARKER"] = REVIEW_MARKER
-    return env
-
-
 def render_markdown(digest: Digest) -> str:
-    text = _environment().get_template("digest.md.j2").render(digest=digest)
+    text = environment().get_template("digest.md.j2").render(digest=digest)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 
 
 def render_item(item: DigestItem) -> str:
     """One item exactly as it appears in a digest section."""
-    text = _environment().get_template("item.md.j2").render(item=item)
+    text = environment().get_template("item.md.j2").render(item=item)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
 
 
 def item_json(item: DigestItem) -> dict[str, object]:
-    data = asdict(item)
-    data["zi"] = item.zi
-    return data
+    return item.to_json()
 
 
 def render_json(digest: Digest) -> str:
@@ -79,7 +64,9 @@ def render_json(digest: Digest) -> str:
         "purpose": digest.purpose,
         "stats": asdict(digest.stats),
         "highlights": [item.canonical_url for item in digest.highlights],
-        "sections": [{"name": name, "items": [item_json(i) for i in items]} for name, items in digest.sections],
+        "sections": [
+            {"name": name, "items": [item_json(i) for i in items]} for name, items in digest.sections
+        ],
         "left_out": [item.canonical_url for item in digest.left_out],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

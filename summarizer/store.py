@@ -6,20 +6,20 @@ is never edited; a change is a new one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Protocol, Self, TypeVar
 
 from .errors import StoreError
-from .fetch import Validators
+from .items import ArticleStatus, CheckedSummary, DigestItem, ReviewItem
+from .validators import Validators
 
-
-def _m001_initial(db: sqlite3.Connection) -> None:
-    db.executescript(
-        """
+_M001_TABLES = """
         CREATE TABLE feeds (
             url TEXT PRIMARY KEY,
             name TEXT,
@@ -88,7 +88,27 @@ def _m001_initial(db: sqlite3.Connection) -> None:
             output_tokens INTEGER NOT NULL DEFAULT 0
         );
         """
-    )
+
+
+# An article's row, inserted or updated; an update without text keeps the text, hash, zi and first date.
+_UPSERT_ARTICLE = """
+    INSERT INTO articles (canonical_url, url, source, feed_url, title, published, text, text_hash, zi,
+                          extract_method, status, error, digest_date, first_seen_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(canonical_url) DO UPDATE SET
+      url = excluded.url, source = excluded.source, feed_url = excluded.feed_url,
+      title = excluded.title, published = excluded.published,
+      text = COALESCE(excluded.text, articles.text),
+      text_hash = COALESCE(excluded.text_hash, articles.text_hash),
+      zi = CASE WHEN excluded.text IS NULL THEN articles.zi ELSE excluded.zi END,
+      extract_method = COALESCE(excluded.extract_method, articles.extract_method),
+      status = excluded.status, error = excluded.error,
+      digest_date = COALESCE(articles.digest_date, excluded.digest_date),
+      updated_at = excluded.updated_at"""
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    db.executescript(_M001_TABLES)
 
 
 def _m003_story_groups(db: sqlite3.Connection) -> None:
@@ -136,15 +156,73 @@ def _m004_review(db: sqlite3.Connection) -> None:
     )
 
 
+def _m005_digests(db: sqlite3.Connection) -> None:
+    # The digest each run built, as typed items: how a run hands its day to review (DATE.json is for users).
+    db.executescript(
+        """
+        CREATE TABLE digests (
+            date TEXT PRIMARY KEY,
+            run_id INTEGER,
+            title TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            items TEXT NOT NULL,
+            sha TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _m006_push_and_feed_sightings(db: sqlite3.Connection) -> None:
+    # push_log: one row per message sent to (or failed at) a push target, so a re-run sends only the parts
+    # not yet sent; never a URL or a secret: the target is its configured name.
+    # article_feeds: every feed that listed an article, so an item can say how many feeds carried it.
+    db.executescript(
+        """
+        CREATE TABLE article_feeds (
+            canonical_url TEXT NOT NULL,
+            feed_url TEXT NOT NULL,
+            PRIMARY KEY (canonical_url, feed_url)
+        );
+        CREATE TABLE push_log (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL,
+            target TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            parts INTEGER NOT NULL,
+            sha TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX push_log_date_target ON push_log(date, target);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m003_story_groups", _m003_story_groups),
     ("m004_review", _m004_review),
+    ("m005_digests", _m005_digests),
+    ("m006_push_and_feed_sightings", _m006_push_and_feed_sightings),
 ]
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Cacheable(Protocol):
+    """What the summaries table holds: a daily ``CheckedSummary``, or a weekly's checked prose."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self: ...
+
+
+_Cached = TypeVar("_Cached", bound=Cacheable)
 
 
 @dataclass(frozen=True)
@@ -159,7 +237,7 @@ class StoredArticle:
     text_hash: str | None
     zi: int
     extract_method: str | None
-    status: str
+    status: ArticleStatus
     error: str | None
     digest_date: str | None
     duplicate_of: str | None = None  # canonical URL of the article summarized for the same story
@@ -175,6 +253,18 @@ class StoredFeed:
     last_checked_at: str | None
     last_ok_at: str | None
     failures_in_a_row: int
+
+
+@dataclass(frozen=True)
+class StoredDigest:
+    """The digest a run recorded for its date: items in digest order, highlights flagged on them."""
+
+    date: str
+    title: str
+    purpose: str
+    items: list[DigestItem]
+    sha: str  # changes whenever a run records a different digest
+    run_id: int | None
 
 
 @dataclass(frozen=True)
@@ -206,11 +296,136 @@ class ReviewWrite:
     draft_sha: str | None
     published_sha: str | None
     published_at: str | None
-    items: dict[int, dict[str, Any]]
+    items: dict[int, ReviewItem]
     history: list[tuple[int | None, str, str | None, str | None]]
 
 
-class Store:
+class ReviewTables:
+    """The tables between a digest run and its review: the digest a run recorded (m005) and the review
+    state (m004). Part of ``Store``; kept apart so each half reads on its own."""
+
+    db: sqlite3.Connection
+
+    # -- the day's digest (m005) -----------------------------------------------
+    def save_digest(self, date: str, *, title: str, purpose: str, items: list[DigestItem],
+                    run_id: int | None) -> None:
+        """Record the digest a run built for ``date`` (replacing an earlier run's)."""
+        text = json.dumps([i.to_dict() for i in items], ensure_ascii=False)
+        digest_sha = hashlib.sha256(f"{title}\n{purpose}\n{text}".encode()).hexdigest()
+        with self.db:
+            self.db.execute(
+                """INSERT OR REPLACE INTO digests (date, run_id, title, purpose, items, sha, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (date, run_id, title, purpose, text, digest_sha, now_iso()),
+            )
+
+    def digest(self, date: str) -> StoredDigest | None:
+        row = self.db.execute("SELECT * FROM digests WHERE date = ?", (date,)).fetchone()
+        if row is None:
+            return None
+        items = [DigestItem.from_dict(d) for d in json.loads(row["items"])]
+        return StoredDigest(date=row["date"], title=row["title"], purpose=row["purpose"], items=items,
+                            sha=row["sha"], run_id=row["run_id"])
+
+    def latest_digest_date(self) -> str | None:
+        row = self.db.execute("SELECT MAX(date) FROM digests").fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    # -- review (m004) --------------------------------------------------------
+    def review(self, date: str) -> StoredReview | None:
+        row = self.db.execute("SELECT * FROM review_digests WHERE date = ?", (date,)).fetchone()
+        if row is None:
+            return None
+        return StoredReview(date=row["date"], state=row["state"], meta=json.loads(row["meta"]),
+                            draft_sha=row["draft_sha"], published_sha=row["published_sha"],
+                            published_at=row["published_at"])
+
+    def review_items(self, date: str) -> dict[int, ReviewItem]:
+        rows = self.db.execute("SELECT item_id, data FROM review_items WHERE date = ? ORDER BY item_id",
+                               (date,))
+        return {int(r[0]): ReviewItem.from_dict(json.loads(r[1])) for r in rows}
+
+    def review_history(self, date: str) -> list[HistoryEntry]:
+        rows = self.db.execute("SELECT * FROM review_history WHERE date = ? ORDER BY id", (date,))
+        return [HistoryEntry(r["item_id"], r["what"], r["old"], r["new"], r["at"]) for r in rows]
+
+    def published_items(self, start: str, end: str) -> list[tuple[str, ReviewItem]]:
+        """(date, item) of every item of the issues published from ``start`` to ``end`` (inclusive)."""
+        rows = self.db.execute(
+            """SELECT i.date, i.data FROM review_items i JOIN review_digests d ON d.date = i.date
+               WHERE d.state = 'published' AND i.date BETWEEN ? AND ? ORDER BY i.date, i.item_id""",
+            (start, end),
+        )
+        return [(r[0], ReviewItem.from_dict(json.loads(r[1]))) for r in rows]
+
+    def reviews(self, state: str) -> list[StoredReview]:
+        dates = [r[0] for r in self.db.execute("SELECT date FROM review_digests WHERE state = ?"
+                                               " ORDER BY date DESC",
+                                               (state,))]
+        return [r for r in (self.review(d) for d in dates) if r is not None]
+
+    def save_review(self, write: ReviewWrite) -> None:
+        """Upsert the digest row and the given items, append the history lines: all or nothing."""
+        stamp = now_iso()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO review_digests (date, state, meta, draft_sha, published_sha,
+                    published_at, created_at,
+                                               updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(date) DO UPDATE SET state = excluded.state, meta = excluded.meta,
+                     draft_sha = excluded.draft_sha, published_sha = excluded.published_sha,
+                     published_at = excluded.published_at, updated_at = excluded.updated_at""",
+                (write.date, write.state, json.dumps(write.meta, ensure_ascii=False), write.draft_sha,
+                 write.published_sha, write.published_at, stamp, stamp),
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO review_items (date, item_id, data) VALUES (?, ?, ?)",
+                [(write.date, item_id, json.dumps(item.to_dict(), ensure_ascii=False))
+                 for item_id, item in write.items.items()],
+            )
+            self.db.executemany(
+                "INSERT INTO review_history (date, item_id, what, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(write.date, item_id, what, old, new, stamp) for item_id, what, old, new in write.history],
+            )
+
+
+class PushTables:
+    """The tables of 热度 and push (m006): which feeds carried an article, and which messages of an
+    issue each push target has received. Part of ``Store``."""
+
+    db: sqlite3.Connection
+
+    # -- feeds that carried an article (m006) ---------------------------------
+    def add_sightings(self, pairs: list[tuple[str, str]]) -> None:
+        """Record (canonical URL, feed URL) pairs; seen again, they change nothing."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO article_feeds (canonical_url, feed_url) VALUES (?, ?)", pairs)
+
+    def feeds_of(self, canonical_urls: list[str]) -> set[str]:
+        """Every feed that listed any of these articles."""
+        marks = ",".join("?" * len(canonical_urls))
+        rows = self.db.execute(
+            f"SELECT DISTINCT feed_url FROM article_feeds WHERE canonical_url IN ({marks})", canonical_urls)
+        return {str(r[0]) for r in rows}
+
+    # -- push (m006) ----------------------------------------------------------
+    def sent_parts(self, date: str, target: str) -> set[int]:
+        """Parts of ``date``'s issue already delivered to ``target`` (1-based)."""
+        rows = self.db.execute(
+            "SELECT part FROM push_log WHERE date = ? AND target = ? AND status = 'sent'", (date, target))
+        return {int(r[0]) for r in rows}
+
+    def record_push(self, *, date: str, target: str, part: int, parts: int, sha: str,
+                    error: str | None) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO push_log (date, target, part, parts, sha, status, error, at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (date, target, part, parts, sha, "failed" if error else "sent", error, now_iso()))
+
+
+class Store(ReviewTables, PushTables):
     def __init__(self, path: Path | str) -> None:
         path = Path(path)
         try:
@@ -228,7 +443,7 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -236,7 +451,8 @@ class Store:
 
     # -- migrations ---------------------------------------------------------
     def migrate(self) -> list[str]:
-        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS migrations"
+                        " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
         applied = []
         for name, apply in MIGRATIONS:
@@ -258,7 +474,8 @@ class Store:
             return None
         return StoredFeed(
             url=row["url"], name=row["name"], validators=Validators(row["etag"], row["last_modified"]),
-            last_status=row["last_status"], last_error=row["last_error"], last_checked_at=row["last_checked_at"],
+            last_status=row["last_status"], last_error=row["last_error"],
+            last_checked_at=row["last_checked_at"],
             last_ok_at=row["last_ok_at"], failures_in_a_row=row["failures_in_a_row"],
         )
 
@@ -272,7 +489,8 @@ class Store:
                                       failures_in_a_row, entries_seen, etag, last_modified)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET
-                     name = excluded.name, last_status = excluded.last_status, last_error = excluded.last_error,
+                     name = excluded.name, last_status = excluded.last_status,
+                         last_error = excluded.last_error,
                      last_checked_at = excluded.last_checked_at,
                      last_ok_at = COALESCE(excluded.last_ok_at, feeds.last_ok_at),
                      failures_in_a_row = CASE WHEN ? THEN 0 ELSE feeds.failures_in_a_row + 1 END,
@@ -280,7 +498,8 @@ class Store:
                      etag = COALESCE(excluded.etag, feeds.etag),
                      last_modified = COALESCE(excluded.last_modified, feeds.last_modified)""",
                 (url, name, status, error, stamp, stamp if ok else None, 0 if ok else 1, entries,
-                 validators.etag if validators else None, validators.last_modified if validators else None, ok),
+                 validators.etag if validators else None, validators.last_modified if validators else None,
+                 ok),
             )
 
     def feeds(self) -> list[StoredFeed]:
@@ -293,25 +512,13 @@ class Store:
         return _article(row) if row else None
 
     def save_article(self, *, canonical_url: str, url: str, source: str, feed_url: str | None, title: str,
-                     published: str | None, status: str, digest_date: str | None, text: str | None = None,
-                     text_hash: str | None = None, zi: int = 0, extract_method: str | None = None,
-                     error: str | None = None) -> None:
+                     published: str | None, status: ArticleStatus, digest_date: str | None,
+                     text: str | None = None, text_hash: str | None = None, zi: int = 0,
+                     extract_method: str | None = None, error: str | None = None) -> None:
         stamp = now_iso()
         with self.db:
             self.db.execute(
-                """INSERT INTO articles (canonical_url, url, source, feed_url, title, published, text, text_hash, zi,
-                                         extract_method, status, error, digest_date, first_seen_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(canonical_url) DO UPDATE SET
-                     url = excluded.url, source = excluded.source, feed_url = excluded.feed_url,
-                     title = excluded.title, published = excluded.published,
-                     text = COALESCE(excluded.text, articles.text),
-                     text_hash = COALESCE(excluded.text_hash, articles.text_hash),
-                     zi = CASE WHEN excluded.text IS NULL THEN articles.zi ELSE excluded.zi END,
-                     extract_method = COALESCE(excluded.extract_method, articles.extract_method),
-                     status = excluded.status, error = excluded.error,
-                     digest_date = COALESCE(articles.digest_date, excluded.digest_date),
-                     updated_at = excluded.updated_at""",
+                _UPSERT_ARTICLE,
                 (canonical_url, url, source, feed_url, title, published, text, text_hash, zi, extract_method,
                  status, error, digest_date, stamp, stamp),
             )
@@ -325,15 +532,15 @@ class Store:
         stamp = now_iso()
         with self.db:
             self.db.executemany(
-                """INSERT INTO articles (canonical_url, url, source, feed_url, title, published, status, digest_date,
-                                         first_seen_at, updated_at)
+                """INSERT INTO articles (canonical_url, url, source, feed_url, title, published, status,
+                                         digest_date, first_seen_at, updated_at)
                    VALUES (:canonical_url, :url, :source, :feed_url, :title, :published, 'new', :digest_date,
                            :stamp, :stamp)
                    ON CONFLICT(canonical_url) DO NOTHING""",
                 [{**row, "stamp": stamp} for row in rows],
             )
 
-    def set_status(self, canonical_url: str, status: str, error: str | None = None) -> None:
+    def set_status(self, canonical_url: str, status: ArticleStatus, error: str | None = None) -> None:
         with self.db:
             self.db.execute(
                 "UPDATE articles SET status = ?, error = ?, updated_at = ? WHERE canonical_url = ?",
@@ -355,7 +562,8 @@ class Store:
                 )
             else:
                 self.db.execute(
-                    """UPDATE articles SET duplicate_of = ?, status = 'duplicate', error = NULL, updated_at = ?
+                    """UPDATE articles SET duplicate_of = ?, status = 'duplicate',
+                        error = NULL, updated_at = ?
                        WHERE canonical_url = ?""",
                     (kept, now_iso(), canonical_url),
                 )
@@ -368,36 +576,55 @@ class Store:
 
     def articles_for_date(self, digest_date: str) -> list[StoredArticle]:
         rows = self.db.execute(
-            "SELECT * FROM articles WHERE digest_date = ? ORDER BY published DESC, canonical_url", (digest_date,)
+            "SELECT * FROM articles WHERE digest_date = ? ORDER BY published DESC, canonical_url",
+            (digest_date,)
         )
         return [_article(r) for r in rows]
 
     # -- summaries ----------------------------------------------------------
-    def summary(self, canonical_url: str, text_hash: str, prompt_hash: str, model: str) -> dict[str, Any] | None:
+    def summary(self, canonical_url: str, text_hash: str, prompt_hash: str,
+                model: str) -> CheckedSummary | None:
+        return self.cached(CheckedSummary, canonical_url, text_hash, prompt_hash, model)
+
+    def cached(self, kind: type[_Cached], canonical_url: str, text_hash: str, prompt_hash: str,
+               model: str) -> _Cached | None:
+        """A row of the summaries table read as ``kind`` (a daily summary, or a weekly's prose)."""
         row = self.db.execute(
-            "SELECT json FROM summaries WHERE canonical_url = ? AND text_hash = ? AND prompt_hash = ? AND model = ?",
+            "SELECT json FROM summaries"
+            " WHERE canonical_url = ? AND text_hash = ? AND prompt_hash = ? AND model = ?",
             (canonical_url, text_hash, prompt_hash, model),
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return kind.from_dict(json.loads(row[0])) if row else None
 
-    def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str, data: dict[str, Any],
-                     input_tokens: int, output_tokens: int, seconds: float, attempts: int) -> None:
+    def summaries_of(self, canonical_url: str) -> list[CheckedSummary]:
+        """Every stored summary of one article, newest first (the review page reads their quotes)."""
+        rows = self.db.execute(
+            "SELECT json FROM summaries WHERE canonical_url = ? ORDER BY created_at DESC, id DESC",
+            (canonical_url,))
+        return [CheckedSummary.from_dict(json.loads(row[0])) for row in rows]
+
+    def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str,
+                     data: Cacheable, input_tokens: int, output_tokens: int, seconds: float,
+                     attempts: int) -> None:
         with self.db:
             self.db.execute(
-                """INSERT OR REPLACE INTO summaries (canonical_url, text_hash, prompt_hash, model, json, input_tokens,
+                """INSERT OR REPLACE INTO summaries (canonical_url, text_hash, prompt_hash,
+                    model, json, input_tokens,
                                                      output_tokens, seconds, attempts, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (canonical_url, text_hash, prompt_hash, model, json.dumps(data, ensure_ascii=False), input_tokens,
-                 output_tokens, seconds, attempts, now_iso()),
+                (canonical_url, text_hash, prompt_hash, model, json.dumps(data.to_dict(), ensure_ascii=False),
+                 input_tokens, output_tokens, seconds, attempts, now_iso()),
             )
 
-    def log_call(self, *, run_id: int | None, canonical_url: str, model: str, input_tokens: int, output_tokens: int,
-                 seconds: float, response: str, error: str | None) -> None:
+    def log_call(self, *, run_id: int | None, canonical_url: str, model: str, input_tokens: int,
+                 output_tokens: int, seconds: float, response: str, error: str | None) -> None:
         with self.db:
             self.db.execute(
-                """INSERT INTO llm_calls (run_id, canonical_url, model, input_tokens, output_tokens, seconds, response,
+                """INSERT INTO llm_calls (run_id, canonical_url, model, input_tokens,
+                    output_tokens, seconds, response,
                                           error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (run_id, canonical_url, model, input_tokens, output_tokens, seconds, response, error, now_iso()),
+                (run_id, canonical_url, model, input_tokens, output_tokens, seconds, response, error,
+                 now_iso()),
             )
 
     def count(self, table: str) -> int:
@@ -418,61 +645,21 @@ class Store:
                    output_tokens: int) -> None:
         with self.db:
             self.db.execute(
-                """UPDATE runs SET finished_at = ?, status = ?, report = ?, input_tokens = ?, output_tokens = ?
+                """UPDATE runs SET finished_at = ?, status = ?, report = ?, input_tokens = ?,
+                    output_tokens = ?
                    WHERE id = ?""",
-                (now_iso(), status, json.dumps(report, ensure_ascii=False), input_tokens, output_tokens, run_id),
+                (now_iso(), status, json.dumps(report, ensure_ascii=False), input_tokens, output_tokens,
+                 run_id),
             )
 
-    # -- review (m004) --------------------------------------------------------
-    def review(self, date: str) -> StoredReview | None:
-        row = self.db.execute("SELECT * FROM review_digests WHERE date = ?", (date,)).fetchone()
-        if row is None:
-            return None
-        return StoredReview(date=row["date"], state=row["state"], meta=json.loads(row["meta"]),
-                            draft_sha=row["draft_sha"], published_sha=row["published_sha"],
-                            published_at=row["published_at"])
-
-    def review_items(self, date: str) -> dict[int, dict[str, Any]]:
-        rows = self.db.execute("SELECT item_id, data FROM review_items WHERE date = ? ORDER BY item_id", (date,))
-        return {int(r[0]): json.loads(r[1]) for r in rows}
-
-    def review_history(self, date: str) -> list[HistoryEntry]:
-        rows = self.db.execute("SELECT * FROM review_history WHERE date = ? ORDER BY id", (date,))
-        return [HistoryEntry(r["item_id"], r["what"], r["old"], r["new"], r["at"]) for r in rows]
-
-    def reviews(self, state: str) -> list[StoredReview]:
-        dates = [r[0] for r in self.db.execute("SELECT date FROM review_digests WHERE state = ? ORDER BY date DESC",
-                                               (state,))]
-        return [r for r in (self.review(d) for d in dates) if r is not None]
-
-    def save_review(self, write: ReviewWrite) -> None:
-        """Upsert the digest row and the given items, append the history lines: all or nothing."""
-        stamp = now_iso()
-        with self.db:
-            self.db.execute(
-                """INSERT INTO review_digests (date, state, meta, draft_sha, published_sha, published_at, created_at,
-                                               updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(date) DO UPDATE SET state = excluded.state, meta = excluded.meta,
-                     draft_sha = excluded.draft_sha, published_sha = excluded.published_sha,
-                     published_at = excluded.published_at, updated_at = excluded.updated_at""",
-                (write.date, write.state, json.dumps(write.meta, ensure_ascii=False), write.draft_sha,
-                 write.published_sha, write.published_at, stamp, stamp),
-            )
-            self.db.executemany(
-                "INSERT OR REPLACE INTO review_items (date, item_id, data) VALUES (?, ?, ?)",
-                [(write.date, item_id, json.dumps(data, ensure_ascii=False)) for item_id, data in write.items.items()],
-            )
-            self.db.executemany(
-                "INSERT INTO review_history (date, item_id, what, old, new, at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(write.date, item_id, what, old, new, stamp) for item_id, what, old, new in write.history],
-            )
     def integrity(self) -> str:
         """SQLite's own check: 'ok' or the first problem it found."""
         return str(self.db.execute("PRAGMA quick_check").fetchone()[0])
 
     def digest_dates(self) -> list[str]:
         """Dates that had a digest run (finished or not), oldest first."""
-        rows = self.db.execute("SELECT DISTINCT digest_date FROM runs WHERE kind = 'digest' AND digest_date IS NOT NULL "
+        rows = self.db.execute("SELECT DISTINCT digest_date FROM runs"
+                               " WHERE kind = 'digest' AND digest_date IS NOT NULL "
                                "ORDER BY digest_date")
         return [row[0] for row in rows]
 
@@ -483,8 +670,9 @@ class Store:
 
 def _article(row: sqlite3.Row) -> StoredArticle:
     return StoredArticle(
-        canonical_url=row["canonical_url"], url=row["url"], source=row["source"], feed_url=row["feed_url"], title=row["title"],
+        canonical_url=row["canonical_url"], url=row["url"], source=row["source"], feed_url=row["feed_url"],
+        title=row["title"],
         published=row["published"], text=row["text"], text_hash=row["text_hash"], zi=row["zi"],
-        extract_method=row["extract_method"], status=row["status"], error=row["error"],
+        extract_method=row["extract_method"], status=ArticleStatus(row["status"]), error=row["error"],
         digest_date=row["digest_date"], duplicate_of=row["duplicate_of"],
     )

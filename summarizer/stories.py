@@ -36,8 +36,8 @@ class Arrival:
 
 
 class Stories:
-    def __init__(self, rules: DedupRules = DedupRules()) -> None:
-        self.index = StoryIndex(rules)
+    def __init__(self, rules: DedupRules | None = None) -> None:
+        self.index = StoryIndex(rules or DedupRules())
         self.by_id: dict[str, Story] = {}
 
     def known(self, key: str) -> Story | None:

@@ -14,19 +14,22 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from importlib import resources
 from typing import Any
 
-import jinja2
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import ValidationError
 
-from .checks import CheckResult, CheckRules, Problem, Source, check_summary
-from .config import LLMSettings, Section
+from .checks import CheckRules, Source, check_summary
+from .config import Section
 from .errors import LLMError, SummaryInvalid
-from .llm import LLMClient, Message
-from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
+from .items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
+from .jinja import environment
+from .llm import Completion, LLMClient, Message
+from .text import chinese_share
 from .tokens import count_tokens, fit_to_budget, split_thirds
+
+__all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "Prompts", "prompt_fingerprint",
+           "output_schema", "parse_summary", "clean_output"]
 
 PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
 LOCAL_INPUT_BUDGET = 1200  # article tokens a call of the local model reads
@@ -36,152 +39,11 @@ LOCAL_INPUT_BUDGET = 1200  # article tokens a call of the local model reads
 LOCAL_REASK_KINDS: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Article:
-    url: str
-    canonical_url: str
-    title: str
-    source: str
-    published: datetime | None
-    text: str
-    zi: int
-    text_hash: str
-
-
-@dataclass(frozen=True)
-class Rules:
-    sections: tuple[str, ...]
-    bullet_min: int = 60
-    bullet_max: int = 220
-    headline_max: int = 40
-    min_chinese_share: float = 0.6
-
-    @classmethod
-    def from_settings(cls, llm: LLMSettings, sections: list[Section]) -> "Rules":
-        return cls(
-            sections=tuple(s.name for s in sections),
-            bullet_min=llm.bullet_min_chars,
-            bullet_max=llm.bullet_max_chars,
-            headline_max=llm.headline_max_chars,
-            min_chinese_share=llm.min_chinese_share,
-        )
-
-
-_MARKDOWN = re.compile(r"[#*`\[\]<>|]|^\s*[-+>]\s|^\s*\d+[.)]\s")
-# List marks, and the part labels of the prompt a small model echoes ("第一部分：", even "第部分：").
-_BULLET_PREFIX = re.compile(r"^\s*(?:[-*•·+]|\d+[.)、]|[（(]?\d+[)）]|第?[一二三123]?(?:部分|条)[：:])\s*")
-
-
-class Summary(BaseModel):
-    """One digest item as the model must return it. Validate with ``context={"rules": Rules}``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    # One short verbatim source quote per bullet; checked by checks.py, stored, never rendered.
-    quotes: list[str] = []
-    bullets: list[str]
-    headline: str
-    emoji: str
-    section: str
-    importance: int
-
-    @field_validator("quotes", mode="before")
-    @classmethod
-    def _quotes(cls, value: Any) -> list[str]:
-        # A missing or malformed quote list is a trust problem (re-ask, then flag), not a format failure.
-        if not isinstance(value, list):
-            return []
-        return [normalize_space(q) if isinstance(q, str) else "" for q in value]
-
-    @field_validator("headline")
-    @classmethod
-    def _headline(cls, value: str, info: ValidationInfo) -> str:
-        rules = _rules(info)
-        value = normalize_space(value)
-        if "\n" in value or _MARKDOWN.search(value):
-            raise ValueError("标题不能包含Markdown符号或换行")
-        if has_emoji(value):
-            raise ValueError("标题不能包含emoji，emoji请放在emoji字段")
-        zi = count_zi(value)
-        if zi == 0:
-            raise ValueError("标题为空")
-        if zi > rules.headline_max:
-            raise ValueError(f"标题为{zi}字，不能超过{rules.headline_max}字")
-        if rules.min_chinese_share > 0 and (cjk_chars(value) < 2 or chinese_share(value) < rules.min_chinese_share / 2):
-            raise ValueError("标题必须是中文（英文原文也要译成中文）")
-        return value
-
-    @field_validator("emoji")
-    @classmethod
-    def _emoji(cls, value: str) -> str:
-        # Decoration, so it is mended rather than re-asked: words beside the emoji are dropped and the
-        # first three kept. Only a field with no emoji at all ("AI", written three times by the 1.5B
-        # model) is an error.
-        found = find_emoji(value)
-        if not found:
-            raise ValueError("emoji字段必须有1到3个emoji，不能只写文字")
-        return "".join(found[:3])
-
-    @field_validator("section")
-    @classmethod
-    def _section(cls, value: str, info: ValidationInfo) -> str:
-        rules = _rules(info)
-        value = value.strip()
-        if value not in rules.sections:
-            raise ValueError(f"分类“{value}”不存在，只能是：{'、'.join(rules.sections)}")
-        return value
-
-    @field_validator("importance", mode="before")
-    @classmethod
-    def _importance(cls, value: Any) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10:
-            raise ValueError("importance必须是1到10的整数")
-        return value
-
-    @field_validator("bullets")
-    @classmethod
-    def _bullets(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        rules = _rules(info)
-        if len(value) != 3:
-            raise ValueError(f"要点必须恰好3条，现在是{len(value)}条")
-        cleaned = [normalize_space(_BULLET_PREFIX.sub("", b)) for b in value]
-        problems: list[str] = []
-        for i, bullet in enumerate(cleaned, 1):
-            zi = count_zi(bullet)
-            if not rules.bullet_min <= zi <= rules.bullet_max:
-                problems.append(f"第{i}条要点为{zi}字，应在{rules.bullet_min}到{rules.bullet_max}字之间")
-            if chinese_share(bullet) < rules.min_chinese_share:
-                problems.append(f"第{i}条要点不是中文，必须用中文写（专有名词可保留英文）")
-            if re.search(r"[#`<>|]|\[[^\]]*\]\(", bullet):
-                problems.append(f"第{i}条要点不能包含Markdown或HTML")
-            if _repeats_itself(bullet):
-                problems.append(f"第{i}条要点把同一句话写了多遍，每句只写一次")
-        if len(set(cleaned)) < 3:
-            problems.append("三条要点不能重复")
-        if problems:
-            raise ValueError("；".join(problems))
-        return cleaned
-
-
-def _repeats_itself(bullet: str, span: int = 20) -> bool:
-    """A span of ``span`` characters (spaces aside) occurring twice: how a small model pads to a length."""
-    compact = re.sub(r"\s+", "", bullet)
-    return any(compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1))
-
-
-def _rules(info: ValidationInfo) -> Rules:
-    if not info.context or "rules" not in info.context:
-        raise ValueError("validation needs context={'rules': Rules}")
-    rules: Rules = info.context["rules"]
-    return rules
-
-
 _HAN = "[\u4e00-\u9fff]"
 _PLAIN = '[^"\\\\\\n]'  # any character but a quote, a backslash or a line break: no JSON escapes needed
 _OTHER = '[^"\\\\\\n\u4e00-\u9fff]'  # the same but a Chinese character
-_EMOJI_CHARS = "[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05-\u2b55\U0001f000-\U0001faff\ufe0f\u200d\u20e3]"
+_EMOJI_CHARS = ("[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05-\u2b55"
+                "\U0001f000-\U0001faff\ufe0f\u200d\u20e3]")
 _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
@@ -196,41 +58,15 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
     the validator and the re-ask enforce the same rules.
     """
     bullet: dict[str, Any] = {"type": "string"}
-    bullets: dict[str, Any] = {"type": "array", "items": bullet}
     headline: dict[str, Any] = {"type": "string"}
     emoji: dict[str, Any] = {"type": "string"}
     quote: dict[str, Any] = {"type": "string"}
-    quote_list: dict[str, Any] = {"type": "array", "items": quote}
     importance: dict[str, Any] = {"type": "integer"}
+    bullets: dict[str, Any] = {"type": "array", "items": bullet}
+    quote_list: dict[str, Any] = {"type": "array", "items": quote}
     if lengths:
-        importance.update(minimum=1, maximum=10)
-        # Short quotes: the local CPU model pays for every token it copies.
-        quote.update(minLength=4, maxLength=quote_max)
-        quote_list.update(minItems=3, maxItems=3)
-        # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
-        # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
-        # 0.5B model pad by repeating one bullet three times.)
-        # At most twice the minimum in Chinese characters: the local model writes about ten tokens a
-        # second on two cores, and left to the full range it wrote 150-字 bullets (a minute of output).
-        low, high = rules.bullet_min * 3 // 2, min(rules.bullet_max, rules.bullet_min * 8 // 3)
-        bullet.update(minLength=low, maxLength=high)
-        # Chinese all through: two Chinese characters first, then never more than a name's worth of other
-        # characters without one. Asked in words only, the 1.5B model answered an English article in
-        # English; forced to open in Chinese only, it went on in English after two characters. llama.cpp
-        # lets a pattern override the length keywords, so the pattern carries the lengths (in Chinese
-        # characters: at least the minimum in 字, at most three quarters of the maximum).
-        bullet["pattern"] = (
-            f"^{_HAN}{{2}}(?:{_OTHER}{{0,{_NAME_RUN}}}{_HAN}){{{rules.bullet_min - 2},{high * 3 // 4 - 2}}}"
-            f"{_OTHER}{{0,{_NAME_RUN}}}$"
-        )
-        bullets.update(minItems=3, maxItems=3)
-        headline.update(minLength=4, maxLength=rules.headline_max + 8)
-        # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
-        headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
-        # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
-        # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
-        # only, or the 1.5B model writes "AI".
-        emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
+        _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
+                     quote=quote, quotes=quote_list, importance=importance)
     properties: dict[str, Any] = {
         "quotes": quote_list,
         "bullets": bullets,
@@ -249,10 +85,45 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
     }
 
 
+def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullets: dict[str, Any],
+                 headline: dict[str, Any], emoji: dict[str, Any], quote: dict[str, Any],
+                 quotes: dict[str, Any], importance: dict[str, Any]) -> None:
+    """The counts, lengths and patterns llama.cpp turns into a grammar (see ``output_schema``)."""
+    importance.update(minimum=1, maximum=10)
+    # Short quotes: the local CPU model pays for every token it copies.
+    quote.update(minLength=4, maxLength=quote_max)
+    quotes.update(minItems=3, maxItems=3)
+    # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
+    # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
+    # 0.5B model pad by repeating one bullet three times.)
+    # At most twice the minimum in Chinese characters: the local model writes about ten tokens a
+    # second on two cores, and left to the full range it wrote 150-字 bullets (a minute of output).
+    low, high = rules.bullet_min * 3 // 2, min(rules.bullet_max, rules.bullet_min * 8 // 3)
+    bullet.update(minLength=low, maxLength=high)
+    # Chinese all through: two Chinese characters first, then never more than a name's worth of other
+    # characters without one. Asked in words only, the 1.5B model answered an English article in
+    # English; forced to open in Chinese only, it went on in English after two characters. llama.cpp
+    # lets a pattern override the length keywords, so the pattern carries the lengths (in Chinese
+    # characters: at least the minimum in 字, at most three quarters of the maximum).
+    bullet["pattern"] = (
+        f"^{_HAN}{{2}}(?:{_OTHER}{{0,{_NAME_RUN}}}{_HAN}){{{rules.bullet_min - 2},{high * 3 // 4 - 2}}}"
+        f"{_OTHER}{{0,{_NAME_RUN}}}$"
+    )
+    bullets.update(minItems=3, maxItems=3)
+    headline.update(minLength=4, maxLength=rules.headline_max + 8)
+    # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
+    headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
+    # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
+    # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
+    # only, or the 1.5B model writes "AI".
+    emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
+
+
 def clean_output(raw: str) -> str:
     """Strip <think> blocks and ``` fences; keep the outermost JSON object."""
     text = re.sub(r"<think>.*?</think>", "", raw, flags=re.S)
-    text = re.sub(r"^.*?</think>", "", text, flags=re.S)  # an unopened think block (some servers drop the tag)
+    # An unopened think block (some servers drop the tag).
+    text = re.sub(r"^.*?</think>", "", text, flags=re.S)
     fenced = re.search(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
     if fenced:
         text = fenced.group(1)
@@ -291,21 +162,17 @@ def as_data(text: str) -> str:
 
 
 class Prompts:
-    """The jinja2 prompt templates in prompts/ and their combined hash (part of the cache key)."""
+    """The jinja2 prompt templates in prompts/ and their combined hash (part of the cache key).
 
-    def __init__(self) -> None:
+    ``files``: the templates a caller renders (the weekly's prose has its own four)."""
+
+    def __init__(self, files: tuple[str, ...] = PROMPT_FILES) -> None:
         folder = resources.files("summarizer.prompts")
-        self._env = jinja2.Environment(
-            loader=jinja2.FunctionLoader(lambda name: folder.joinpath(name).read_text("utf-8")),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=False,
-            autoescape=False,
-        )
-        sources = "".join(folder.joinpath(n).read_text("utf-8") for n in PROMPT_FILES)
+        sources = "".join(folder.joinpath(n).read_text("utf-8") for n in files)
         self.hash = hashlib.sha256(sources.encode("utf-8")).hexdigest()[:16]
 
     def render(self, name: str, **values: Any) -> str:
-        return self._env.get_template(name).render(**values).strip()
+        return environment().get_template(name).render(**values).strip()
 
 
 def prompt_fingerprint(prompts: Prompts, rules: Rules, sections: list[Section],
@@ -335,16 +202,18 @@ class SummaryResult:
     attempts: list[Attempt] = field(default_factory=list)
     truncated: bool = False
     check: CheckResult = field(default_factory=CheckResult)  # of the summary kept
-    first_check: CheckResult = field(default_factory=CheckResult)  # of the first valid summary, before a re-ask
+    first_check: CheckResult = field(
+        default_factory=CheckResult
+    )  # of the first valid summary, before a re-ask
     check_reasks: int = 0
 
     @property
     def flags(self) -> list[str]:
         return self.check.flags
 
-    def stored(self) -> dict[str, Any]:
-        """The summary JSON as cached: the model's fields, quotes included, plus the check record."""
-        return self.summary.model_dump() | {"checks": self.check.as_dict()}
+    def stored(self) -> CheckedSummary:
+        """What the summary cache keeps: the model's fields, quotes included, and the check record."""
+        return CheckedSummary(self.summary, self.check)
 
     @property
     def input_tokens(self) -> int:
@@ -403,21 +272,17 @@ class Summarizer:
         quotes = summary.quotes if self.ask_quotes else []
         return check_summary(summary.headline, summary.bullets, quotes, source, self.checks)
 
-    def _language_only(self, raw: str, error: str, source: Source) -> tuple[Summary, CheckResult] | None:
+    def _language_only(self, raw: str, source: Source) -> tuple[Summary, CheckResult] | None:
         """A reply whose only fault left is its language: kept with flags rather than lost.
 
-        The validator's own language verdicts (its error text) become the flags,
-        so the CJK-share rule lives in one place.
+        The validator's own language rule (``items.language_problems``) names the flags.
         """
         try:
             summary = parse_summary(raw, replace(self.rules, min_chinese_share=0.0))
         except ValueError:
             return None
         check = self.check(summary, source)
-        language = [Problem("language", f"第{n}条要点：不是中文", int(n)) for n in re.findall(r"第(\d+)条要点不是中文", error)]
-        if "标题必须是中文" in error:
-            language.insert(0, Problem("language", "标题：不是中文"))
-        check.problems[:0] = language
+        check.problems[:0] = language_problems(summary.headline, summary.bullets, self.rules)
         return summary, check
 
     async def summarize(self, article: Article) -> SummaryResult:
@@ -428,66 +293,83 @@ class Summarizer:
         fewest problems is kept, its remaining problems as flags.
         """
         messages, truncated = self.messages(article)
-        source = Source.of(article.title, article.text)
-        attempts: list[Attempt] = []
-        best: tuple[Summary, CheckResult] | None = None
-        first_check: CheckResult | None = None
-        format_failures = check_reasks = 0
+        talk = _Conversation(article, messages, Source.of(article.title, article.text))
         while True:
-            try:
-                completion = await self.client.complete(messages, schema=self.schema, schema_name="digest_item",
-                                                        retry=len(attempts), label=article.title)
-            except LLMError as exc:
-                if best is not None:
-                    break  # a valid summary is already in hand: keep it with its flags
-                if attempts:
-                    raise SummaryInvalid(
-                        f"{article.url}: {exc}", attempts=len(attempts), raw=attempts[-1].raw,
-                        input_tokens=sum(a.input_tokens for a in attempts),
-                        output_tokens=sum(a.output_tokens for a in attempts),
-                    ) from exc
-                raise LLMError(f"{article.url}: {exc}") from exc
-            attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens,
-                              completion.seconds, server_seconds=completion.server_seconds,
-                              cached=completion.cached_tokens)
-            attempts.append(attempt)
-            try:
-                summary = parse_summary(completion.text, self.rules)
-            except ValueError as exc:
-                attempt.error = str(exc)
-                if completion.finish_reason == "length":
-                    attempt.error = f"输出被截断（超过最大长度）；{attempt.error}"
-                format_failures += 1
-                if format_failures > self.max_reasks:
-                    if best is None:
-                        best = self._language_only(completion.text, attempt.error, source)
-                    break
-                reask = self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules,
-                                            quotes=self.ask_quotes)
-            else:
-                check = self.check(summary, source)
-                first_check = first_check or check
-                if best is None or len(check.problems) <= len(best[1].problems):
-                    best = (summary, check)
-                worth = [p for p in check.problems if self.reask_kinds is None or p.kind in self.reask_kinds]
-                if not worth or check_reasks >= self.checks.reasks:
-                    break
-                check_reasks += 1
-                attempt.error = "核查未通过：" + "；".join(check.flags)
-                reask = self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules,
-                                            checks=self.checks, quotes=self.ask_quotes)
-            messages = messages + [
+            completion = await self._ask(talk)
+            if completion is None:
+                break  # the provider failed, but a valid summary is already in hand: keep it with its flags
+            reask = self._judge(talk, completion)
+            if reask is None:
+                break
+            talk.messages = talk.messages + [
                 {"role": "assistant", "content": completion.text},
                 {"role": "user", "content": reask},
             ]
-        if best is not None:
-            return SummaryResult(summary=best[0], attempts=attempts, truncated=truncated, check=best[1],
-                                 first_check=first_check or best[1], check_reasks=check_reasks)
-        last = attempts[-1]
-        raise SummaryInvalid(
-            f"{article.url}: invalid model output after {len(attempts)} attempts: {last.error}",
-            attempts=len(attempts),
-            raw=last.raw,
-            input_tokens=sum(a.input_tokens for a in attempts),
-            output_tokens=sum(a.output_tokens for a in attempts),
-        )
+        if talk.best is not None:
+            summary, check = talk.best
+            return SummaryResult(summary=summary, attempts=talk.attempts, truncated=truncated, check=check,
+                                 first_check=talk.first_check or check, check_reasks=talk.check_reasks)
+        tries, last = len(talk.attempts), talk.attempts[-1]
+        raise talk.invalid(f"{article.url}: invalid model output after {tries} attempts: {last.error}")
+
+    async def _ask(self, talk: _Conversation) -> Completion | None:
+        """One call; None when it fails after a valid summary was had. Raises LLMError or SummaryInvalid."""
+        try:
+            return await self.client.complete(talk.messages, schema=self.schema, schema_name="digest_item",
+                                              retry=len(talk.attempts), label=talk.article.title)
+        except LLMError as exc:
+            if talk.best is not None:
+                return None
+            if talk.attempts:
+                raise talk.invalid(f"{talk.article.url}: {exc}") from exc
+            raise LLMError(f"{talk.article.url}: {exc}") from exc
+
+    def _judge(self, talk: _Conversation, completion: Completion) -> str | None:
+        """Validate and check one reply; the re-ask to send, or None when the conversation is over."""
+        attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens,
+                          completion.seconds, server_seconds=completion.server_seconds,
+                          cached=completion.cached_tokens)
+        talk.attempts.append(attempt)
+        try:
+            summary = parse_summary(completion.text, self.rules)
+        except ValueError as exc:
+            attempt.error = str(exc)
+            if completion.finish_reason == "length":
+                attempt.error = f"输出被截断（超过最大长度）；{attempt.error}"
+            talk.format_failures += 1
+            if talk.format_failures > self.max_reasks:
+                if talk.best is None:
+                    talk.best = self._language_only(completion.text, talk.source)
+                return None
+            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules,
+                                       quotes=self.ask_quotes)
+        check = self.check(summary, talk.source)
+        talk.first_check = talk.first_check or check
+        if talk.best is None or len(check.problems) <= len(talk.best[1].problems):
+            talk.best = (summary, check)
+        worth = [p for p in check.problems if self.reask_kinds is None or p.kind in self.reask_kinds]
+        if not worth or talk.check_reasks >= self.checks.reasks:
+            return None
+        talk.check_reasks += 1
+        attempt.error = "核查未通过：" + "；".join(check.flags)
+        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules, checks=self.checks,
+                                   quotes=self.ask_quotes)
+
+
+@dataclass
+class _Conversation:
+    """One article's exchange with the model: the messages so far, every attempt, the best summary yet."""
+
+    article: Article
+    messages: list[Message]
+    source: Source
+    attempts: list[Attempt] = field(default_factory=list)
+    best: tuple[Summary, CheckResult] | None = None
+    first_check: CheckResult | None = None
+    format_failures: int = 0
+    check_reasks: int = 0
+
+    def invalid(self, message: str) -> SummaryInvalid:
+        return SummaryInvalid(message, attempts=len(self.attempts), raw=self.attempts[-1].raw,
+                              input_tokens=sum(a.input_tokens for a in self.attempts),
+                              output_tokens=sum(a.output_tokens for a in self.attempts))

@@ -82,4 +82,4 @@ def find_emoji(text: str) -> list[str]:
 def has_emoji(text: str) -> bool:
     return any(
         _EMOJI_RE.fullmatch(ch) and unicodedata.category(ch) == "So" for ch in text
-    ) or bool(re.search(f"[\U0001f000-\U0001faff]", text))
+    ) or bool(re.search("[\U0001f000-\U0001faff]", text))

@@ -1,8 +1,8 @@
-"""Helpers for the review tests: a real draft made by the pipeline, with trust flags planted in its JSON."""
+"""Helpers for the review tests: a real draft made by the pipeline, with trust flags planted in the digest
+the run recorded in the store (what review reads) and in its Markdown draft."""
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -19,7 +19,9 @@ from conftest import write_config
 from servers import FakeOpenAI, SiteServer, canned_summary, prompt_article
 from summarizer.cli import cli
 from summarizer.config import Settings, load_settings
+from summarizer.items import Problem
 from summarizer.render import REVIEW_MARKER
+from summarizer.store import Store
 
 DATE = "2026-11-20"
 SCRIPT_TITLE = "<script>alert('x')</script> **粗体** [链接](http://evil.example) # 标题"
@@ -40,6 +42,12 @@ class Day:
         return self.output / "drafts" / f"{DATE}.json"
 
 
+def flag(message: str) -> Problem:
+    """A planted trust problem about the quoted term in ``message`` (数字“42%”… is about 42%)."""
+    term = re.search(r"“([^”]+)”", message)
+    return Problem("number", message, None, term.group(1) if term else None)
+
+
 def make_draft(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, *,
                flags: dict[int, list[str]] | None = None, script_title: bool = False) -> Day:
     """Run the real digest (4 items: rss2 feed), then plant flags on the n-th item (0-based, digest order)."""
@@ -49,27 +57,31 @@ def make_draft(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, *,
     settings = load_settings(config)
     day = Day(config=config, settings=settings, output=settings.output_path)
     if flags or script_title:
-        data = json.loads(day.draft_json.read_text(encoding="utf-8"))
-        items = [item for section in data["sections"] for item in section["items"]]
-        markdown = day.draft_md.read_text(encoding="utf-8")
-        for n, planted in (flags or {}).items():
-            items[n]["flags"] = planted
-            # The draft Markdown shows each flag as a reviewer marker line before the item's links.
-            link = f"原文链接:[{items[n]['links'][0]}]"
-            # Same layout as templates/item.md.j2: each marker line followed by a blank line.
-            markers = "".join(f"{REVIEW_MARKER}: {flag}\n\n" for flag in planted)
-            markdown = markdown.replace(link, markers + link, 1)
-        day.draft_md.write_text(markdown, encoding="utf-8")
-        if script_title:
-            items[0]["source_title"] = SCRIPT_TITLE
-        day.draft_json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        with Store(settings.database_path) as store:
+            digest = store.digest(DATE)
+            assert digest is not None
+            items = digest.items
+            markdown = day.draft_md.read_text(encoding="utf-8")
+            for n, planted in (flags or {}).items():
+                items[n].flags = [flag(f) for f in planted]
+                # The draft Markdown shows each flag as a reviewer marker line before the item's links.
+                link = f"原文链接:[{items[n].links[0]}]"
+                # Same layout as templates/item.md.j2: each marker line followed by a blank line.
+                markers = "".join(f"{REVIEW_MARKER}: {f}\n\n" for f in planted)
+                markdown = markdown.replace(link, markers + link, 1)
+            day.draft_md.write_text(markdown, encoding="utf-8")
+            if script_title:
+                items[0].source_title = SCRIPT_TITLE
+            store.save_digest(DATE, title=digest.title, purpose=digest.purpose, items=items, run_id=digest.run_id)
     return day
 
 
 def draft_items(day: Day) -> list[dict[str, Any]]:
-    """The draft JSON's items in digest order: item n (1-based) of `review --list` is entry n-1."""
-    data = json.loads(day.draft_json.read_text(encoding="utf-8"))
-    return [item for section in data["sections"] for item in section["items"]]
+    """The recorded digest's items in digest order: item n (1-based) of `review --list` is entry n-1."""
+    with Store(day.settings.database_path) as store:
+        digest = store.digest(DATE)
+    assert digest is not None
+    return [item.to_json() for item in digest.items]
 
 
 # Three bullets unlike the fake model's canned ones, still generic (no figures, no names): a regenerated
@@ -108,7 +120,8 @@ class Browserless:
         self.opener = urllib.request.build_opener(_NoRedirect)
 
     def get(self, path: str = "/", *, token: str | None = "") -> tuple[int, str]:
-        query = "" if token is None else "?" + urllib.parse.urlencode({"token": token or self.token})
+        joint = "&" if "?" in path else "?"
+        query = "" if token is None else joint + urllib.parse.urlencode({"token": token or self.token})
         return self._open(urllib.request.Request(self.base + path + query))
 
     def post(self, path: str, fields: dict[str, str] | None = None, *, token: str | None = "") -> tuple[int, str]:

@@ -130,8 +130,8 @@ def test_headline_off_subject_is_caught() -> None:
 def test_squash_and_tally() -> None:
     assert squash("Ａ 1，b。") == "a1b"
     tally = Tally()
-    tally.add(run().as_dict())
-    tally.add(run(bullets=[BULLETS[0].replace("澄光智能", "Anthropic"), *BULLETS[1:]]).as_dict())
+    tally.add(run())
+    tally.add(run(bullets=[BULLETS[0].replace("澄光智能", "Anthropic"), *BULLETS[1:]]))
     assert (tally.items, tally.flagged_items, tally.unsupported_claims, tally.full_coverage_items) == (2, 1, 1, 2)
 
 

@@ -3,6 +3,7 @@ import asyncio
 import pytest
 
 from servers import FIXTURES
+from support.fixtures import fixture_bytes
 from summarizer.errors import ExtractError
 from summarizer.extract import Extracted, Extractor, best_candidate, choose_text, html_fragment_to_text, page_text, score_candidate
 from summarizer.feeds import parse_feed
@@ -10,7 +11,7 @@ from summarizer.text import count_zi
 
 
 def page(name: str) -> bytes:
-    return (FIXTURES / "pages" / name).read_bytes().replace(b"FIXTURE_HOST", b"127.0.0.1:9")
+    return fixture_bytes(f"pages/{name}").replace(b"FIXTURE_HOST", b"127.0.0.1:9")
 
 
 @pytest.mark.parametrize("name", ["zh-1.html", "zh-2.html", "en-1.html", "zh-gbk.html", "zh-big5.html"])

@@ -1,5 +1,6 @@
 """review / publish end to end with CliRunner: listing, approving, dropping, refusals, publishing, idempotence."""
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from reviewing import DATE, draft_items, invoke, make_draft
 from servers import FakeOpenAI, SiteServer
 from summarizer.render import REVIEW_MARKER
 from summarizer.review.markdown import parse_digest
+from summarizer.review.state import Review
+from summarizer.store import Store
 
 FLAG = "数字“42%”在原文中找不到"
 
@@ -24,7 +27,9 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert listed.exit_code == 0, listed.output
     lines = listed.stdout.splitlines()
     assert lines[0].startswith("原文 1682字")
-    assert lines[1].split()[:3] == ["1", "pending", "产品介绍"]
+    assert lines[1].split() == ["#", "status", "section", "headline", "/", "URL", "/", "flags"]
+    assert lines[2].split()[:3] == ["1", "pending", "产品介绍"]
+    assert lines[3].strip() == items[0]["links"][0]  # each item's URL under its headline
     assert f"⚠️ {FLAG}" in listed.stdout
     assert lines[-1] == f"{DATE}: draft"
 
@@ -44,7 +49,8 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
 
     published = invoke(day, "publish", DATE, "--ack", "2")
     assert published.exit_code == 0, published.output
-    assert "updated 2026-11-20.md, feed.xml, index.md" in published.stdout
+    assert ("updated 2026-11-20.md, 2026-11-20.html, 2026-11-20.wechat.html, feed.xml, index.md"
+            in published.stdout)
     issue = (day.output / f"{DATE}.md").read_text(encoding="utf-8")
     assert REVIEW_MARKER not in issue and FLAG not in issue
     parsed = parse_digest(issue, sections=day.settings.digest.section_names)
@@ -60,7 +66,7 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert [e.title for e in feed.entries] == [f"简读·AI日报 {DATE}"]
     content = feed.entries[0].content[0].value
     assert all(i["headline"] in content for i in items[:3]) and items[3]["headline"] not in content
-    assert feed.entries[0].links[0].href == f"{DATE}.md"
+    assert feed.entries[0].links[0].href == f"{DATE}.html"  # relative: no publish.base_url in this config
     index = (day.output / "index.md").read_text(encoding="utf-8")
     assert f"- [{DATE}]({DATE}.md) · 3条 · {items[0]['headline']} {items[0]['emoji']}" in index
 
@@ -72,6 +78,30 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
     assert sqlite3.connect(day.settings.database_path).execute(
         "SELECT COUNT(*) FROM review_history").fetchone() == history
     assert invoke(day, "review", DATE, "--list").stdout.strip().endswith(f"{DATE}: published")
+
+
+def test_review_list_json_and_publish_defaults_to_the_newest_draft(tmp_path: Path, site: SiteServer,
+                                                                    fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm, flags={1: [FLAG]})
+    listed = invoke(day, "review", "--json")
+    assert listed.exit_code == 0, listed.output
+    data = json.loads(listed.stdout)
+    assert data["date"] == DATE and data["state"] == "draft" and data["stats"]["source_zi"] == 1682
+    assert [i["id"] for i in data["items"]] == [1, 2, 3, 4]
+    assert data["items"][1]["flags"] == [FLAG] and data["items"][1]["unresolved"] == [FLAG]
+    assert data["items"][1]["problems"] == [{"kind": "number", "message": FLAG, "bullet": None, "term": "42%",
+                                             "acknowledged": False}]
+    assert data["items"][0]["links"] == draft_items(day)[0]["links"]
+    # Items listed out of digest order (item 1 moved to the last section) are still named by number.
+    with Store(day.settings.database_path) as store:
+        Review.open(store, day.settings, DATE).move(1, "其他")
+    refused = invoke(day, "publish")  # no DATE: the newest draft, as `review` does
+    assert refused.exit_code == 1 and "not reviewed (items 1, 2, 3, 4 not approved)" in refused.stderr
+    invoke(day, "review", "--approve-all")
+    refused = invoke(day, "publish")
+    assert f"unacknowledged trust flags (item 2: {FLAG})" in refused.stderr
+    published = invoke(day, "publish", "--ack", "2")
+    assert published.exit_code == 0 and f"published {day.output / DATE}.md" in published.stdout
 
 
 def test_publish_force_skips_approval_but_not_flags(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
@@ -103,7 +133,7 @@ def test_review_without_a_draft_is_one_line_error(tmp_path: Path, site: SiteServ
     day = make_draft(tmp_path, site, fake_llm)
     result = invoke(day, "review", "2026-01-01", "--list")
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"error: {day.output / 'drafts' / '2026-01-01.json'}: no draft for 2026-01-01 "
+    assert result.stderr.strip() == (f"error: {day.settings.database_path}: no digest for 2026-01-01 "
                                      "(run `summarizer digest --date 2026-01-01` first)")
     assert invoke(day, "review", "--drop", "99").stderr.strip().startswith(f"error: {DATE}: no item '99'")
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewing import DATE, draft_items, invoke, make_draft
+from reviewing import DATE, draft_items, flag, invoke, make_draft
 from servers import FakeOpenAI, SiteServer
 from summarizer.errors import DraftFormatError
 from summarizer.digest import DigestItem
@@ -41,7 +41,7 @@ def test_marker_lines_and_several_links_parse() -> None:
                       section="产业资讯", bullets=["第一条", "第二条", "第三条"], importance=5,
                       links=["https://a.example/x", "https://b.example/y?id=1", "https://c.example/z(1)"],
                       source="a.example", source_title="同一件事", source_zi=900,
-                      flags=["数字“42%”在原文中找不到", "“Anthropic”在原文中找不到"])
+                      flags=[flag("数字“42%”在原文中找不到"), flag("“Anthropic”在原文中找不到")])
     rendered = render_item(item)
     assert f"{REVIEW_MARKER}: 数字“42%”在原文中找不到\n\n{REVIEW_MARKER}: " in rendered
     golden = GOLDEN.read_text(encoding="utf-8")
@@ -50,7 +50,7 @@ def test_marker_lines_and_several_links_parse() -> None:
     parsed = parse_digest(text, sections=SECTIONS)
     got = dict(parsed.sections)["产业资讯"][-1]
     assert got.headline == item.headline and got.bullets == item.bullets
-    assert got.flags == item.flags
+    assert got.flags == [f.message for f in item.flags]
     assert got.links == [link_target(link) for link in item.links]
     # Published: the markers go, the links stay, and what is left still parses.
     published = parse_digest(strip_markers(text), sections=SECTIONS)
@@ -123,7 +123,7 @@ def test_hand_edited_draft_is_read_back(tmp_path: Path, site: SiteServer, fake_l
         assert review.item(items[1]["canonical_url"]).headline == items[1]["headline"]  # untouched
         assert review.item(4).status == "dropped"
         assert [i.id for i in review.live()] == [1, 2, 3]
-        assert review.item(2).flags == ["数字“42%”在原文中找不到"] and review.item(2).unresolved == []
+        assert review.item(2).flags == [flag("数字“42%”在原文中找不到")] and review.item(2).unresolved == []
         assert any(h.what == "editor" for h in store.review_history(DATE))
     # The state re-rendered the draft: the highlight list follows the renamed item.
     assert f"- 编辑器里改的标题 {items[0]['emoji']}" in day.draft_md.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewing import DATE, draft_items, invoke, make_draft, regenerated_summary
+from reviewing import DATE, draft_items, flag, invoke, make_draft, regenerated_summary
 from servers import FakeOpenAI, Reply, SiteServer
 from summarizer.errors import ReviewError
 from summarizer.render import REVIEW_MARKER
@@ -26,7 +26,7 @@ def test_import_transitions_and_history_survive_a_new_process(tmp_path: Path, si
         assert "m004_review" in store.migrations()
         review = Review.open(store, day.settings, DATE)
         assert review.state == "draft" and len(review.items) == 4
-        assert review.item(2).flags == [FLAG] and review.item(2).unresolved == [FLAG]
+        assert review.item(2).flags == [flag(FLAG)] and review.item(2).unresolved == [flag(FLAG)]
         old = review.item(1).headline
         review.edit(1, headline="人工改写的标题")
         review.drop(4)
@@ -103,7 +103,7 @@ def test_regenerate_makes_one_new_validated_call_and_keeps_the_old_text(tmp_path
         review = Review.open(store, day.settings, DATE)
         review.approve(1)
         old = review.item(1).headline
-        assert review.item(1).flags == [FLAG]
+        assert review.item(1).flags == [flag(FLAG)]
         item = asyncio.run(regenerate(review, 1, day.settings))
         assert item.headline == new["headline"] and item.bullets == new["bullets"]
         # The planted flag was about the old text; the new text passed every trust check.
@@ -138,11 +138,11 @@ def test_regenerate_keeps_the_trust_flags_of_the_new_text(tmp_path: Path, site: 
         assert item.bullets == wrong["bullets"]
         assert len(fake_llm.requests) == calls + 2
         assert "与原文核对" in fake_llm.requests[-1]["messages"][-1]["content"]  # the one trust re-ask
-        assert item.flags and any("42%" in f for f in item.flags) and item.unresolved == item.flags
+        assert item.flags and any("42%" in f.message for f in item.flags) and item.unresolved == item.flags
     # The reviewer sees the new flag as a marker line in the draft, and publishing waits for it.
     draft = day.draft_md.read_text(encoding="utf-8")
     assert any(line.startswith(REVIEW_MARKER) and "42%" in line for line in draft.split("\n"))
-    assert parse_digest(draft).items[1].flags == item.flags
+    assert parse_digest(draft).items[1].flags == [f.message for f in item.flags]
     refused = invoke(day, "publish", DATE, "--force")
     assert refused.exit_code == 1 and "unacknowledged trust flags (item 2: " in refused.stderr
 

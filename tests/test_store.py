@@ -1,6 +1,7 @@
 import sqlite3
 from pathlib import Path
 
+from summarizer.items import CheckedSummary, CheckResult, Problem, Summary
 from summarizer.store import MIGRATIONS, Store
 
 
@@ -16,9 +17,12 @@ def test_migrations_are_applied_once_and_named(tmp_path: Path) -> None:
 
 def test_summary_cache_key_has_all_four_parts(tmp_path: Path) -> None:
     with Store(tmp_path / "j.db") as store:
-        store.save_summary(canonical_url="u", text_hash="t", prompt_hash="p", model="m", data={"a": 1},
+        summary = Summary.model_construct(quotes=["q"], bullets=["a", "b", "c"], headline="标题", emoji="🚀",
+                                          section="其他", importance=3)
+        checked = CheckedSummary(summary, CheckResult([Problem("number", "数字“4”在原文中找不到", 1, "4")], 1, 3, [0]))
+        store.save_summary(canonical_url="u", text_hash="t", prompt_hash="p", model="m", data=checked,
                            input_tokens=10, output_tokens=5, seconds=0.1, attempts=1)
-        assert store.summary("u", "t", "p", "m") == {"a": 1}
+        assert store.summary("u", "t", "p", "m") == checked
         assert store.summary("u", "t2", "p", "m") is None  # text changed
         assert store.summary("u", "t", "p2", "m") is None  # prompt changed
         assert store.summary("u", "t", "p", "m2") is None  # model changed

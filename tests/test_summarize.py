@@ -210,8 +210,8 @@ def test_foreign_name_still_there_after_the_reask_is_flagged_not_failed(fake_llm
     assert len(fake_llm.requests) == 2  # one re-ask only, however many format re-asks are allowed
     assert result.flags == ["第1条要点：名称“Anthropic”在原文中找不到"]
     assert result.summary.bullets == FOREIGN_NAME
-    assert result.stored()["checks"]["unsupported_claims"] == 1
-    assert result.stored()["quotes"] == GOOD["quotes"]
+    assert result.stored().to_dict()["checks"]["unsupported_claims"] == 1
+    assert result.stored().to_dict()["quotes"] == GOOD["quotes"]
 
 
 def test_fake_quote_is_reasked_then_flagged(fake_llm: FakeOpenAI) -> None:

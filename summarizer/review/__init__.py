@@ -1,1 +1,2 @@
-"""The local review step between the nightly draft and publication: state, web app, publish, Markdown parser."""
+"""The local review step between the nightly draft and publication: state, web app, publish, Markdown
+parser."""

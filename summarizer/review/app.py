@@ -8,14 +8,12 @@ thread and every change must be on disk before the page is shown again.
 
 from __future__ import annotations
 
-import re
 import secrets
 import socket
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-import jinja2
-from markupsafe import Markup, escape
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,54 +21,37 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ..config import Settings
-from ..errors import SummarizerError
+from ..errors import PublishRefused, ReviewError, SummarizerError
+from ..jinja import environment
 from ..providers import Provider
 from ..store import Store
-from .publish import check_publishable, write_published
+from ..weekly import is_weekly
+from .editing import checked_edit
+from .page import page_context
+from .publish import check_publishable, publish_reviewed
+from .queue import FILTERS, next_up, publish_blockers
 from .regenerate import regenerate
-from .state import APPROVED, DROPPED, Review
-
-SOURCE_PREVIEW_CHARS = 6000
+from .state import APPROVED, Review
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def flagged_terms(flags: list[str]) -> list[str]:
-    """The quoted names and numbers in trust flags (数字“42%”…): what the page marks in bullets and source."""
-    return sorted({t for flag in flags for t in re.findall(r"[“\"「]([^”\"」]{1,40})[”\"」]", flag)}, key=len,
-                  reverse=True)
-
-
-def mark(text: str, terms: list[str]) -> Markup:
-    """Escape ``text`` and wrap every occurrence of a flagged term in <mark>."""
-    escaped = str(escape(text))
-    for term in terms:
-        safe = str(escape(term))
-        escaped = escaped.replace(safe, f"<mark>{safe}</mark>")
-    return Markup(escaped)
-
-
-def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["mark"] = mark
-    env.globals["flagged_terms"] = flagged_terms
-    return env
-
-
 class ReviewApp:
     """The app for one date; ``app`` is the ASGI application."""
 
-    def __init__(self, settings: Settings, date: str, *, token: str, provider: Provider | None = None) -> None:
+    def __init__(
+        self, settings: Settings, date: str, *, token: str, provider: Provider | None = None
+    ) -> None:
         self.settings, self.date, self.token, self.provider = settings, date, token, provider
-        self.templates = _templates()
+        self.templates = environment()
         self.app = Starlette(routes=[
             Route("/", self.page, methods=["GET"]),
             Route("/item/{item_id:int}/{action}", self.item_action, methods=["POST"]),
             Route("/approve-all", self.approve_all, methods=["POST"]),
             Route("/publish", self.publish, methods=["POST"]),
+            Route("/reopen", self.reopen, methods=["POST"]),
         ])
 
     # -- helpers --------------------------------------------------------------
@@ -78,8 +59,10 @@ class ReviewApp:
         given = request.query_params.get("token") or (form or {}).get("token", [""])[0]
         return secrets.compare_digest(given.encode(), self.token.encode())
 
-    def _back(self, anchor: str = "", message: str = "") -> RedirectResponse:
+    def _back(self, anchor: str = "", message: str = "", *, error: bool = False,
+              show: str = "") -> RedirectResponse:
         query = {"token": self.token} | ({"msg": message} if message else {})
+        query |= ({"error": "1"} if error else {}) | ({"show": show} if show and show != "all" else {})
         return RedirectResponse(f"/?{urlencode(query)}{'#' + anchor if anchor else ''}", status_code=303)
 
     def _store(self) -> Store:
@@ -94,88 +77,135 @@ class ReviewApp:
     # -- routes ---------------------------------------------------------------
     async def page(self, request: Request) -> Response:
         if not self._allowed(request):
-            return PlainTextResponse("forbidden: the review URL needs its token", status_code=403)
+            return PlainTextResponse("禁止访问：审阅页的网址要带上它的 token", status_code=403)
+        show = request.query_params.get("show", "all")
         with self._store() as store:
             try:
                 review = Review.open(store, self.settings, self.date)
             except SummarizerError as exc:
-                return PlainTextResponse(f"error: {exc}", status_code=409)
-            sources = {}
-            for item in review.items.values():
-                article = store.article(item.canonical_url)
-                text = (article.text or "") if article else ""
-                sources[item.id] = text[:SOURCE_PREVIEW_CHARS] + ("…" if len(text) > SOURCE_PREVIEW_CHARS else "")
-            digest = review.digest()
-            html = self.templates.get_template("review.html.j2").render(
-                review=review, digest=digest, sections=review.meta["sections"], sources=sources,
-                token=self.token, message=request.query_params.get("msg", ""), APPROVED=APPROVED,
-                DROPPED=DROPPED, history=store.review_history(self.date)[-15:][::-1],
-            )
+                return PlainTextResponse(f"出错：{exc}", status_code=409)
+            return self._render(store, review, show=show, message=request.query_params.get("msg", ""),
+                                error=request.query_params.get("error") == "1")
+
+    def _render(self, store: Store, review: Review, *, show: str, message: str = "", error: bool = False,
+                typed: dict[str, Any] | None = None) -> HTMLResponse:
+        """The page; ``typed``: a refused edit's text, shown again in its open form (nothing is lost)."""
+        context = page_context(store, review, self.settings, show=show if show in FILTERS else "all")
+        html = self.templates.get_template("review.html.j2").render(
+            **context, token=self.token, message=message, error=error, typed=typed)
         return HTMLResponse(html)
 
     async def item_action(self, request: Request) -> Response:
         form = await self._form(request)
         if not self._allowed(request, form):
-            return PlainTextResponse("forbidden", status_code=403)
+            return PlainTextResponse("禁止访问", status_code=403)
         item_id: int = request.path_params["item_id"]
         action: str = request.path_params["action"]
-        field = lambda name: form.get(name, [""])[0]  # noqa: E731
-        message = ""
+        if action not in ITEM_ACTIONS and action not in FORM_ACTIONS:
+            return PlainTextResponse(f"没有这个操作：{action}", status_code=404)
+        show = form.get("show", ["all"])[0]
+        review: Review | None = None
         with self._store() as store:
             try:
                 review = Review.open(store, self.settings, self.date)
                 review.item(item_id)
-                if action == "approve":
-                    review.approve(item_id)
-                elif action == "drop":
-                    review.drop(item_id)
-                elif action == "restore":
-                    review.restore(item_id)
-                elif action == "edit":
-                    review.edit(item_id, headline=field("headline"), emoji=field("emoji"),
-                                bullets=[field(f"bullet{n}") for n in (1, 2, 3)])
-                elif action == "move":
-                    review.move(item_id, field("section"))
-                elif action == "highlight":
-                    review.toggle_highlight(item_id)
-                elif action in ("up", "down"):
-                    review.reorder(item_id, -1 if action == "up" else 1)
-                elif action == "ack":
-                    review.ack(item_id)
-                elif action == "regenerate":
-                    await regenerate(review, item_id, self.settings, provider=self.provider)
-                    message = f"item {item_id} regenerated; review it again"
-                else:
-                    return PlainTextResponse(f"unknown action {action}", status_code=404)
+                if review.state == "published":
+                    raise ReviewError(f"{self.date} 这一期已经发布；"
+                                      "要修改，先按页面上方的“修改已发布的这一期”")
+                message = await self._do(review, item_id, action, form)
             except SummarizerError as exc:
-                message = f"error: {exc}"
-        return self._back(f"item-{item_id}", message)
+                if action == "edit" and review is not None and review.state != "published":
+                    # Answered with the page itself (no redirect): the form keeps what the editor typed.
+                    # 200, not 422: chromium logs every 4xx as a console error, and this is a normal answer.
+                    typed = {"id": item_id, **{k: form.get(k, [""])[0] for k in
+                                               ("headline", "emoji", "bullet1", "bullet2", "bullet3")}}
+                    return self._render(store, review, show=show, message=f"出错：{exc}", error=True,
+                                        typed=typed)
+                return self._back(f"item-{item_id}", f"出错：{exc}", error=True, show=show)
+            # After a decision the page moves on to the next item that still needs one.
+            target = next_up(review, item_id) if action in DECISIONS else item_id
+        return self._back(f"item-{target or item_id}", message, show=show)
+
+    async def _do(self, review: Review, item_id: int, action: str, form: dict[str, list[str]]) -> str:
+        """Run one item action; the message for the page (empty for most)."""
+        if action == "edit":
+            field = lambda name: form.get(name, [""])[0]  # noqa: E731
+            if is_weekly(review.date):  # a title and one paragraph, checked by the weekly's own rules
+                review.edit(item_id, headline=field("headline"), bullets=[field("bullet1")])
+                return f"#{item_id} 已保存"
+            flags = checked_edit(review, self.settings, item_id, headline=field("headline"),
+                                 emoji=field("emoji"), bullets=[field(f"bullet{n}") for n in (1, 2, 3)])
+            checked = f"重新检查后有 {len(flags)} 个待核问题" if flags else "重新检查无问题"
+            return f"#{item_id} 已保存；{checked}"
+        if action == "move":
+            review.move(item_id, form.get("section", [""])[0])
+        elif action == "regenerate":
+            await regenerate(review, item_id, self.settings, provider=self.provider)
+            return f"#{item_id} 已重新生成，请再审一遍"
+        else:
+            ITEM_ACTIONS[action](review, item_id)
+        return ""
 
     async def approve_all(self, request: Request) -> Response:
         form = await self._form(request)
         if not self._allowed(request, form):
-            return PlainTextResponse("forbidden", status_code=403)
+            return PlainTextResponse("禁止访问", status_code=403)
         with self._store() as store:
             try:
                 count = Review.open(store, self.settings, self.date).approve_all()
-                message = f"{count} items approved"
             except SummarizerError as exc:
-                message = f"error: {exc}"
-        return self._back(message=message)
+                return self._back(message=f"出错：{exc}", error=True)
+        return self._back(message=f"批准了 {count} 条")
 
     async def publish(self, request: Request) -> Response:
         form = await self._form(request)
         if not self._allowed(request, form):
-            return PlainTextResponse("forbidden", status_code=403)
+            return PlainTextResponse("禁止访问", status_code=403)
         with self._store() as store:
             try:
                 review = Review.open(store, self.settings, self.date)
-                check_publishable(review, force=False)
-                result = write_published(review, store, self.settings.output_path)
-                message = f"published {result.path}" if result.changed else f"already published: {result.path}"
+                # Ticked on the page: the same acknowledgement as `summarizer publish --ack ITEM`.
+                for ref in form.get("ack", []):
+                    review.ack(ref)
+                blockers = publish_blockers(review)
+                try:
+                    check_publishable(review, force=False)  # the CLI's rule, not a copy of it
+                except PublishRefused:
+                    return self._back("publish", "不能发布：" + "；".join(blockers or ["见上"]), error=True)
+                result = publish_reviewed(review, store, self.settings)
             except SummarizerError as exc:
-                message = f"error: {exc}"
-        return self._back(message=message)
+                return self._back("publish", f"出错：{exc}", error=True)
+        written = "、".join(p.name for p in result.changed)
+        message = (f"已发布到 {result.path}（写入 {written}）" if result.changed
+                   else f"已发布过，内容没有变化：{result.path}")
+        message = "；".join([message, *result.pushed])  # one line per push target
+        return self._back(message=message)  # the top of the page says what was published and where
+
+    async def reopen(self, request: Request) -> Response:
+        form = await self._form(request)
+        if not self._allowed(request, form):
+            return PlainTextResponse("禁止访问", status_code=403)
+        with self._store() as store:
+            try:
+                Review.open(store, self.settings, self.date).reopen()
+            except SummarizerError as exc:
+                return self._back(message=f"出错：{exc}", error=True)
+        return self._back(message="已重新打开：已发布的文件暂时不变，改完后再发布一次才会更新")
+
+
+def _unapprove(review: Review, ref: int) -> None:
+    if review.item(ref).status == APPROVED:
+        review.restore(ref)
+
+
+ITEM_ACTIONS: dict[str, Callable[[Review, int], None]] = {
+    "approve": Review.approve, "unapprove": _unapprove, "drop": Review.drop, "restore": Review.restore,
+    "highlight": Review.toggle_highlight,
+    "up": lambda r, i: r.reorder(i, -1), "down": lambda r, i: r.reorder(i, 1),
+    "ack": Review.ack,
+}
+FORM_ACTIONS = {"edit", "move", "regenerate"}  # run by ReviewApp._do with the form's fields
+DECISIONS = {"approve", "drop"}
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -7,21 +7,18 @@ twice changes nothing.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
+from ..atom import atom_feed
 from ..config import Settings
 from ..errors import PublishRefused
-from ..render import render_markdown, write_atomic
+from ..issue import PublishedIssue, page_html, read_issue, wechat_html
+from ..render import write_atomic
 from ..store import Store, now_iso
-from .markdown import ParsedDigest, parse_digest, strip_markers
+from ..weekly import is_weekly
+from .markdown import strip_markers
 from .state import PENDING, Review, sha
-
-ATOM = "http://www.w3.org/2005/Atom"
-FEED_ID = "tag:jiandu.local,2026:issues"
 
 
 @dataclass(frozen=True)
@@ -31,23 +28,25 @@ class PublishResult:
     feed: Path
     index: Path
     changed: list[Path]  # files actually (re)written; empty when nothing changed
+    pushed: list[str] = field(default_factory=list)  # one line per push target (sent, skipped, failed)
 
 
 def published_text(review: Review) -> str:
     """The issue as readers get it: the reference format, no reviewer marker line."""
-    return strip_markers(render_markdown(review.digest(with_flags=False)))
+    return strip_markers(review.render_draft(with_flags=False))
 
 
 def check_publishable(review: Review, *, force: bool) -> None:
     """Raises PublishRefused naming what is missing: approval of items, acknowledgement of flags."""
     if review.state not in ("reviewed", "published") and not force:
-        pending = [str(i.id) for i in review.live() if i.status == PENDING]
+        # By number, as `review --list` shows them (live() is in section order: 10, 11, 9).
+        pending = [str(i.id) for i in sorted(review.live(), key=lambda i: i.id) if i.status == PENDING]
         what = f"items {', '.join(pending)} not approved" if pending else "no item left"
         raise PublishRefused(f"{review.date}: the draft is not reviewed ({what}); approve them "
                              f"(`summarizer review {review.date} --approve-all`) or pass --force")
-    flagged = [i for i in review.live() if i.unresolved]
+    flagged = [i for i in sorted(review.live(), key=lambda i: i.id) if i.unresolved]
     if flagged:
-        listing = "; ".join(f"item {i.id}: {i.unresolved[0]}" + (f" (+{len(i.unresolved) - 1})"
+        listing = "; ".join(f"item {i.id}: {i.unresolved[0].message}" + (f" (+{len(i.unresolved) - 1})"
                                                                   if len(i.unresolved) > 1 else "")
                             for i in flagged)
         raise PublishRefused(f"{review.date}: unacknowledged trust flags ({listing}); check each and pass "
@@ -55,17 +54,36 @@ def check_publishable(review: Review, *, force: bool) -> None:
 
 
 def publish(store: Store, settings: Settings, date: str, *, force: bool = False,
-            ack: list[str] | tuple[str, ...] = ()) -> PublishResult:
-    """Publish ``date``. Raises PublishRefused, DraftFormatError (hand-edited draft) or ReviewError."""
+            ack: list[str] | tuple[str, ...] = (), push: bool = True) -> PublishResult:
+    """Publish ``date``, then push it to the configured targets not yet sent to.
+
+    Raises PublishRefused, DraftFormatError (hand-edited draft) or ReviewError; a failed push target is
+    a line of the result, never an error.
+    """
     review = Review.open(store, settings, date)
     for ref in ack:
         review.ack(ref)
     check_publishable(review, force=force)
-    return write_published(review, store, settings.output_path)
+    return publish_reviewed(review, store, settings, push=push)
 
 
-def write_published(review: Review, store: Store, output_dir: Path) -> PublishResult:
-    """Write the issue, then the feed and the index; mark the review published (once per text)."""
+def publish_reviewed(review: Review, store: Store, settings: Settings, *, push: bool = True) -> PublishResult:
+    """Write the checked review's files, then push the issue to every target it has not reached yet."""
+    base_url = settings.publish.base_url
+    result = write_published(review, store, settings.output_path, base_url=base_url)
+    if not push or not settings.push or is_weekly(review.date):
+        return result  # a weekly is not in the daily format the push messages are cut from
+    from ..push import push_issue
+
+    issue = read_issue(settings.output_path, review.date, title=review.meta["title"], base_url=base_url)
+    lines = [outcome.line() for outcome in push_issue(store, settings, issue)]
+    return PublishResult(date=result.date, path=result.path, feed=result.feed, index=result.index,
+                         changed=result.changed, pushed=lines)
+
+
+def write_published(review: Review, store: Store, output_dir: Path, *,
+                    base_url: str | None = None) -> PublishResult:
+    """Write the issue (Markdown, HTML, 公众号 HTML), then the feed and the index; mark it published."""
     text = published_text(review)
     path = output_dir / f"{review.date}.md"
     changed: list[Path] = []
@@ -73,13 +91,27 @@ def write_published(review: Review, store: Store, output_dir: Path) -> PublishRe
         changed.append(path)
     if review.state != "published" or review.published_sha != sha(text):
         review.mark_published(sha(text), now_iso())
+    title = review.meta["title"]
+    if not is_weekly(review.date):
+        changed += _write_pages(output_dir, review.date, title=title, base_url=base_url)
     feed, index = output_dir / "feed.xml", output_dir / "index.md"
-    issues = _published_issues(store, output_dir)
-    if _write_if_changed(feed, atom_feed(issues, title=review.meta["title"])):
+    issues = _published_issues(store, output_dir, title=title, base_url=base_url)
+    if _write_if_changed(feed, atom_feed(issues, title=title, base_url=base_url)):
         changed.append(feed)
-    if _write_if_changed(index, index_markdown(issues, title=review.meta["title"])):
+    if _write_if_changed(index, index_markdown(issues, title=title)):
         changed.append(index)
     return PublishResult(date=review.date, path=path, feed=feed, index=index, changed=changed)
+
+
+def _write_pages(output_dir: Path, date: str, *, title: str, base_url: str | None) -> list[Path]:
+    """The daily issue as a plain HTML page and as 公众号-ready HTML; the files rewritten."""
+    issue = read_issue(output_dir, date, title=title, base_url=base_url)
+    pages = ((f"{date}.html", page_html(issue)), (f"{date}.wechat.html", wechat_html(issue)))
+    changed = []
+    for name, html in pages:
+        if _write_if_changed(output_dir / name, html):
+            changed.append(output_dir / name)
+    return changed
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
@@ -92,57 +124,23 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Issue:
-    date: str
-    published_at: str
-    text: str
-    parsed: ParsedDigest
-
-
-def _published_issues(store: Store, output_dir: Path) -> list[Issue]:
+def _published_issues(store: Store, output_dir: Path, *, title: str,
+                      base_url: str | None) -> list[PublishedIssue]:
     issues = []
     for stored in store.reviews("published"):
-        path = output_dir / f"{stored.date}.md"
-        if not path.exists():
+        if is_weekly(stored.date):
+            continue  # a weekly is in its own format; the feed and index list the daily issues
+        if not (output_dir / f"{stored.date}.md").exists():
             continue
-        text = path.read_text(encoding="utf-8")
-        issues.append(Issue(stored.date, stored.published_at or "", text, parse_digest(text, name=str(path))))
+        issues.append(read_issue(output_dir, stored.date, title=stored.meta.get("title", title),
+                                 base_url=base_url, published_at=stored.published_at or ""))
     return issues
 
 
-def _html() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("summarizer.review", "templates"),
-                              autoescape=True, undefined=jinja2.StrictUndefined)
-
-
-def atom_feed(issues: list[Issue], *, title: str) -> str:
-    """An Atom 1.0 feed of published issues, newest first; built with ElementTree so it is always valid XML."""
-    ET.register_namespace("", ATOM)
-    root = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(root, f"{{{ATOM}}}title").text = title
-    ET.SubElement(root, f"{{{ATOM}}}id").text = FEED_ID
-    ET.SubElement(root, f"{{{ATOM}}}updated").text = max((i.published_at for i in issues), default="1970-01-01T00:00:00+00:00")
-    ET.SubElement(ET.SubElement(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = title
-    ET.SubElement(root, f"{{{ATOM}}}link", rel="self", href="feed.xml")
-    template = _html().get_template("issue.html.j2")
-    for issue in issues:
-        entry = ET.SubElement(root, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{title} {issue.date}"
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:jiandu.local,{issue.date}:issue"
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = issue.published_at
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=f"{issue.date}.md", type="text/markdown")
-        summary = "；".join(h.headline for h in issue.parsed.highlights) or issue.parsed.items[0].headline
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
-        ET.SubElement(entry, f"{{{ATOM}}}content", type="html").text = template.render(issue=issue.parsed)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def index_markdown(issues: list[Issue], *, title: str) -> str:
+def index_markdown(issues: list[PublishedIssue], *, title: str) -> str:
     lines = [f"# {title}", ""]
     for issue in issues:
-        top = issue.parsed.highlights[0] if issue.parsed.highlights else None
+        top = issue.highlights[0] if issue.highlights else None
         lead = f" · {top.headline} {top.emoji}" if top else ""
-        lines.append(f"- [{issue.date}]({issue.date}.md) · {len(issue.parsed.items)}条{lead}")
+        lines.append(f"- [{issue.date}]({issue.date}.md) · {len(issue.items)}条{lead}")
     return "\n".join(lines) + "\n"

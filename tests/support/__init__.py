@@ -1,0 +1,1 @@
+"""What the tests share: loopback servers (servers.py) and the fixture files (fixtures.py)."""
