@@ -319,7 +319,7 @@ def test_local_model_is_not_asked_for_quotes_and_its_evidence_is_aligned(fake_ll
     assert "quotes" not in request["messages"][0]["content"] + request["messages"][1]["content"]
     assert result.flags == [] and result.check.quotes_found == 3 and result.check.thirds == [0, 1, 2]
     assert all(e is not None and squash(e.sentence) in squash(_TEXT) for e in result.check.evidence)
-    assert "97.5%" in result.stored()["checks"]["evidence"][1]
+    assert "97.5%" in result.stored().to_dict()["checks"]["evidence"][1]
 
 
 def test_local_model_gets_no_trust_reask_its_problems_are_flagged(fake_llm: FakeOpenAI) -> None:
