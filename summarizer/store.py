@@ -601,7 +601,9 @@ class Store(ReviewTables, PushTables):
         rows = self.db.execute(
             "SELECT json FROM summaries WHERE canonical_url = ? ORDER BY created_at DESC, id DESC",
             (canonical_url,))
-        return [CheckedSummary.from_dict(json.loads(row[0])) for row in rows]
+        found = [json.loads(row[0]) for row in rows]
+        # The table also caches a weekly's prose of the same article: a row without bullets is not a summary.
+        return [CheckedSummary.from_dict(data) for data in found if "bullets" in data]
 
     def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str,
                      data: Cacheable, input_tokens: int, output_tokens: int, seconds: float,
