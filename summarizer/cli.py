@@ -13,6 +13,7 @@ import click
 
 from .config import Settings, load_settings
 from .errors import ConfigError, LocalModelError, ReviewError, RunLocked, StoreError, SummarizerError
+from .extract import skip_reason
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .render import render_item
@@ -192,6 +193,8 @@ def extract(config: str | None, target: str) -> None:
     extracted = extract_only(settings, target)
     click.echo(extracted.text)
     click.echo(f"({extracted.zi} 字, from the {extracted.method})", err=True)
+    why = skip_reason(extracted.text, settings.digest.min_article_chars)
+    click.echo(f"the digest would skip it: {why}" if why else "the digest would summarize it", err=True)
 
 
 @cli.command()

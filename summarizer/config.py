@@ -65,7 +65,8 @@ class DigestSettings(_Strict):
     timezone: str = "Asia/Shanghai"
     max_items_per_section: Annotated[int, Field(ge=1)] = 12
     max_items: Annotated[int, Field(ge=1)] = 40
-    min_article_chars: Annotated[int, Field(ge=0)] = 200
+    # Least article length: CJK characters plus two for each English word (text.article_length).
+    min_article_chars: Annotated[int, Field(ge=0)] = 150
     # Items the model rated below this importance (1-10) are left out, so a slow day is a short issue.
     min_importance: Annotated[int, Field(ge=0, le=10)] = 0
 

@@ -1,12 +1,17 @@
 """Page -> article text. The only module that imports trafilatura (and readability-lxml).
 
-Extraction is a small fallback chain: the feed's own full text, trafilatura's
-default mode, its recall-favouring mode and readability-lxml each propose a
-text, and the one with the most article-like text wins, judged by measurable
-signals (see ``score_candidate``): how many 字 it has, how much of it is link
-text (nav lists, related links) and how much is boilerplate (cookie banners,
-"订阅", "Sign up", share buttons, comment chrome). The winner's name is
-recorded as the article's ``extract_method``.
+Extraction is a small fallback chain that pays for fallbacks only where the first result looks wrong.
+trafilatura (its fast mode: without its own internal fallbacks) proposes the page's text; the feed's own
+full text, if any, is the other candidate. Only when the page text looks doubtful (``doubtful``: short,
+mostly short lines, or several lines of page chrome) does readability-lxml propose a text too, and the
+page's navigational link texts are measured; the candidate with the most article-like text wins,
+judged by measurable signals (see ``score_candidate``): how many 字 it has, how much of it is link
+text (nav lists, related links) and how much is boilerplate (cookie banners, "订阅", "Sign up", share
+buttons, comment chrome). The winner's name is recorded as the article's ``extract_method``.
+
+The page is parsed once (trafilatura's own loader, which also finds its encoding) and the tree shared.
+Measured by bench/extraction.py on real third-party pages: at or above bare ``trafilatura.extract`` on
+every set of news pages at about its cost (reader comments, which bare trafilatura keeps, are left out).
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ from collections.abc import Set as AbstractSet
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import lxml.html
 import trafilatura
+from lxml.html import HtmlElement
 from readability import Document as ReadabilityDocument
+from trafilatura.utils import load_html
 
 from .errors import ExtractError
-from .text import count_zi
+from .text import article_length, cjk_chars, count_zi
 
 _PAYWALL = re.compile(
     r"订阅后阅读|登录后阅读|付费阅读|会员专享|subscribe to (read|continue)|subscribers only|paywall", re.I
@@ -78,25 +85,37 @@ def html_fragment_to_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def page_text(html: bytes | str, *, url: str, favor_recall: bool = False) -> tuple[str, str]:
+Html: TypeAlias = "bytes | str | HtmlElement"  # a page as fetched, or parsed once and shared
+
+
+def page_text(html: Html, *, url: str, favor_recall: bool = False, fast: bool = False) -> tuple[str, str]:
     """(text, title) trafilatura finds in a page; empty text if none.
 
     Without trafilatura's metadata pass (date, author, site name), which took two thirds of its time
-    on a 100 KB page; the title comes from the page's own title tags (``page_title``).
+    on a 100 KB page; the title comes from the page's own title tags (``page_title``). ``fast`` skips
+    trafilatura's internal fallbacks (a third of its time).
     """
     document = trafilatura.bare_extraction(
         html, url=url, include_comments=False, include_tables=True, with_metadata=False,
-        favor_recall=favor_recall,
+        favor_recall=favor_recall, fast=fast,
     )
     text = (getattr(document, "text", None) or "").strip() if document is not None else ""
     return text, page_title(html)
 
 
-def page_title(html: bytes | str) -> str:
-    """The page's headline: og:title, else the first h1, else <title>."""
+def _root(html: Html) -> HtmlElement | None:
+    if isinstance(html, HtmlElement):
+        return html
     try:
-        root = lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def page_title(html: Html) -> str:
+    """The page's headline: og:title, else the first h1, else <title>."""
+    root = _root(html)
+    if root is None:
         return ""
     for found in (
         root.xpath('//meta[@property="og:title"]/@content'),
@@ -135,7 +154,8 @@ _BYLINE = re.compile(r"^\s*by [A-Z]|作者[:：]|来源[:：]|编辑[:：]|\d{4}
 # A boilerplate marker inside a long line is more likely the article talking about it (a subscription price).
 _MARKER_LINE_MAX_ZI = 30
 NOISE_WEIGHT = 3  # one 字 of nav/boilerplate cancels three 字 of article text
-METHODS = ("page", "feed", "page-recall", "page-readability")  # order breaks ties
+# order breaks ties; "page-recall" (trafilatura's recall mode) is no longer proposed but may be stored
+METHODS = ("page", "feed", "page-recall", "page-readability")
 
 
 @dataclass(frozen=True)
@@ -160,25 +180,27 @@ class Candidate:
 _LINK_BLOCKS = {"li", "p", "div", "td", "nav", "ul", "ol", "section", "aside", "header", "footer", "span"}
 
 
-def link_texts(html: bytes | str) -> set[str]:
+def link_texts(html: Html) -> set[str]:
     """Normalised texts of the page's navigational links: those whose block is mostly link text.
 
     Lines of a proposed text made of them are nav lists, share bars or related links; a link inside an
     article paragraph is left out, so the paragraph does not count as noise.
     """
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
+    root = _root(html)
+    if root is None:
         return set()
     found = set()
+    nav: dict[Any, bool] = {}  # block -> mostly link text; measured once, not once for each of its links
     for a in root.iter("a"):
         text = _norm(a.text_content())
         block = next((el for el in a.iterancestors() if isinstance(el.tag, str) and el.tag in _LINK_BLOCKS),
                      None)
         if not count_zi(text) or block is None:
             continue
-        linked = sum(count_zi(x.text_content()) for x in block.iter("a"))
-        if linked * 2 >= count_zi(block.text_content()):
+        if block not in nav:
+            linked = sum(count_zi(x.text_content()) for x in block.iter("a"))
+            nav[block] = linked * 2 >= count_zi(block.text_content())
+        if nav[block]:
             found.add(text)
     return found
 
@@ -230,23 +252,57 @@ def score_candidate(method: str, text: str, links: AbstractSet[str], *, trim: bo
                      trimmed=trim)
 
 
+# When trafilatura's text looks wrong (measured on the realdata pages, where readability-lxml did better on
+# a quarter of them): too short to be a whole article, mostly short lines (a nav list or a link column
+# kept as text), or several short lines of page chrome (share bars, bylines, "相关阅读").
+_DOUBT_LENGTH = 300  # article_length: 300 CJK characters or 150 words
+_DOUBT_SHORT_LINES = 0.8
+_DOUBT_CHROME_LINES = 3
+_SHORT_LINE_ZI = 10
+
+
+def doubtful(text: str) -> str | None:
+    """Why a page text looks wrong enough to try the fallback extractor, or None if it looks right."""
+    if article_length(text) < _DOUBT_LENGTH:
+        return "short"
+    lines = [line for line in text.splitlines() if line.strip()]
+    short = sum(1 for line in lines if count_zi(line) < _SHORT_LINE_ZI)
+    if short > _DOUBT_SHORT_LINES * len(lines):
+        return "mostly short lines"
+    chrome = sum(1 for line in lines if count_zi(line) <= _MARKER_LINE_MAX_ZI
+                 and (_BOILERPLATE.search(line) or _BYLINE.search(line)))
+    return "page chrome" if chrome >= _DOUBT_CHROME_LINES else None
+
+
 def candidates(*, url: str, html: bytes | str | None,
                feed_html: str = "") -> tuple[list[Candidate], str, frozenset[str]]:
-    """Every extractor's proposal for one article (empty ones left out), the page title and its link texts."""
+    """The proposals for one article (empty ones left out), the page title and the link texts measured.
+
+    readability-lxml runs, and the page's links are measured, only when trafilatura's text is doubtful.
+    """
     proposals: list[tuple[str, str]] = []
-    title = ""
+    title, links = "", frozenset[str]()
     if html:
-        default, title = page_text(html, url=url)
-        recall, _ = page_text(html, url=url, favor_recall=True)
-        proposals += [("page", default), ("page-recall", recall),
-                      ("page-readability", readability_text(html))]
+        tree = _load(html)
+        source: Html = tree if tree is not None else html
+        page, title = page_text(source, url=url, fast=True)
+        proposals.append(("page", page))
+        if doubtful(page):
+            proposals.append(("page-readability", readability_text(html)))
+            links = frozenset(link_texts(source))
     proposals.append(("feed", html_fragment_to_text(feed_html)))
-    links = frozenset(link_texts(html)) if html else frozenset()
-    # trafilatura's default text is kept as it is (what the pipeline always used); the fallbacks, which let
-    # more chrome through, are trimmed.
+    # trafilatura's text is kept as it is; the fallback, which lets more chrome through, is trimmed.
     found = [score_candidate(method, text, links, trim=method != "page")
              for method, text in proposals if count_zi(text) > 0]
     return found, title, links
+
+
+def _load(html: bytes | str) -> HtmlElement | None:
+    """The page parsed once, as trafilatura parses it (it finds the encoding), for every reader."""
+    try:
+        return load_html(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
 
 
 def best_candidate(found: list[Candidate]) -> Candidate | None:
@@ -285,18 +341,19 @@ def choose_text(
     url: str,
     html: bytes | str | None,
     feed_html: str = "",
-    min_zi: int = 200,
+    min_zi: int = 150,
     content_type: str = "",
 ) -> Extracted:
     """The text to summarize: the best of the fallback chain (see the module docstring).
 
     A page that is not HTML (a PDF, an image) is not parsed; the feed's text is used if it has enough.
-    Raises ExtractError (``skipped=True``) when the text is too short to summarize.
+    Raises ExtractError (``skipped=True``) when the text is too short to summarize: ``skip_reason`` with
+    ``min_zi`` as the least ``article_length`` (CJK characters plus two for each Latin word).
     """
     kind = not_html(html, content_type) if html else None
     if kind:
         feed = html_fragment_to_text(feed_html)
-        if count_zi(feed) >= max(min_zi, 1):
+        if count_zi(feed) and article_length(feed) >= min_zi:
             return Extracted(text=feed, zi=count_zi(feed), method="feed")
         raise ExtractError(
             f"{url}: the link is {kind}, not an HTML page; nothing to summarize", url=url, skipped=True
@@ -305,15 +362,34 @@ def choose_text(
     best = best_candidate(found)
     if best is None:
         raise ExtractError(f"{url}: no article text found (script-only or empty page)", url=url, skipped=True)
-    text, zi = best.text, best.zi
-    if zi < min_zi:
-        why = (
-            "teaser or paywall"
-            if _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html)))
-            else "too short"
-        )
-        raise ExtractError(f"{url}: {why}: {zi} 字, fewer than {min_zi}", url=url, skipped=True)
-    return Extracted(text=text, zi=zi, method=best.method, title=title)
+    why = skip_reason(best.text, min_zi, html)
+    if why:
+        raise ExtractError(f"{url}: {why}", url=url, skipped=True)
+    return Extracted(text=best.text, zi=best.zi, method=best.method, title=title)
+
+
+# How a teaser ends: an ellipsis or a "read more" link where the article would go on.
+_TEASER_END = re.compile(
+    r"(…|\.\.\.|\[…\]|\[\.\.\.\]|阅读全文|查看全文|显示全文|read more|continue reading)\W*\Z", re.I
+)
+
+
+def skip_reason(text: str, min_length: int = 150, html: bytes | str | None = None) -> str | None:
+    """Why the digest would not summarize this text ('too short: ...'), or None if it would.
+
+    Length is ``article_length``: CJK characters plus two for each Latin word, so one threshold means the
+    same in Chinese and English. A text that stops on an ellipsis or "read more" is a feed's teaser.
+    """
+    length = article_length(text)
+    teaser = bool(_TEASER_END.search(text[-40:]))
+    # A feed's teaser cut after 95 words still ends "more…": it needs twice the length to pass as an article.
+    needed = 2 * min_length if teaser else min_length
+    if length >= needed:
+        return None
+    paywall = _PAYWALL.search(text) or (html and _PAYWALL.search(_as_str(html)))
+    why = "teaser or paywall" if paywall or teaser else "too short"
+    han, words = cjk_chars(text), count_zi(text) - cjk_chars(text)
+    return f"{why}: {han} CJK characters and {words} words count {length}, fewer than {needed}"
 
 
 def _norm(text: str) -> str:

@@ -21,6 +21,17 @@ def test_extract_prints_clean_text_of_a_file() -> None:
     assert result.exit_code == 0, result.output
     assert "小澄" in result.stdout
     assert "字, from the page" in result.stderr
+    assert "the digest would summarize it" in result.stderr
+
+
+def test_extract_prints_a_short_text_and_why_the_digest_skips_it(tmp_path: Path) -> None:
+    page = tmp_path / "brief.html"
+    page.write_text("<html><body><article><p>星衡科技发布新一代边缘推理芯片，首批样片下月交付。</p>"
+                    "<p>公司称性能较上一代提升三倍。</p></article></body></html>", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "星衡科技" in result.stdout
+    assert "the digest would skip it: too short" in result.stderr
 
 
 def test_extract_url_and_skip_reason(site: SiteServer) -> None:

@@ -1,11 +1,20 @@
 import asyncio
 
 import pytest
-
 from servers import FIXTURES
 from support.fixtures import fixture_bytes
 from summarizer.errors import ExtractError
-from summarizer.extract import Extracted, Extractor, best_candidate, choose_text, html_fragment_to_text, page_text, score_candidate
+from summarizer.extract import (
+    Extracted,
+    Extractor,
+    best_candidate,
+    choose_text,
+    html_fragment_to_text,
+    page_text,
+    score_candidate,
+    skip_reason,
+)
+from summarizer.extract import doubtful as extract_doubtful
 from summarizer.feeds import parse_feed
 from summarizer.text import count_zi
 
@@ -52,12 +61,13 @@ def test_fragment_to_text_keeps_paragraphs() -> None:
 
 
 def test_chain_recovers_paragraphs_the_default_mode_drops() -> None:
-    # The second half of the article sits in <div class="article-footer">, which trafilatura's default prunes.
+    # The second half of the article sits in <div class="article-footer">, which trafilatura's default prunes;
+    # its short text with a chrome line is doubtful, so readability-lxml is asked too, and wins.
     html = page("chain-footer-div.html")
     bare, _ = page_text(html, url="http://127.0.0.1:9/pages/chain-footer-div.html")
     result = choose_text(url="http://127.0.0.1:9/pages/chain-footer-div.html", html=html, min_zi=100)
     assert "300多家企业参与了内测" not in bare
-    assert result.method == "page-recall"
+    assert result.method == "page-readability"
     assert "300多家企业参与了内测" in result.text and "分析人士指出" in result.text
     assert "双十一云服务器特惠" not in result.text  # the ad the default mode kept instead
 
@@ -127,3 +137,58 @@ def test_a_small_run_stays_in_threads() -> None:
     extractor = Extractor(processes=2)
     extractor.prepare(Extractor.POOL_MIN_PAGES - 1)
     assert not extractor.wait_ready() and not extractor.uses_processes
+
+
+def _english_brief(words: int) -> str:
+    base = ("The regional airline said on Tuesday that it would add four routes next spring after demand for "
+            "short flights rose sharply during the summer season across the country").split()
+    return " ".join((base * (words // len(base) + 1))[:words]) + "."
+
+
+def test_length_rule_means_the_same_in_both_languages() -> None:
+    # A 120-word English brief is an article; a 60-character Chinese teaser is not (issue 13: the old rule
+    # counted an English word as one 字 and refused a 93-word brief as "too short").
+    assert skip_reason(_english_brief(120), 150) is None
+    teaser = "星衡科技今天发布新一代边缘推理芯片，性能较上一代提升三倍，功耗下降四成，首批样片将于下月交付客户。"
+    assert len(teaser) < 60
+    why = skip_reason(teaser, 150)
+    assert why is not None and why.startswith("too short")
+    assert skip_reason("据悉" + "新品发布会上公司介绍了多项技术突破" * 12, 150) is None
+
+
+def test_feed_teaser_ending_in_more_needs_twice_the_length() -> None:
+    # rssant fulltext/martinfowler: the feed carries the first 95 words and a "more…" link.
+    snippet = _english_brief(95) + " more…"
+    why = skip_reason(snippet, 150)
+    assert why is not None and why.startswith("teaser or paywall")
+    assert skip_reason(_english_brief(95), 150) is None
+
+
+def test_choose_text_keeps_a_short_english_news_brief() -> None:
+    paras = "".join(f"<p>{_english_brief(40)}</p>" for _ in range(3))
+    html = f"<html><head><title>Airline adds routes</title></head><body><article>{paras}</article></body></html>"
+    result = choose_text(url="https://news.example.com/brief.html", html=html, min_zi=150)
+    assert count_zi(result.text) < 150  # refused as "too short" under the old rule
+
+
+def test_fallback_runs_only_where_the_first_text_looks_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 13: four extractors a page cost 1.75x bare trafilatura; readability-lxml and the link
+    # measure now run only on a doubtful text.
+    import summarizer.extract as extract
+
+    calls: list[str] = []
+    real = extract.readability_text
+    monkeypatch.setattr(extract, "readability_text", lambda html: calls.append("readability") or real(html))
+    good = choose_text(url="http://127.0.0.1:9/pages/zh-1.html", html=page("zh-1.html"), min_zi=100)
+    assert good.method == "page" and calls == []
+    choose_text(url="http://127.0.0.1:9/pages/chain-related-inline.html", html=page("chain-related-inline.html"),
+                min_zi=100)
+    assert calls == ["readability"]
+
+
+def test_doubtful_texts() -> None:
+    article = "\n".join(["这是一段足够长的正文，讲述公司发布的新产品、价格和上市时间，以及业内人士的看法。" * 2] * 5)
+    assert extract_doubtful(article) is None
+    assert extract_doubtful("只有一句话。") == "short"
+    assert extract_doubtful(article + "\n" + "\n".join(["首页", "新闻", "财经", "科技"] * 10)) == "mostly short lines"
+    assert extract_doubtful(article + "\n分享到：微信 微博\n相关阅读\n责任编辑：王某") == "page chrome"

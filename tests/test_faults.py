@@ -489,8 +489,8 @@ MODEL_FAULTS: dict[str, tuple[list[Reply], str | None, dict[str, Any]]] = {
     "finish_reason length": ([Reply(TRUNCATED, finish_reason="length")] * 3, "输出被截断", {}),
     "a <think> block": ([Reply("<think>先想一想……{\"a\": 1}</think>\n" + valid())], None, {}),
     "a reply in English": ([Reply(ENGLISH)] * 3, "不是中文", {}),
-    "Markdown in the output": ([Reply(valid().replace("要点速览", "## [点我](http://evil.example)"))] * 3,
-                               "Markdown", {}),
+    # Markup in a headline is text to escape, not a fault (issue 13): the article is kept, neutralised.
+    "Markdown in the output": ([Reply(valid().replace("要点速览", "## [点我](http://evil.example)"))], None, {}),
 }
 
 
@@ -505,6 +505,8 @@ def test_model_fault_fails_one_article_and_the_run_goes_on(fault: str, tmp_path:
     if reason is None:
         assert items_in_draft(tmp_path) == 3
         assert "3 summarized, 0 skipped, 0 failed" in result.stderr
+        assert "](http://evil.example)" not in draft(tmp_path)
+        assert all(line.startswith(("# ", "## ", "### ")) for line in draft(tmp_path).splitlines() if line[:1] == "#")
         return
     line = report_line(result, site.url("pages/zh-1.html"))
     assert line.startswith("failed:") and reason in line, line

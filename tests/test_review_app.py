@@ -22,6 +22,7 @@ from reviewing import (
 from servers import FakeOpenAI, Reply, SiteServer
 
 from summarizer.items import Problem
+from summarizer.render import inline
 from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.markdown import parse_digest
 from summarizer.review.state import Review
@@ -158,12 +159,16 @@ def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Br
     assert '<details class="edit" open>' in item1
     assert '<textarea name="bullet1" aria-label="第1条要点">太短<' in item1
     assert 'data-focus="1"' in page
-    # Markdown or HTML typed into a headline is refused as it is in a model's reply, not silently rewritten.
-    status, page = client.post("/item/1/edit", {**fields, "headline": "# <b>粗</b> [链接](http://x.example)",
-                                                "bullet1": EDITED[0]})
-    assert status == 200 and "标题：标题不能包含Markdown符号或换行" in page
-    assert "<b>粗</b>" not in page and "# &lt;b&gt;粗&lt;/b&gt;" in page  # shown back escaped
-    assert _review(day).item(1).headline == before.headline
+    # Markup typed into a headline is ordinary text, as in a model's reply (issue 13: "C#", "A|B", "<10ms"):
+    # saved, neutralised by render.inline in the Markdown draft the review reads back, no tag on the page.
+    marked = "# <b>粗</b> [链接](http://x.example)"
+    status, location = client.post("/item/1/edit", {**fields, "headline": marked, "bullet1": EDITED[0]})
+    assert status == 303 and "error" not in location
+    assert _review(day).item(1).headline == inline(marked) == "＜b＞粗＜/b＞ 链接"
+    page = client.get()[1]
+    assert "<b>粗</b>" not in page and "＜b＞粗＜/b＞ 链接" in page
+    draft = day.draft_md.read_text(encoding="utf-8")
+    assert "<b>" not in draft and "](http://x.example)" not in draft
 
     # Item 2's planted flags are re-checked against its source: a clean edit clears them.
     _, location = client.post("/item/2/edit", {"headline": _review(day).item(2).headline, "emoji": "📈",

@@ -150,3 +150,25 @@ def test_hostile_model_output_cannot_add_structure_to_the_digest() -> None:
     body = "\n".join(lines)
     assert "<" not in body and "](http://evil" not in body
     assert lines[-1].startswith("原文链接:[http://x/a?q=1%29")
+
+
+def test_markup_characters_in_ordinary_text_survive_render_and_review_parse() -> None:
+    from summarizer.digest import Digest, Stats
+    from summarizer.render import render_markdown
+    from summarizer.review.markdown import parse_digest
+
+    headline = "C#与F#对比：A|B 测试延迟<10ms [Beta]"
+    bullets = ["第一条：C# 的 A|B 测试显示延迟<10ms，而 F# 版本>20ms，*星号*与#3号方案并列。", "正常要点二", "正常要点三"]
+    item = DigestItem(canonical_url="http://x/a", headline=headline, emoji="🚀", section="其他", bullets=bullets,
+                      importance=5, links=["http://x/a"], source="s", source_title="t", source_zi=100,
+                      highlight=1)
+    digest = Digest(date="2026-12-02", title="简读", purpose="目的", sections=[("其他", [item])],
+                    stats=Stats(100, 50, 1, 50))
+    text = render_markdown(digest)
+    assert "<" not in text and "](" not in text.replace("原文链接:[http://x/a](http://x/a)", "")
+    parsed = parse_digest(text, sections=["其他"])
+    got = parsed.items[0]
+    # What the review reads back is what render.inline printed: the same words, markup neutralised.
+    assert got.headline == inline(headline) and got.bullets == [inline(b) for b in bullets]
+    assert "C#" in got.headline and "A|B" in got.headline and "延迟＜10ms" in got.headline
+    assert parsed.highlights[0].headline == inline(headline)

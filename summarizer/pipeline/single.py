@@ -77,20 +77,18 @@ async def _extract(run: Run, url: str) -> Article:
 
 
 def extract_only(settings: Settings, target: str) -> extract_stage.Extracted:
-    """The clean text the pipeline would summarize for a URL or a local file. Raises SummarizerError."""
+    """The clean text the pipeline would summarize for a URL or a local file, however short (the caller
+    says whether the digest would skip it: ``extract.skip_reason``). Raises SummarizerError."""
     path = Path(target)
     if not target.startswith(("http://", "https://", "file://")) and path.exists():
-        return extract_stage.choose_text(url=path.resolve().as_uri(), html=path.read_bytes(),
-                                         min_zi=settings.digest.min_article_chars)
+        return extract_stage.choose_text(url=path.resolve().as_uri(), html=path.read_bytes(), min_zi=0)
 
     async def go() -> FetchResult:
         async with Fetcher(settings.fetch) as fetcher:
             return await fetch_page(fetcher, target, allow_file=target.startswith("file://"))
 
     result = asyncio.run(go())
-    return extract_stage.choose_text(
-        url=target, html=result.content, min_zi=settings.digest.min_article_chars
-    )
+    return extract_stage.choose_text(url=target, html=result.content, min_zi=0)
 
 
 def _host(url: str) -> str:
