@@ -9,7 +9,10 @@ nothing here asks a second model:
   occur in the source title or text;
 * quotes: each bullet's supporting quote must occur in the source after
   whitespace and punctuation are removed; where it occurs gives the coverage
-  (which thirds of the source the quotes come from);
+  (which thirds of the source the quotes come from). A summary without quotes
+  (the local model is not asked for them: it paraphrases "verbatim" quotes and
+  pays for every token) gets its evidence by alignment instead: for each bullet
+  the source sentence sharing the most with it (numbers, names, Chinese words);
 * shape: no bullet nearly repeating another, no bullet copying a long source
   span, a headline that shares salient terms with the source.
 
@@ -28,8 +31,9 @@ from decimal import Decimal, InvalidOperation
 from hanziconv import HanziConv
 
 from .config import CheckSettings
-from .items import CheckResult, Problem
+from .items import CheckResult, Evidence, Problem
 from .text import chinese_share
+from .tokens import sentences
 
 # Latin words that are generic vocabulary in Chinese tech writing, not names to ground.
 GENERIC_TERMS = frozenset(
@@ -429,6 +433,58 @@ def headline_faithful(headline: str, source: Source, rules: CheckRules) -> bool:
     return sum(1 for b in han if b in reference) / len(han) >= rules.headline_min_overlap
 
 
+def _anchors(text: str, rules: CheckRules) -> tuple[set[Decimal], set[str], set[str]]:
+    """What a bullet and a source sentence can share: number values, Latin name keys, Chinese bigrams."""
+    values = {n.value for n in numbers(text, source=True)}
+    names = {_key(n) for n in latin_names(text, rules.allowed_terms)}
+    han = {b for b in bigrams(text) if _CJK_RUN.fullmatch(b)}
+    return values, names, han
+
+
+def align(bullets: list[str], source: Source, rules: CheckRules) -> list[Evidence | None]:
+    """For each bullet, the source sentence sharing the most with it; None when none shares anything.
+
+    A shared number or name weighs as much as three shared Chinese bigrams: figures and names are
+    what make a sentence the one a bullet rests on (and all an English source can share with a Chinese
+    bullet). Deterministic, so it works the same for every provider."""
+    pieces = [p for p in sentences(source.text) if p.strip() and p != "\n"]
+    total = sum(len(p) for p in pieces) or 1
+    prepared = []
+    seen = 0
+    for piece in pieces:
+        prepared.append((piece, (seen + len(piece) / 2) / total, _anchors(piece, rules)))
+        seen += len(piece)
+    found: list[Evidence | None] = []
+    for bullet in bullets:
+        values, names, han = _anchors(bullet, rules)
+        best: tuple[float, Evidence] | None = None
+        for piece, position, (s_values, s_names, s_han) in prepared:
+            score = 3 * (len(values & s_values) + len(names & s_names)) + len(han & s_han)
+            if score > 0 and (best is None or score > best[0]):
+                best = (score, Evidence(normalize_quote(piece), position))
+        found.append(best[1] if best and best[0] >= 3 else None)
+    return found
+
+
+def normalize_quote(text: str, limit: int = 160) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _aligned(result: CheckResult, bullets: list[str], source: Source, rules: CheckRules) -> set[int]:
+    """No quotes asked for: each bullet's evidence is found by alignment, and a bullet that aligns with
+    nothing is left to the number and name checks (a Chinese bullet may share no word with an English
+    sentence it translates faithfully). Returns the thirds of the source the evidence covers."""
+    thirds: set[int] = set()
+    result.evidence = align(bullets, source, rules)
+    for evidence in result.evidence:
+        result.quotes_total += 1
+        if evidence is not None:
+            result.quotes_found += 1
+            thirds.add(min(2, int(evidence.position * 3)))
+    return thirds
+
+
 def check_summary(headline: str, bullets: list[str], quotes: list[str], source: Source,
                   rules: CheckRules) -> CheckResult:
     """Run every check on one summary; an empty ``problems`` list means it can be trusted as written."""
@@ -440,8 +496,8 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
         )
     for i, bullet in enumerate(bullets, 1):
         result.problems.extend(grounding(bullet, source, i, rules))
-    thirds: set[int] = set()
-    for i in range(1, len(bullets) + 1):
+    thirds = set() if quotes else _aligned(result, bullets, source, rules)
+    for i in range(1, len(bullets) + 1 if quotes else 1):
         quote = quotes[i - 1] if i - 1 < len(quotes) else ""
         result.quotes_total += 1
         if not quote.strip():

@@ -83,6 +83,14 @@ def problems_from(values: list[Any] | None) -> list[Problem]:
     return [p if isinstance(p, Problem) else Problem.from_dict(p) for p in values or []]
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """The source sentence a bullet rests on, found by alignment, and where it is (0 = start, 1 = end)."""
+
+    sentence: str
+    position: float
+
+
 @dataclass
 class CheckResult:
     """The trust checks of one summary, stored with it."""
@@ -91,6 +99,7 @@ class CheckResult:
     quotes_found: int = 0
     quotes_total: int = 0
     thirds: list[int] = field(default_factory=list)  # 0, 1, 2: beginning, middle, end of the source
+    evidence: list[Evidence | None] = field(default_factory=list)  # by alignment, when no quotes were given
 
     @property
     def flags(self) -> list[str]:
@@ -113,6 +122,7 @@ class CheckResult:
             "quotes_found": self.quotes_found,
             "quotes_total": self.quotes_total,
             "thirds": self.thirds,
+            **({"evidence": [e.sentence if e else "" for e in self.evidence]} if self.evidence else {}),
         }
 
     @classmethod

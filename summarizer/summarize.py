@@ -33,6 +33,11 @@ __all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "Prompt
            "output_schema", "parse_summary", "clean_output"]
 
 PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
+LOCAL_INPUT_BUDGET = 1200  # article tokens a call of the local model reads
+# Trust problems a re-ask of the local model tends to fix: none measured. bench/local_model.py --reask-all on
+# the demo: the 1.5B model's re-ask fixed 0 of 5 wrong magnitudes ($40 million as 40亿) and cost a second
+# call as long as the first; copied sentences and repeats came back too (issue 14). Flagged instead.
+LOCAL_REASK_KINDS: frozenset[str] = frozenset()
 
 
 _HAN = "[\u4e00-\u9fff]"
@@ -43,7 +48,8 @@ _EMOJI_CHARS = ("[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b0
 _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
-def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -> dict[str, Any]:
+def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
+                  quotes: bool = True) -> dict[str, Any]:
     """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
     evidence before it writes, and reads before it titles.
 
@@ -58,21 +64,24 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40) -
     quote: dict[str, Any] = {"type": "string"}
     importance: dict[str, Any] = {"type": "integer"}
     bullets: dict[str, Any] = {"type": "array", "items": bullet}
-    quotes: dict[str, Any] = {"type": "array", "items": quote}
+    quote_list: dict[str, Any] = {"type": "array", "items": quote}
     if lengths:
         _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
-                     quote=quote, quotes=quotes, importance=importance)
+                     quote=quote, quotes=quote_list, importance=importance)
+    properties: dict[str, Any] = {
+        "quotes": quote_list,
+        "bullets": bullets,
+        "headline": headline,
+        "emoji": emoji,
+        "section": {"type": "string", "enum": list(rules.sections)},
+        "importance": importance,
+    }
+    if not quotes:
+        del properties["quotes"]  # evidence comes from alignment (checks.align)
     return {
         "type": "object",
-        "properties": {
-            "quotes": quotes,
-            "bullets": bullets,
-            "headline": headline,
-            "emoji": emoji,
-            "section": {"type": "string", "enum": list(rules.sections)},
-            "importance": importance,
-        },
-        "required": ["quotes", "bullets", "headline", "emoji", "section", "importance"],
+        "properties": properties,
+        "required": list(properties),
         "additionalProperties": False,
     }
 
@@ -88,7 +97,9 @@ def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullet
     # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
     # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
     # 0.5B model pad by repeating one bullet three times.)
-    low, high = rules.bullet_min * 3 // 2, rules.bullet_max
+    # At most twice the minimum in Chinese characters: the local model writes about ten tokens a
+    # second on two cores, and left to the full range it wrote 150-字 bullets (a minute of output).
+    low, high = rules.bullet_min * 3 // 2, min(rules.bullet_max, rules.bullet_min * 8 // 3)
     bullet.update(minLength=low, maxLength=high)
     # Chinese all through: two Chinese characters first, then never more than a name's worth of other
     # characters without one. Asked in words only, the 1.5B model answered an English article in
@@ -184,6 +195,8 @@ class Attempt:
     seconds: float
     error: str | None = None
     replayed: bool = False  # answered in an earlier (killed) run, read back from the journal
+    server_seconds: float | None = None  # llama.cpp's own account, when it gives one
+    cached: int | None = None  # prompt tokens the server took from its cache
 
 
 class Journal(Protocol):
@@ -233,22 +246,29 @@ class Summarizer:
         self.client = client
         self.rules = rules
         self.sections = sections
-        self.token_budget = token_budget
+        # The local model (the one that needs length constraints) reads about 35 tokens a second on two
+        # cores: every token of the article costs time, and its summary gains little past the budget.
+        self.token_budget = min(token_budget, LOCAL_INPUT_BUDGET) if length_constraints else token_budget
         self.max_reasks = max_reasks
         self.prompts = prompts or Prompts()
         self.checks = checks or CheckRules()
-        self.schema = output_schema(rules, lengths=length_constraints, quote_max=self.checks.quote_max_chars)
+        # A small local model paraphrases its "verbatim" quotes and pays for every token it writes, so it
+        # is not asked for them: each bullet's evidence is found by alignment (checks.align).
+        self.ask_quotes = not length_constraints
+        # Trust problems worth a re-ask: the local model's re-asks came back with the same problems.
+        self.reask_kinds = LOCAL_REASK_KINDS if length_constraints else None
+        self.schema = output_schema(rules, lengths=length_constraints, quote_max=self.checks.quote_max_chars,
+                                    quotes=self.ask_quotes)
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         body = as_data(body)
-        system = self.prompts.render(
-            "system.j2", sections=self.sections, rules=self.rules, checks=self.checks
-        )
+        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules,
+                                     checks=self.checks, quotes=self.ask_quotes)
         user = self.prompts.render(
             "article.j2", title=as_data(" ".join(article.title.split())),
             source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.rules,
-            english=chinese_share(body) < 0.5, checks=self.checks,
+            english=chinese_share(body) < 0.5, checks=self.checks, quotes=self.ask_quotes,
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated
 
@@ -260,7 +280,8 @@ class Summarizer:
         """The trust checks of one valid summary (none when checks are disabled)."""
         if not self.checks.enabled:
             return CheckResult()
-        return check_summary(summary.headline, summary.bullets, summary.quotes, source, self.checks)
+        quotes = summary.quotes if self.ask_quotes else []
+        return check_summary(summary.headline, summary.bullets, quotes, source, self.checks)
 
     def _language_only(self, raw: str, source: Source) -> tuple[Summary, CheckResult] | None:
         """A reply whose only fault left is its language: kept with flags rather than lost.
@@ -311,8 +332,9 @@ class Summarizer:
         if number < len(talk.replay):
             return talk.replay[number], True
         try:
-            completion = await self.client.complete(talk.messages, schema=self.schema,
-                                                    schema_name="digest_item", retry=number)
+            completion = await self.client.complete(
+                talk.messages, schema=self.schema, schema_name="digest_item", retry=number,
+                label=talk.article.title)
         except ProviderAuthError:
             raise  # not about this article: the run stops
         except LLMError as exc:
@@ -328,7 +350,8 @@ class Summarizer:
     def _judge(self, talk: _Conversation, completion: Completion, *, replayed: bool = False) -> str | None:
         """Validate and check one reply; the re-ask to send, or None when the conversation is over."""
         attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens,
-                          completion.seconds, replayed=replayed)
+                          completion.seconds, replayed=replayed, server_seconds=completion.server_seconds,
+                          cached=completion.cached_tokens)
         talk.attempts.append(attempt)
         try:
             summary = parse_summary(completion.text, self.rules)
@@ -341,16 +364,19 @@ class Summarizer:
                 if talk.best is None:
                     talk.best = self._language_only(completion.text, talk.source)
                 return None
-            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules)
+            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules,
+                                       quotes=self.ask_quotes)
         check = self.check(summary, talk.source)
         talk.first_check = talk.first_check or check
         if talk.best is None or len(check.problems) <= len(talk.best[1].problems):
             talk.best = (summary, check)
-        if not check.problems or talk.check_reasks >= self.checks.reasks:
+        worth = [p for p in check.problems if self.reask_kinds is None or p.kind in self.reask_kinds]
+        if not worth or talk.check_reasks >= self.checks.reasks:
             return None
         talk.check_reasks += 1
         attempt.error = "核查未通过：" + "；".join(check.flags)
-        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules, checks=self.checks)
+        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules, checks=self.checks,
+                                   quotes=self.ask_quotes)
 
 
 @dataclass

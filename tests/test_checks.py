@@ -156,3 +156,26 @@ def test_traditional_source_matches_a_simplified_summary() -> None:
     assert quote_position("映川科技今日發布新一代倉儲機器人", source, RULES) is not None
     assert quote_position("映川科技今日发布新一代仓储机器人", source, RULES) is not None
     assert headline_faithful("映川科技发布新一代仓储机器人", source, RULES)
+
+
+def test_without_quotes_each_bullet_is_aligned_to_the_source_sentence_it_rests_on() -> None:
+    result = run(quotes=[])
+    assert result.problems == []  # no quote asked, so none can be missing
+    assert (result.quotes_found, result.quotes_total) == (3, 3) and result.thirds == [0, 1, 2]
+    assert "澄光智能发布首款家用陪护机器人" in result.evidence[0].sentence
+    assert "97.5%" in result.evidence[1].sentence
+    assert "6999" in result.evidence[2].sentence
+    assert result.as_dict()["evidence"] == [e.sentence for e in result.evidence]
+
+
+def test_alignment_crosses_languages_by_figures_and_names() -> None:
+    source = Source.of("Northwind raises money", (
+        "The weather was mild in Boston on Monday. "
+        "Northwind Robotics said it raised $20 billion from Granite Peak Ventures. "
+        "It plans to hire 300 engineers next year."))
+    bullets = ["机器人公司Northwind Robotics宣布从Granite Peak Ventures融资200亿美元，用于扩大生产。",
+               "公司计划明年招聘300名工程师。", "天气很好。"]
+    evidence = check_summary("Northwind融资200亿美元", bullets, [], source, RULES).evidence
+    assert evidence[0] is not None and "Granite Peak" in evidence[0].sentence
+    assert evidence[1] is not None and "300 engineers" in evidence[1].sentence
+    assert evidence[2] is None  # shares no figure, name or word with any sentence: no evidence claimed
