@@ -25,8 +25,11 @@ def fixture_file(root: Path, path: str) -> Path | None:
     name = path.lstrip("/")
     if root.resolve() == FIXTURES.resolve() and name in ALIASES:
         return ALIASES[name]
-    file = (root / name).resolve()
-    if not file.is_file() or root.resolve() not in file.parents:
+    try:
+        file = (root / name).resolve()
+        if not file.is_file() or root.resolve() not in file.parents:
+            return None
+    except OSError:  # a path no file can have (too long, say): the server answers 404 like any other
         return None
     return file
 
