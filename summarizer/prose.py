@@ -19,13 +19,13 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from .checks import CheckRules, Source, check_summary, grounding
 from .errors import LLMError, SummaryInvalid
 from .items import CheckResult
 from .llm import LLMClient, Message
-from .summarize import Attempt, Prompts, as_data, clean_output
+from .summarize import Attempt, Prompts, as_data, parse_model_json
 from .text import chinese_share, cjk_chars, count_zi, normalize_space
 from .tokens import fit_to_budget
 from .weekly import DailyItem
@@ -123,23 +123,7 @@ class Teaser(BaseModel):
 
 def parse_reply(raw: str, model: type[BaseModel], rules: ProseRules) -> Any:
     """Validate raw model output. Raises ValueError with Chinese reasons the model can act on."""
-    try:
-        data = json.loads(clean_output(raw))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"输出不是合法的JSON（{exc.msg}）") from exc
-    if not isinstance(data, dict):
-        raise ValueError("输出必须是一个JSON对象")
-    try:
-        return model.model_validate(data, context={"rules": rules})
-    except ValidationError as exc:
-        reasons = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "输出"
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "missing":
-                message = "缺少该字段"
-            reasons.append(f"{where}: {message}")
-        raise ValueError("；".join(reasons)) from exc
+    return parse_model_json(raw, model, rules)
 
 
 def _schema(fields: tuple[str, ...], rules: ProseRules, *, lengths: bool) -> dict[str, Any]:

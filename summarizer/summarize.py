@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .checks import CheckRules, Source, check_summary
 from .config import Section
@@ -134,6 +134,14 @@ def clean_output(raw: str) -> str:
 
 def parse_summary(raw: str, rules: Rules) -> Summary:
     """Validate raw model output. Raises ValueError with Chinese reasons the model can act on."""
+    summary: Summary = parse_model_json(raw, Summary, rules)
+    return summary
+
+
+def parse_model_json(raw: str, model: type[BaseModel], rules: object) -> Any:
+    """Any JSON reply validated as ``model`` (a summary, a weekly's prose), cleaned of control characters.
+
+    Raises ValueError with Chinese reasons the model can act on."""
     cleaned = clean_output(raw)
     try:
         data = json.loads(cleaned)
@@ -143,7 +151,7 @@ def parse_summary(raw: str, rules: Rules) -> Summary:
         raise ValueError("输出必须是一个JSON对象")
     data = clean_data(data)  # control characters and bidi overrides never reach storage or output
     try:
-        return Summary.model_validate(data, context={"rules": rules})
+        return model.model_validate(data, context={"rules": rules})
     except ValidationError as exc:
         reasons = []
         for err in exc.errors():
