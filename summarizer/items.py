@@ -130,8 +130,11 @@ class CheckResult:
         data = data or {}
         # A cache row written before problems were structured has only the flag lines.
         problems = problems_from(data["problems"]) if "problems" in data else problems_from(data.get("flags"))
+        # Where an aligned sentence sat in the source is not stored; the review page finds it again.
+        evidence = [Evidence(str(s), -1.0) if s else None for s in data.get("evidence") or []]
         return cls(problems=problems, quotes_found=int(data.get("quotes_found") or 0),
-                   quotes_total=int(data.get("quotes_total") or 0), thirds=list(data.get("thirds") or []))
+                   quotes_total=int(data.get("quotes_total") or 0), thirds=list(data.get("thirds") or []),
+                   evidence=evidence)
 
 
 # -- the model's summary ------------------------------------------------------------

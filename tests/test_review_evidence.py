@@ -64,3 +64,24 @@ def test_the_source_places_each_quote_with_an_id_and_escapes_the_rest() -> None:
     html = source_html(text, found, ["3"], item_id=7)
     assert html == Markup('&lt;p&gt;开头 <mark>3</mark> 个&lt;/p&gt; '
                           '<span class="quote" id="q-7-1" tabindex="-1">引文在这里</span> 结尾')
+
+
+def test_a_summary_without_quotes_shows_the_sentences_alignment_found(tmp_path) -> None:
+    # The local model is asked for no quotes; its evidence is aligned and stored with the checks. Before,
+    # CheckResult.from_dict dropped it and the review page showed no evidence for any local summary.
+    from summarizer.items import CheckedSummary, CheckResult, Summary
+    from summarizer.items import Evidence as Aligned
+    from summarizer.review.evidence import stored_quotes
+    from summarizer.store import Store
+
+    summary = Summary.model_construct(quotes=[], bullets=["甲", "乙", "丙"], headline="标题", emoji="🚀",
+                                      section="其他", importance=3)
+    check = CheckResult(evidence=[Aligned("第一句在这里。", 0.1), None, Aligned("第三句在这里。", 0.9)])
+    with Store(tmp_path / "j.db") as store:
+        store.save_summary(canonical_url="u", text_hash="t", prompt_hash="p", model="local:m",
+                           data=CheckedSummary(summary, check), input_tokens=1, output_tokens=1, seconds=0.1,
+                           attempts=1)
+        assert stored_quotes(store, "u", "标题", ["甲", "乙", "丙"]) == ["第一句在这里。", "", "第三句在这里。"]
+        loaded = store.summary("u", "t", "p", "local:m")
+    assert loaded is not None
+    assert [e.sentence if e else None for e in loaded.check.evidence] == ["第一句在这里。", None, "第三句在这里。"]

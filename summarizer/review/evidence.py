@@ -13,7 +13,7 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from ..checks import squash
-from ..items import Problem, ReviewItem
+from ..items import CheckedSummary, Problem, ReviewItem
 from ..jinja import flagged_terms as terms_of
 from ..jinja import mark, segments, term_spans
 from ..store import Store
@@ -90,12 +90,22 @@ class Evidence:
 
 
 def stored_quotes(store: Store, canonical_url: str, headline: str, bullets: list[str]) -> list[str]:
-    """The quotes of the stored summary with this item's bullets or headline, else of the newest one."""
-    summaries = [stored.summary for stored in store.summaries_of(canonical_url)]
-    for summary in summaries:
+    """The quotes of the stored summary with this item's bullets or headline, else of the newest one.
+
+    A summary asked without quotes (the local model's) has the source sentences that alignment found.
+    """
+    stored = store.summaries_of(canonical_url)
+    for checked in stored:
+        summary = checked.summary
         if list(summary.bullets) == bullets or summary.headline == headline:
-            return [str(q) for q in summary.quotes]
-    return [str(q) for q in summaries[0].quotes] if summaries else []
+            return _quotes_of(checked)
+    return _quotes_of(stored[0]) if stored else []
+
+
+def _quotes_of(checked: CheckedSummary) -> list[str]:
+    if any(str(q).strip() for q in checked.summary.quotes):
+        return [str(q) for q in checked.summary.quotes]
+    return [e.sentence if e else "" for e in checked.check.evidence]
 
 
 def evidence(quotes: list[str], text: str, count: int = 3) -> list[Evidence]:
