@@ -10,7 +10,10 @@ prints, for bare ``trafilatura.extract(html, url=url)`` (its defaults) and for t
   each CJK character one token; multiset 4-gram shingles; precision and recall averaged over
   documents, F1 of the two means). trafilatura-eval has snippet gold instead: pooled P/R/F1 over
   its must-have (``with``) and must-not-have (``without``) snippets. gne-news-html is scored
-  against another extractor's output for 20 pages (loose, not human gold).
+  against another extractor's output for 20 pages (loose, not human gold). dragnet's gold marks the
+  page's reader comments apart from the article: the set is scored on the article (the digest's task;
+  the digest sends the model the article, not the comments), and a second line scores the article
+  and comments together (dragnet's other task), for bare trafilatura with and without its comments.
 * empty: pages with no text at all; skip: pages the digest would refuse by its length rule.
 * CPU ms a page for each (process time: the machine is shared), and the chain's cost ratio
   (project time / bare time) over all pages.
@@ -36,7 +39,6 @@ from realdata import SETS, Page, locate, pages  # noqa: E402
 from summarizer.errors import ExtractError  # noqa: E402
 from summarizer.extract import choose_text, skip_reason  # noqa: E402
 
-COMMENTS_IN_GOLD = {"dragnet"}  # its gold text is the article and its reader comments
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 
@@ -104,10 +106,22 @@ class SetResult:
     chain: Tally
     methods: Counter[str]
     rows: list[str]
+    # scored against article and reader comments, on sets whose gold marks comments: bare, bare without
+    # its comments, project
+    whole: tuple[Tally, Tally, Tally] = field(default_factory=lambda: (Tally(), Tally(), Tally()))
+
+
+def _score_whole(tallies: tuple[Tally, Tally, Tally], page: Page, bare_text: str, text: str) -> None:
+    """Score a page with reader comments against its article and comments together (see SetResult)."""
+    whole = f"{page.gold}\n{page.gold_comments}"
+    plain = trafilatura.extract(page.html, url=page.url, include_comments=False) or ""
+    for tally, found in zip(tallies, (bare_text, plain, text), strict=True):
+        tally.add_text(whole, found)
 
 
 def run_set(name: str, items: list[Page]) -> SetResult:
-    b, c, methods, rows = Tally(), Tally(), Counter[str](), []
+    result = SetResult(name, Tally(), Tally(), Counter[str](), [])
+    b, c = result.bare, result.chain
     for page in items:
         start = time.process_time()
         bare_text = bare(page)
@@ -116,7 +130,7 @@ def run_set(name: str, items: list[Page]) -> SetResult:
         end = time.process_time()
         b.seconds += middle - start
         c.seconds += end - middle
-        methods[method] += 1
+        result.methods[method] += 1
         for tally, found, skip in ((b, bare_text, skip_reason(bare_text)), (c, text, why)):
             tally.pages += 1
             tally.empty += not found.strip()
@@ -125,13 +139,15 @@ def run_set(name: str, items: list[Page]) -> SetResult:
                 tally.add_snippets(page, found)
             elif page.gold:
                 tally.add_text(page.gold, found)
+        if page.gold_comments:
+            _score_whole(result.whole, page, bare_text, text)
         if page.gold:
             one_b, one_c = Tally(), Tally()
             one_b.add_text(page.gold, bare_text)
             one_c.add_text(page.gold, text)
-            rows.append(f"  {page.id}: bare {one_b.prf()[2]:.3f} chain {one_c.prf()[2]:.3f} [{method}]"
-                        + (f" skip: {why}" if why else ""))
-    return SetResult(name, b, c, methods, rows)
+            result.rows.append(f"  {page.id}: bare {one_b.prf()[2]:.3f} chain {one_c.prf()[2]:.3f} [{method}]"
+                               + (f" skip: {why}" if why else ""))
+    return result
 
 
 def report(realdata: Path, names: list[str], verbose: bool = False) -> list[str]:
@@ -154,13 +170,11 @@ def report(realdata: Path, names: list[str], verbose: bool = False) -> list[str]
         methods = ", ".join(f"{m} {n}" for m, n in result.methods.most_common())
         mark = "" if result.chain.prf()[2] >= result.bare.prf()[2] - 1e-9 else "  << below bare"
         lines.append(f"{name:26} {len(items):5} | {cells[0]} | {cells[1]} | {methods}{mark}")
-        if name in COMMENTS_IN_GOLD:
-            plain = Tally()
-            for page in items:
-                found = trafilatura.extract(page.html, url=page.url, include_comments=False) or ""
-                plain.add_text(page.gold, found)
-            lines.append(f"  ({name}: the gold keeps reader comments, which bare trafilatura keeps and the "
-                         f"digest leaves out; bare without comments: F1 {plain.prf()[2]:.3f})")
+        if result.whole[0].recalls:
+            f1 = [f"{tally.prf()[2]:.3f}" for tally in result.whole]
+            lines.append(f"  ({name}, its {len(result.whole[0].recalls)} pages with reader comments scored "
+                         f"against article + comments: bare F1 {f1[0]}, bare without comments {f1[1]}, "
+                         f"project {f1[2]} (the digest leaves comments out))")
         if verbose:
             lines += result.rows
     if total_b:

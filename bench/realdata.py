@@ -36,6 +36,7 @@ class Page:
     must_not: tuple[str, ...] = ()  # boilerplate snippets that must not
     lang: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    gold_comments: str = ""  # the reader comments the gold marks apart from the article (dragnet)
 
 
 def _text_of_markup(markup: str) -> str:
@@ -70,12 +71,25 @@ def _cleaneval(base: Path) -> Iterator[Page]:
                    lang="en")
 
 
+# dragnet's gold puts the article first, then this marker line and the page's reader comments (some
+# gold files lost the digits and parentheses of the marker: "!@#$%^&*   COMMENTS").
+_DRAGNET_COMMENTS = re.compile(r"^!@#\$%\^&\*\S*\s+COMMENTS\s*$", re.M)
+
+
+def split_dragnet_gold(gold: str) -> tuple[str, str]:
+    """(article, reader comments) of one dragnet gold text; the comments are empty when it has none."""
+    parts = _DRAGNET_COMMENTS.split(gold, maxsplit=1)
+    return parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
+
+
 def _dragnet(base: Path) -> Iterator[Page]:
+    """Scored on the article, the digest's task (dragnet's gold marks the reader comments apart)."""
     for html in sorted((base / "input").glob("*.html")):
         gold = base / "gold" / f"{html.stem}.txt"
         if gold.exists():
+            article, comments = split_dragnet_gold(_read(gold))
             yield Page(f"{base.name}/input/{html.name}", f"https://example.com/{html.stem}.html",
-                       html.read_bytes(), gold=_read(gold), lang="en")
+                       html.read_bytes(), gold=article, lang="en", gold_comments=comments)
 
 
 def _trafilatura_eval(base: Path) -> Iterator[Page]:

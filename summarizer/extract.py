@@ -5,13 +5,15 @@ trafilatura (its fast mode: without its own internal fallbacks) proposes the pag
 full text, if any, is the other candidate. Only when the page text looks doubtful (``doubtful``: short,
 mostly short lines, or several lines of page chrome) does readability-lxml propose a text too, and the
 page's navigational link texts are measured; the candidate with the most article-like text wins,
-judged by measurable signals (see ``score_candidate``): how many 字 it has, how much of it is link
-text (nav lists, related links) and how much is boilerplate (cookie banners, "订阅", "Sign up", share
-buttons, comment chrome). The winner's name is recorded as the article's ``extract_method``.
+judged by measurable signals (see ``score_candidate``): how many 字 it has (a line said twice counts
+once), how much of it is link text (nav lists, related links) and how much is boilerplate (cookie
+banners, "订阅", "Sign up", share buttons, comment chrome). The winner's name is recorded as the
+article's ``extract_method``.
 
 The page is parsed once (trafilatura's own loader, which also finds its encoding) and the tree shared.
 Measured by bench/extraction.py on real third-party pages: at or above bare ``trafilatura.extract`` on
-every set of news pages at about its cost (reader comments, which bare trafilatura keeps, are left out).
+every set at about its cost. Reader comments, which bare trafilatura keeps by default, are left out: the
+model is to summarize the article, and comments would also take the tail third ``fit_to_budget`` keeps.
 """
 
 from __future__ import annotations
@@ -171,13 +173,14 @@ class Candidate:
     noise_zi: int  # link text left inside kept lines
     trimmed_zi: int  # 字 of the all-noise lines
     trimmed: bool = True  # whether those lines were taken out of ``text``
+    repeated_zi: int = 0  # 字 of kept lines said earlier in the same text
 
     @property
     def score(self) -> int:
         # Scored as if trimmed, whether or not it was: all-noise lines cost a little (the extractor let chrome
-        # through); link text left inside article lines costs much.
+        # through); link text left inside article lines costs much. A line said again adds no article.
         clean_zi = self.zi if self.trimmed else self.zi - self.trimmed_zi
-        return clean_zi - (1 + NOISE_WEIGHT) * self.noise_zi - self.trimmed_zi
+        return clean_zi - (1 + NOISE_WEIGHT) * self.noise_zi - self.trimmed_zi - self.repeated_zi
 
 
 _LINK_BLOCKS = {"li", "p", "div", "td", "nav", "ul", "ol", "section", "aside", "header", "footer", "span"}
@@ -242,17 +245,23 @@ def _line_noise(line: str, links: AbstractSet[str]) -> tuple[int, int, bool]:
 
 def score_candidate(method: str, text: str, links: AbstractSet[str], *, trim: bool = True) -> Candidate:
     """Trim one proposed text's all-noise lines (unless ``trim`` is False) and measure what is left."""
-    kept, noise, trimmed = [], 0, 0
+    kept, noise, trimmed, repeated = [], 0, 0, 0
+    seen: set[str] = set()
     for line in text.splitlines():
         zi, line_noise, all_noise = _line_noise(line, links)
         if all_noise:
             trimmed += zi
-        else:
-            kept.append(line)
-            noise += line_noise
+            continue
+        kept.append(line)
+        noise += line_noise
+        # Kept, not trimmed (a forum's names and quoted posts repeat), but not counted twice: readability-lxml
+        # sometimes returns a page's text twice (a teaser in two containers), which doubled its score.
+        norm = _norm(line)
+        repeated += zi if norm in seen else 0
+        seen.add(norm)
     clean = "\n".join(kept) if trim else text
     return Candidate(method=method, text=clean, zi=count_zi(clean), noise_zi=noise, trimmed_zi=trimmed,
-                     trimmed=trim)
+                     trimmed=trim, repeated_zi=repeated)
 
 
 # When trafilatura's text looks wrong (measured on the realdata pages, where readability-lxml did better on

@@ -8,6 +8,7 @@ from summarizer.extract import (
     Extracted,
     Extractor,
     best_candidate,
+    candidates,
     choose_text,
     html_fragment_to_text,
     page_text,
@@ -94,6 +95,27 @@ def test_scoring_counts_link_lines_and_boilerplate_as_noise() -> None:
     assert untrimmed.text == text and untrimmed.score == candidate.score
 
 
+def test_a_line_said_twice_counts_once() -> None:
+    # Kept in the text (a forum's names and quoted posts repeat) but not scored twice.
+    line = "正文第一段，讲述了一家公司的新产品和价格。"
+    once, twice = score_candidate("page-readability", line, set()), score_candidate("page-readability",
+                                                                                   f"{line}\n{line}", set())
+    assert twice.text == f"{line}\n{line}" and twice.repeated_zi == count_zi(line)
+    assert twice.score == once.score
+
+
+def test_a_teaser_repeated_in_two_containers_is_still_a_teaser() -> None:
+    # dragnet (WSJ): an A/B-tested paywall puts the same teaser in two containers. readability-lxml returned
+    # it twice, which doubled its score over trafilatura's text and its length past the teaser rule: the
+    # digest summarized a paywall teaser.
+    url = "http://127.0.0.1:9/pages/teaser-twice.html"
+    found, _, _ = candidates(url=url, html=page("teaser-twice.html"))
+    assert best_candidate(found).method == "page"  # type: ignore[union-attr]
+    with pytest.raises(ExtractError) as info:
+        choose_text(url=url, html=page("teaser-twice.html"), min_zi=150)
+    assert info.value.skipped and "teaser or paywall" in str(info.value)
+
+
 def test_best_candidate_breaks_ties_towards_the_default_mode() -> None:
     same = [score_candidate(m, "同样的正文内容，一字不差。", set())
             for m in ("page-readability", "page-recall", "page")]
@@ -165,7 +187,9 @@ def test_feed_teaser_ending_in_more_needs_twice_the_length() -> None:
 
 
 def test_choose_text_keeps_a_short_english_news_brief() -> None:
-    paras = "".join(f"<p>{_english_brief(40)}</p>" for _ in range(3))
+    # Three different paragraphs: one said three times is one paragraph to trafilatura (and to the chain).
+    words = _english_brief(43).split()
+    paras = "".join(f"<p>{' '.join(words[shift:shift + 40])}.</p>" for shift in (0, 1, 2))
     html = f"<html><head><title>Airline adds routes</title></head><body><article>{paras}</article></body></html>"
     result = choose_text(url="https://news.example.com/brief.html", html=html, min_zi=150)
     assert count_zi(result.text) < 150  # refused as "too short" under the old rule
