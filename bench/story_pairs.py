@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from realdata import _read, _text_of_markup, locate  # noqa: E402
 
 from summarizer.dedup import Sketch, same_story, similarity, sketch  # noqa: E402
-from summarizer.salience import Day  # noqa: E402
 from summarizer.extract import choose_text, html_fragment_to_text, page_title  # noqa: E402
+from summarizer.salience import Day  # noqa: E402
 
 PAIRS = ROOT / "bench" / "fixtures" / "realdata_pairs.yaml"
 
@@ -61,7 +61,8 @@ def _scores(judged: list[tuple[dict, bool]], label: str) -> str:
     same = sum(1 for pair, _ in judged if pair["same"])
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
-    return (f"story merging on real pairs{label} ({len(judged)} pairs: {same} same story, {len(judged) - same} "
+    different = len(judged) - same
+    return (f"story merging on real pairs{label} ({len(judged)} pairs: {same} same story, {different} "
             f"different): precision {precision:.3f}, recall {recall:.3f} ({fp} wrongly merged, {fn} missed)")
 
 
