@@ -1,6 +1,7 @@
 """Speed, quality and memory of the bundled local model on this machine, for each model size.
 
     python bench/local_model.py [--articles N] [--models qwen2.5-coder-0.5b,qwen2.5-coder-1.5b] [--reask-all]
+                                [--no-dry]
 
 Summarizes the first N demo articles (examples/articles) through the real
 code (xllamacpp's server in its child process + openai client + validation +
@@ -34,7 +35,7 @@ from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
 from summarizer.extract import choose_text  # noqa: E402
 from summarizer.llm import Endpoint, LLMClient  # noqa: E402
-from summarizer.local import LocalServer, ensure_model  # noqa: E402
+from summarizer.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
 from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
 
@@ -87,14 +88,15 @@ def _row(article: Article, seconds: float, result: Any, rates: tuple[float, floa
             f"{alone:>8.1f}  {len(result.flags)}  {'; '.join(result.flags)[:120]}")
 
 
-async def run_model(name: str, items: list[Article], reask_all: bool) -> dict[str, float]:
+async def run_model(name: str, items: list[Article], reask_all: bool,
+                    no_dry: bool = False) -> dict[str, float]:
     path = ensure_model(name)
     rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
     print(f"\n{name} ({load()})")
     with LocalServer(model_path=path, slots=1) as server:
         assert server.process is not None
         client = LLMClient(Endpoint(name, server.base_url, "local"), max_retries=0, timeout=1800, seed=0,
-                           on_tokens=lambda _: None)
+                           on_tokens=lambda _: None, sampling=None if no_dry else SAMPLING)
         summarizer = Summarizer(client, rules=rules, sections=DEFAULT_SECTIONS, token_budget=3000,
                                 length_constraints=True)
         if reask_all:
@@ -139,11 +141,13 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=7)
     parser.add_argument("--models", default="qwen2.5-coder-0.5b,qwen2.5-coder-1.5b")
     parser.add_argument("--reask-all", action="store_true", help="re-ask every trust problem, report fixes")
+    parser.add_argument("--no-dry", action="store_true", help="without the DRY sampler (local.SAMPLING)")
     args = parser.parse_args()
     items = articles(args.articles)
     zi = sum(a.zi for a in items)
     print(f"{len(items)} demo articles, {zi} 字 in all, 1 slot, {os.cpu_count()} threads")
-    results = {name: asyncio.run(run_model(name, items, args.reask_all)) for name in args.models.split(",")}
+    results = {name: asyncio.run(run_model(name, items, args.reask_all, args.no_dry))
+               for name in args.models.split(",")}
     print(f"\n{'model':<22}{'s/article':>11}{'valid':>7}{'flags/item':>12}{'re-asks':>9}"
           f"{'server peak RSS':>17}")
     for name, r in results.items():

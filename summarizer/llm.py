@@ -92,9 +92,12 @@ class LLMClient:
         response_format: Literal["json_schema", "json_object"] = "json_schema",
         seed: int | None = None,
         on_tokens: OnTokens | None = None,
+        sampling: dict[str, Any] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.seed = seed
+        # Server-specific sampler settings sent in the request body (llama.cpp's DRY for the local model).
+        self.sampling = dict(sampling or {})
         # Set for the local model: replies are streamed so a minute-long call shows signs of life.
         self.on_tokens = on_tokens
         self.temperature = temperature
@@ -143,6 +146,7 @@ class LLMClient:
             max_tokens=self.max_output_tokens,
             response_format=response_format,
             **({"seed": self.seed + retry} if self.seed is not None else {}),
+            **({"extra_body": self.sampling} if self.sampling else {}),
         )
         started = time.monotonic()
         try:

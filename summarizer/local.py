@@ -57,6 +57,16 @@ MODELS: dict[str, BundledModel] = {
     ),
 }
 
+# llama.cpp's DRY sampler ("don't repeat yourself") in every request to the bundled model. Held to a
+# bullet length by the grammar, the 1.5B model padded by writing one sentence two or three times, and
+# re-asks came back the same. DRY penalises extending a token run already seen in the last 200 tokens
+# (about the answer so far), more the longer the run. Digits break runs: a figure copied from the
+# source or repeated in the headline is never penalised (without that, DRY turned 1999 into 999).
+SAMPLING: dict[str, object] = {
+    "dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 4, "dry_penalty_last_n": 200,
+    "dry_sequence_breakers": [*"0123456789", "\n", ":", '"', "*"],
+}
+
 INSTALL_HINT = "install the local extra: pip install -e '.[local]'"
 NO_AVX2_HINT = "use a hosted or self-run model instead (set OPENAI_BASE_URL or OPENAI_API_KEY)"
 

@@ -47,6 +47,12 @@ def preflight(settings: Settings) -> None:
         raise LocalModelError(f"llm.provider is 'local' but {exc}") from exc
 
 
+def local_sampling() -> dict[str, object]:
+    from .local import SAMPLING  # imported late: hosted runs never need it
+
+    return SAMPLING
+
+
 class Provider:
     def __init__(self, settings: Settings, *, reporter: Reporter | None = None) -> None:
         self.settings = settings
@@ -89,6 +95,7 @@ class Provider:
                     seed=0 if local else None,
                     # A CPU model takes a minute a call: its replies are streamed to show signs of life.
                     on_tokens=TokenMeter(self.reporter).update if local else None,
+                    sampling=local_sampling() if local else None,
                 )
             return self._client
 

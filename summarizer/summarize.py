@@ -30,14 +30,32 @@ from .text import chinese_share
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
 __all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "Prompts", "prompt_fingerprint",
-           "output_schema", "parse_summary", "clean_output"]
+           "output_schema", "parse_summary", "clean_output", "local_rules"]
 
 PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
-LOCAL_INPUT_BUDGET = 1200  # article tokens a call of the local model reads
+# The local model on two cores reads about 35 tokens a second and writes about 10: an article of 800
+# tokens and three bullets of 50-100 字 take about a minute (bench/local_model.py). Held to 60-160 字 it
+# wrote 450 tokens a reply and padded short bullets by repeating a sentence.
+LOCAL_INPUT_BUDGET = 800  # article tokens a call of the local model reads
+LOCAL_BULLET_ZI = (50, 100)
 # Trust problems a re-ask of the local model tends to fix: none measured. bench/local_model.py --reask-all on
 # the demo: the 1.5B model's re-ask fixed 0 of 5 wrong magnitudes ($40 million as 40亿) and cost a second
 # call as long as the first; copied sentences and repeats came back too (issue 14). Flagged instead.
 LOCAL_REASK_KINDS: frozenset[str] = frozenset()
+
+
+def local_rules(rules: Rules) -> Rules:
+    """What a local model's summary is held to: bullets from ``LOCAL_BULLET_ZI``'s minimum."""
+    return replace(rules, bullet_min=min(rules.bullet_min, LOCAL_BULLET_ZI[0]))
+
+
+def local_ask(rules: Rules) -> Rules:
+    """What the local model is asked for (prompt and grammar): bullets up to ``LOCAL_BULLET_ZI``'s maximum.
+
+    Accepted up to the configured maximum: the grammar counts Chinese characters, and a bullet with many
+    names and figures (each one 字) may go past the asked length; that is no reason to lose it.
+    """
+    return replace(local_rules(rules), bullet_max=min(rules.bullet_max, LOCAL_BULLET_ZI[1]))
 
 
 _HAN = "[\u4e00-\u9fff]"
@@ -252,7 +270,8 @@ class Summarizer:
                  max_reasks: int = 2, prompts: Prompts | None = None, length_constraints: bool = False,
                  checks: CheckRules | None = None) -> None:
         self.client = client
-        self.rules = rules
+        self.rules = local_rules(rules) if length_constraints else rules  # what a reply is held to
+        self.asked = local_ask(rules) if length_constraints else rules  # what the prompt and grammar ask
         self.sections = sections
         # The local model (the one that needs length constraints) reads about 35 tokens a second on two
         # cores: every token of the article costs time, and its summary gains little past the budget.
@@ -265,17 +284,17 @@ class Summarizer:
         self.ask_quotes = not length_constraints
         # Trust problems worth a re-ask: the local model's re-asks came back with the same problems.
         self.reask_kinds = LOCAL_REASK_KINDS if length_constraints else None
-        self.schema = output_schema(rules, lengths=length_constraints, quote_max=self.checks.quote_max_chars,
-                                    quotes=self.ask_quotes)
+        self.schema = output_schema(self.asked, lengths=length_constraints,
+                                    quote_max=self.checks.quote_max_chars, quotes=self.ask_quotes)
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         body = as_data(body)
-        system = self.prompts.render("system.j2", sections=self.sections, rules=self.rules,
+        system = self.prompts.render("system.j2", sections=self.sections, rules=self.asked,
                                      checks=self.checks, quotes=self.ask_quotes)
         user = self.prompts.render(
             "article.j2", title=as_data(" ".join(article.title.split())),
-            source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.rules,
+            source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.asked,
             english=chinese_share(body) < 0.5, checks=self.checks, quotes=self.ask_quotes,
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated
@@ -372,7 +391,7 @@ class Summarizer:
                 if talk.best is None:
                     talk.best = self._language_only(completion.text, talk.source)
                 return None
-            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.rules,
+            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.asked,
                                        quotes=self.ask_quotes)
         check = self.check(summary, talk.source)
         talk.first_check = talk.first_check or check
@@ -383,7 +402,7 @@ class Summarizer:
             return None
         talk.check_reasks += 1
         attempt.error = "核查未通过：" + "；".join(check.flags)
-        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.rules, checks=self.checks,
+        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.asked, checks=self.checks,
                                    quotes=self.ask_quotes)
 
 

@@ -344,13 +344,47 @@ def test_local_model_gets_no_trust_reask_its_problems_are_flagged(fake_llm: Fake
     assert len(fake_llm.requests) == 3 and result.flags == []
 
 
-def test_local_model_is_asked_bullets_from_the_configured_minimum(fake_llm: FakeOpenAI) -> None:
-    # Asked for 80-120 字, the 1.5B model padded to reach 80 and failed 3 of 7 demo articles with a bullet
-    # repeating one sentence; it is asked from the configured minimum (60), the 120 cap kept.
+def test_local_model_is_asked_short_bullets_and_held_to_the_configured_maximum(fake_llm: FakeOpenAI) -> None:
+    # Held to 60+ Chinese characters a bullet by the grammar, the 1.5B model padded by repeating a sentence
+    # (3 of 7 demo articles failed) and wrote 450 tokens a reply: it is asked for 50-100 字 (prompt and
+    # grammar), and a bullet that runs longer with names and figures is still accepted up to the
+    # configured maximum (the 0.5B model lost 3 of 7 articles to a 100-字 cap).
+    from summarizer.summarize import LOCAL_BULLET_ZI
+
     fake_llm.push(Reply(good()))
     run(fake_llm)
-    fake_llm.push(Reply(json.dumps({k: v for k, v in GOOD.items() if k != "quotes"}, ensure_ascii=False)))
-    run(fake_llm, length_constraints=True)
+    # 90 different Chinese characters, 3 from a name and 3 English words (96 字), then 13 字 more: 109 字.
+    long_bullet = "".join(chr(0x4E00 + 7 * i) for i in range(90)) + "，由Granite Peak Ventures领投"
+    bullets = [GOOD["bullets"][0], long_bullet + "，估值3.1亿美元与20亿元人民币。", GOOD["bullets"][2]]
+    local_reply = {k: v for k, v in GOOD.items() if k != "quotes"} | {"bullets": bullets}
+    fake_llm.push(Reply(json.dumps(local_reply, ensure_ascii=False)))
+    result = run(fake_llm, length_constraints=True)
     hosted, local = (r["messages"][0]["content"] for r in fake_llm.requests)
     assert f"每条是一段{RULES.bullet_min + 20}到{RULES.bullet_max - 40}字" in hosted
-    assert f"每条是一段{RULES.bullet_min}到{RULES.bullet_min + 60}字" in local
+    low, high = LOCAL_BULLET_ZI
+    assert f"每条是一段{low}到{high}字" in local
+    grammar = fake_llm.requests[1]["response_format"]["json_schema"]["schema"]
+    pattern = re.compile(grammar["properties"]["bullets"]["items"]["pattern"])
+    assert pattern.match("星" * low) and not pattern.match("星" * (low - 1))
+    assert not pattern.match("星" * high)  # the grammar caps Chinese characters at three quarters of it
+    assert len(fake_llm.requests) == 2 and result.summary.bullets[1].startswith(long_bullet)
+
+
+def test_the_local_sampler_settings_reach_the_server_in_the_request_body(fake_llm: FakeOpenAI) -> None:
+    # llama.cpp reads DRY from the request body; the openai client sends it as extra body fields.
+    from summarizer.local import SAMPLING
+    from summarizer.providers import local_sampling
+
+    assert local_sampling() == SAMPLING
+    # Digits break runs, so a figure copied from the source is never penalised (DRY made 1999 into 999).
+    assert set("0123456789") <= set(SAMPLING["dry_sequence_breakers"])  # type: ignore[arg-type]
+    client = LLMClient(Endpoint("fake-model", fake_llm.base_url, "local"), max_retries=0, sampling=SAMPLING)
+    summarizer = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000,
+                            length_constraints=True)
+    fake_llm.push(Reply(json.dumps({k: v for k, v in GOOD.items() if k != "quotes"}, ensure_ascii=False)))
+    asyncio.run(summarizer.summarize(ARTICLE))
+    body = fake_llm.requests[0]
+    assert {k: body[k] for k in SAMPLING} == SAMPLING
+    fake_llm.push(Reply(good()))
+    run(fake_llm)  # a hosted client sends none of them
+    assert not set(SAMPLING) & set(fake_llm.requests[1])

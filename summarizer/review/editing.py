@@ -15,7 +15,8 @@ from ..checks import CheckRules, Source, check_summary
 from ..config import Settings
 from ..errors import ReviewError
 from ..items import Problem
-from ..summarize import Rules, Summary, parse_summary
+from ..providers import resolve_provider
+from ..summarize import Rules, Summary, local_rules, parse_summary
 from .evidence import stored_quotes
 from .state import Review
 
@@ -38,6 +39,8 @@ def checked_edit(review: Review, settings: Settings, ref: str | int, *, headline
     """
     item = review.item(ref)
     rules = Rules.from_settings(settings.llm, settings.digest.sections)
+    if resolve_provider(settings) == "local":  # held to what the local model is held to
+        rules = local_rules(rules)
     # Validated as the model's reply is, with the item's own section and importance (not editable here).
     section = item.section if item.section in rules.sections else rules.sections[0]
     raw = {"headline": headline, "emoji": emoji, "bullets": bullets, "section": section,
