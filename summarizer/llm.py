@@ -138,8 +138,7 @@ class LLMClient:
         if self.refused is not None:
             raise self.refused  # the key was refused once: no more requests with it
         request: dict[str, Any] = dict(
-            model=self.endpoint.model,
-            messages=messages,
+            model=self.endpoint.model, messages=messages,
             # A re-ask at the same low temperature tends to get the same wrong answer back (seen with
             # the 0.5B local model repeating one bullet three times), so each re-ask samples more freely.
             temperature=min(0.7, self.temperature + 0.25 * retry),

@@ -271,7 +271,6 @@ class Summarizer:
                  checks: CheckRules | None = None) -> None:
         self.client = client
         self.rules = local_rules(rules) if length_constraints else rules  # what a reply is held to
-        self.asked = local_ask(rules) if length_constraints else rules  # what the prompt and grammar ask
         self.sections = sections
         # The local model (the one that needs length constraints) reads about 35 tokens a second on two
         # cores: every token of the article costs time, and its summary gains little past the budget.
@@ -286,6 +285,11 @@ class Summarizer:
         self.reask_kinds = LOCAL_REASK_KINDS if length_constraints else None
         self.schema = output_schema(self.asked, lengths=length_constraints,
                                     quote_max=self.checks.quote_max_chars, quotes=self.ask_quotes)
+
+    @property
+    def asked(self) -> Rules:
+        """What the prompt and the grammar ask for (the local model: shorter bullets than it is held to)."""
+        return self.rules if self.ask_quotes else local_ask(self.rules)
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
