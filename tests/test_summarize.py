@@ -366,9 +366,7 @@ def test_local_model_is_asked_short_bullets_and_held_to_the_configured_maximum(f
     grammar = fake_llm.requests[1]["response_format"]["json_schema"]["schema"]
     pattern = re.compile(grammar["properties"]["bullets"]["items"]["pattern"])
     assert pattern.match("星" * low) and not pattern.match("星" * (low - 1))
-    # The grammar allows what is accepted, not only what is asked: capped at the asked length, the 1.5B
-    # model ended bullets mid-sentence in English. Its cap is 99 Chinese characters (of 133 characters).
-    assert pattern.match("星" * 99) and not pattern.match("星" * 100)
+    assert not pattern.match("星" * high)  # the grammar caps Chinese characters at three quarters of it
     assert len(fake_llm.requests) == 2 and result.summary.bullets[1].startswith(long_bullet)
 
 
