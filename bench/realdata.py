@@ -26,6 +26,17 @@ def locate(flag: str | None = None) -> Path | None:
     return None
 
 
+NOT_FOUND = "realdata not found (../shared/realdata, $JIANDU_REALDATA or --realdata): skipped"
+
+
+def located(flag: str | None = None) -> Path | None:
+    """``locate``, saying on stdout that the bench is skipped when there is no realdata folder."""
+    found = locate(flag)
+    if found is None:
+        print(NOT_FOUND)
+    return found
+
+
 @dataclass(frozen=True)
 class Page:
     id: str  # path inside realdata

@@ -280,6 +280,12 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
 
 
+def start_digest(config: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """A real digest run in its own process (to be killed), output discarded."""
+    return subprocess.Popen([sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
+                            cwd=cwd, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 # -- 12: outputs respect the umask --------------------------------------------------------------------------
 
 
@@ -430,13 +436,7 @@ def test_extraction_processes_die_with_a_killed_run(
     links = [item(f"文章{i}", site.url(f"pages/{pages[i % len(pages)]}") + f"?n={i}") for i in range(20)]
     site.overrides["/feeds/many.xml"] = (200, RSS, rss([*links, item("慢", site.url("pages/held.html"))]))
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/many.xml"], fetch__extract_processes=2)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
-        cwd=tmp_path,
-        env=child_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    child = start_digest(config, tmp_path)
     below: set[int] = set()
     try:
         for _ in range(600):  # the forkserver, two workers and the resource tracker
@@ -546,13 +546,7 @@ def test_a_kill_during_the_reask_repeats_no_finished_call(tmp_path: Path, site: 
     try:
         three_articles(site)
         config = write_config(tmp_path, site, llm, feeds=["feeds/mixed.xml"], llm__concurrency=3)
-        child = subprocess.Popen(
-            [sys.executable, "-m", "summarizer", "digest", "-c", str(config), "--date", DATE],
-            cwd=tmp_path,
-            env=child_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        child = start_digest(config, tmp_path)
         for _ in range(600):
             if len(llm.completed) >= 2 and sum(len(r["messages"]) > 2 for r in llm.requests) >= 2:
                 break
