@@ -8,7 +8,7 @@ code (xllamacpp's server in its child process + openai client + validation +
 trust checks), one slot with every thread as the pipeline runs it, and prints
 for each article: wall time, calls, prompt tokens (of them cached), output
 tokens, the server's own time, and what the runtime alone takes for the same
-tokens (measured first with a plain request: no grammar, no re-ask); then per
+tokens (measured first with a plain request: no grammar, no re-ask); bullets cut mid-sentence; then per
 model the average, valid items, flags an item, and peak memory (the server
 process's VmHWM). ``--reask-all`` re-asks every trust problem (not only the
 figures and names the local profile re-asks) and reports which kinds a re-ask
@@ -76,6 +76,11 @@ async def raw_rates(server: LocalServer, summarizer: Summarizer, article: Articl
     return float(t["prompt_per_second"]), float(t["predicted_per_second"])
 
 
+def _whole(bullet: str) -> bool:
+    """A bullet that ends a sentence (the grammar's cap did not cut it)."""
+    return bullet.rstrip("」』”’）)")[-1:] in "。！？!?…"
+
+
 def _row(article: Article, seconds: float, result: Any, rates: tuple[float, float]) -> str:
     attempts = result.attempts
     prompt = sum(a.input_tokens for a in attempts)
@@ -105,7 +110,7 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
         print(f"  runtime alone: prompt {rates[0]:.1f} tokens/s, output {rates[1]:.1f} tokens/s")
         print(f"  {'article':<23}{'wall s':>7}{'calls':>6}{'prompt':>8}{'cached':>7}{'out':>6}{'server':>8}"
               f"{'alone':>8}  flags")
-        ok = flags = reasks = 0
+        ok = flags = reasks = cut = 0
         fixed: Counter[str] = Counter()
         asked: Counter[str] = Counter()
         started = time.monotonic()
@@ -117,6 +122,7 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
                 print(f"  {Path(article.url).stem}: FAILED {exc}"[:200])
                 continue
             ok += 1
+            cut += sum(1 for b in result.summary.bullets if not _whole(b))
             flags += len(result.flags)
             reasks += len(result.attempts) - 1
             if result.check_reasks:
@@ -133,6 +139,7 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
         await client.aclose()
     if asked:
         print("  trust re-asks fixed: " + ", ".join(f"{k} {fixed[k]}/{n}" for k, n in asked.items()))
+    print(f"  bullets ending mid-sentence: {cut} of {3 * ok}")
     return {"seconds": seconds, "ok": ok, "flags": flags, "reasks": reasks, "server_rss_mb": rss}
 
 

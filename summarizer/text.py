@@ -56,6 +56,23 @@ def chinese_share(text: str) -> float:
     return han / total if total else 0.0
 
 
+# Where a Chinese sentence may end: a stop, optionally inside closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[。！？!?…][」』”’）)]*")
+
+
+def drop_cut_tail(text: str, min_zi: int) -> str:
+    """``text`` back to its last whole sentence when it stops mid-sentence, if that keeps ``min_zi`` 字.
+
+    A grammar that caps a small model's bullet at so many Chinese characters cuts it where the
+    characters run out, and the model fills the rest of the string with whatever it may still write:
+    "…续航约8小时，Robot can 100% shifts，2", "…支持 INT4 精яд，...". The tail is dropped, not re-asked.
+    """
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if ends and ends[-1] < len(text.rstrip()) and count_zi(text[: ends[-1]]) >= min_zi:
+        return text[: ends[-1]]
+    return text
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

@@ -61,7 +61,7 @@ def test_local_schema_carries_lengths_for_the_grammar() -> None:
 
     bullets = output_schema(RULES, lengths=True)["properties"]["bullets"]
     assert (bullets["minItems"], bullets["maxItems"]) == (3, 3)
-    # Capped at 160 characters (120 Chinese): the local model pays about a second for each ten tokens.
+    # Capped at 160 characters (the pattern: 200 Chinese): the local model pays about a second for each ten tokens.
     assert bullets["items"]["minLength"] >= RULES.bullet_min and bullets["items"]["maxLength"] == 160
     quotes = output_schema(RULES, lengths=True, quote_max=40)["properties"]["quotes"]
     assert (quotes["minItems"], quotes["maxItems"], quotes["items"]["maxLength"]) == (3, 3, 40)
@@ -73,7 +73,7 @@ def test_local_bullet_pattern_keeps_chinese_all_through_and_carries_the_lengths(
 
     item = output_schema(RULES, lengths=True)["properties"]["bullets"]["items"]
     pattern = re.compile(item["pattern"])
-    fewest, most = RULES.bullet_min, 120  # Chinese characters
+    fewest, most = RULES.bullet_min, 200  # Chinese characters: a quarter past the 160 characters asked
     assert pattern.match("星" * fewest) and pattern.match("星" * most)
     assert not pattern.match("星" * (fewest - 1)) and not pattern.match("星" * (most + 1))
     # Names, figures and punctuation between Chinese characters are fine; a run of English is not.
@@ -366,7 +366,8 @@ def test_local_model_is_asked_short_bullets_and_held_to_the_configured_maximum(f
     grammar = fake_llm.requests[1]["response_format"]["json_schema"]["schema"]
     pattern = re.compile(grammar["properties"]["bullets"]["items"]["pattern"])
     assert pattern.match("星" * low) and not pattern.match("星" * (low - 1))
-    assert not pattern.match("星" * high)  # the grammar caps Chinese characters at three quarters of it
+    # The grammar lets a sentence begun near the asked length end: a quarter more Chinese characters.
+    assert pattern.match("星" * (high * 5 // 4)) and not pattern.match("星" * (high * 5 // 4 + 1))
     assert len(fake_llm.requests) == 2 and result.summary.bullets[1].startswith(long_bullet)
 
 
@@ -388,3 +389,14 @@ def test_the_local_sampler_settings_reach_the_server_in_the_request_body(fake_ll
     fake_llm.push(Reply(good()))
     run(fake_llm)  # a hosted client sends none of them
     assert not set(SAMPLING) & set(fake_llm.requests[1])
+
+
+def test_a_local_bullet_cut_by_the_grammar_loses_its_broken_tail(fake_llm: FakeOpenAI) -> None:
+    # The grammar caps a local bullet in Chinese characters; past the cap the 1.5B model filled the string
+    # with English ("…续航约8小时，Robot can 100% shifts，2"). The tail goes back to the last whole sentence.
+    cut = GOOD["bullets"][1] + "电池续航约8小时，Robot can 100% shifts，2"
+    local_reply = {k: v for k, v in GOOD.items() if k != "quotes"} | {
+        "bullets": [GOOD["bullets"][0], cut, GOOD["bullets"][2]]}
+    fake_llm.push(Reply(json.dumps(local_reply, ensure_ascii=False)))
+    result = run(fake_llm, length_constraints=True)
+    assert result.summary.bullets == GOOD["bullets"] and len(fake_llm.requests) == 1

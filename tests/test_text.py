@@ -4,7 +4,7 @@ import re
 import pytest
 
 from summarizer.digest import compute_stats
-from summarizer.text import chinese_share, count_zi, split_emoji
+from summarizer.text import chinese_share, count_zi, drop_cut_tail, split_emoji
 
 SAMPLE = Path(__file__).parents[2] / "shared" / "reference" / "002_db7d49f135624de3.txt"
 
@@ -63,3 +63,28 @@ def test_split_emoji() -> None:
     assert split_emoji("🇨🇳") == ["🇨🇳"]
     assert split_emoji("🚀 rocket") is None
     assert split_emoji("火箭") is None
+
+
+# Bullets of the bundled 1.5B model from a fresh clone's demo draft: cut by the grammar's cap.
+CUT = [
+    ("这款机器人身高1.7米，重140公斤，采用四轮底盘而不是步行，Helix表示这有助于保持其稳定性和低成本维护。"
+     "每只手臂可以抬起12公斤，两臂一起可以处理25公斤的箱子。可更换的电池包续航约8小时，Robot can 100% shifts，2",
+     "两臂一起可以处理25公斤的箱子。"),
+    ("不过，X2 只能运行参数量较小的视觉模型，面对客户越来越多的大模型需求显得力不从心，这也是 X3 立项的直接原因。"
+     "从规格看，X3 采用 6 纳米工艺，集成 16GB 内存。芯片原生支持 INT4 精яд，...", "集成 16GB 内存。"),
+]
+
+
+@pytest.mark.parametrize("bullet, ends_with", CUT)
+def test_a_bullet_cut_mid_sentence_goes_back_to_its_last_whole_sentence(bullet: str, ends_with: str) -> None:
+    mended = drop_cut_tail(bullet, 50)
+    assert mended.endswith(ends_with) and bullet.startswith(mended) and count_zi(mended) >= 50
+
+
+def test_a_whole_bullet_or_one_too_short_without_its_tail_is_kept() -> None:
+    whole = "星衡科技发布第三代边缘芯片X3，功耗8瓦。它能在摄像头上直接运行大模型（不必联网）。"
+    assert drop_cut_tail(whole, 10) == whole
+    assert drop_cut_tail("他说：“明年上市。”", 2) == "他说：“明年上市。”"
+    short = "北风实验室完成4000万美元融资。其AI代理每天处理约12万份索赔，（pay"
+    assert drop_cut_tail(short, 30) == short  # the cut tail stays: without it the bullet is too short
+    assert drop_cut_tail("没有句号的一段话，Robot can", 2) == "没有句号的一段话，Robot can"
