@@ -316,6 +316,9 @@ def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, 
     if not settings.publish.base_url:
         click.echo("note: publish.base_url is not set, so feed.xml links are relative and readers cannot "
                    "open them", err=True)
+    if result.push_failures:  # published, but not delivered everywhere: a cron job must see it
+        _fail(f"{result.push_failures} of {len(result.pushed)} push targets failed; the issue is published, "
+              f"`summarizer push {date} --missing` sends what did not arrive", EXIT_NOTHING)
 
 
 @cli.command()

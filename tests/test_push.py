@@ -521,3 +521,29 @@ def test_an_issue_published_from_the_fixture_run_reaches_every_target(
     failing = run("push", DATE)
     assert failing.exit_code == 1 and "push slack: HTTP 404: no_service" in failing.stdout
     assert "1 of 8 push targets failed" in failing.stderr
+
+
+def test_publish_with_a_failing_push_target_exits_1_and_says_how_to_resend(
+    tmp_path: Path, site: Any, fake_llm: Any, stand_ins: dict[str, StandIn], smtp: SmtpServer
+) -> None:
+    # A nightly `publish` in cron must not exit 0 when a reader's channel got nothing.
+    from conftest import write_config
+
+    targets = all_targets(stand_ins, smtp)
+    slack = stand_ins["slack"]
+    configured, slack.hook = slack.hook, "/services/moved"  # type: ignore[attr-defined]
+    run = cli_for(write_config(tmp_path, site, fake_llm, publish={"base_url": "https://d.example.com/"},
+                               push=targets))
+    assert run("digest", "--date", DATE).exit_code == 0
+    assert run("review", DATE, "--approve-all").exit_code == 0
+    published = run("publish", DATE)
+    assert published.exit_code == 1
+    assert "push slack: HTTP 404: no_service" in published.stdout
+    assert published.stderr.strip().splitlines()[-1] == (
+        f"error: 1 of {len(targets)} push targets failed; the issue is published, "
+        f"`summarizer push {DATE} --missing` sends what did not arrive")
+    assert (tmp_path / "output" / f"{DATE}.md").exists() and len(stand_ins["wecom"].accepted) == 2
+    slack.hook = configured  # type: ignore[attr-defined]
+    resent = run("push", DATE, "--missing")
+    assert resent.exit_code == 0 and len(stand_ins["wecom"].accepted) == 2  # only slack's went again
+    assert "push slack (slack): sent" in resent.stdout

@@ -29,6 +29,7 @@ class PublishResult:
     index: Path
     changed: list[Path]  # files actually (re)written; empty when nothing changed
     pushed: list[str] = field(default_factory=list)  # one line per push target (sent, skipped, failed)
+    push_failures: int = 0  # targets that failed: the caller must say so loudly (the files stand)
 
 
 def published_text(review: Review) -> str:
@@ -58,7 +59,7 @@ def publish(store: Store, settings: Settings, date: str, *, force: bool = False,
     """Publish ``date``, then push it to the configured targets not yet sent to.
 
     Raises PublishRefused, DraftFormatError (hand-edited draft) or ReviewError; a failed push target is
-    a line of the result, never an error.
+    a line of the result and counted in ``push_failures``, never an exception: the issue is published.
     """
     review = Review.open(store, settings, date)
     for ref in ack:
@@ -76,9 +77,10 @@ def publish_reviewed(review: Review, store: Store, settings: Settings, *, push: 
     from ..push import push_issue
 
     issue = read_issue(settings.output_path, review.date, title=review.meta["title"], base_url=base_url)
-    lines = [outcome.line() for outcome in push_issue(store, settings, issue)]
+    outcomes = push_issue(store, settings, issue)
     return PublishResult(date=result.date, path=result.path, feed=result.feed, index=result.index,
-                         changed=result.changed, pushed=lines)
+                         changed=result.changed, pushed=[outcome.line() for outcome in outcomes],
+                         push_failures=sum(1 for outcome in outcomes if outcome.error))
 
 
 def write_published(review: Review, store: Store, output_dir: Path, *,
