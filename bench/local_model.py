@@ -8,9 +8,9 @@ code (xllamacpp's server in its child process + openai client + validation +
 trust checks), one slot with every thread as the pipeline runs it, and prints
 for each article: wall time, calls, prompt tokens (of them cached), output
 tokens, the server's own time, and what the runtime alone takes for the same
-tokens (measured first with a plain request: no grammar, no re-ask); bullets cut mid-sentence; then per
-model the average, valid items, flags an item, and peak memory (the server
-process's VmHWM). ``--reask-all`` re-asks every trust problem (not only the
+tokens (measured first with a plain request: no grammar, no re-ask); then per
+model the average, valid items, flags an item, bullets cut mid-sentence, and
+peak memory (the server process's VmHWM). ``--reask-all`` re-asks every trust problem (not only the
 figures and names the local profile re-asks) and reports which kinds a re-ask
 fixed. The machine's load average is printed with every model: timings on a
 shared machine are noisy.
@@ -37,7 +37,7 @@ from summarizer.extract import choose_text  # noqa: E402
 from summarizer.llm import Endpoint, LLMClient  # noqa: E402
 from summarizer.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
 from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
-from summarizer.text import text_hash  # noqa: E402
+from summarizer.text import ends_sentence, text_hash  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -74,11 +74,6 @@ async def raw_rates(server: LocalServer, summarizer: Summarizer, article: Articl
     await client.close()
     t = (response.model_extra or {})["timings"]
     return float(t["prompt_per_second"]), float(t["predicted_per_second"])
-
-
-def _whole(bullet: str) -> bool:
-    """A bullet that ends a sentence (the grammar's cap did not cut it)."""
-    return bullet.rstrip("」』”’）)")[-1:] in "。！？!?…"
 
 
 def _row(article: Article, seconds: float, result: Any, rates: tuple[float, float]) -> str:
@@ -122,7 +117,7 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
                 print(f"  {Path(article.url).stem}: FAILED {exc}"[:200])
                 continue
             ok += 1
-            cut += sum(1 for b in result.summary.bullets if not _whole(b))
+            cut += sum(1 for b in result.summary.bullets if not ends_sentence(b))
             flags += len(result.flags)
             reasks += len(result.attempts) - 1
             if result.check_reasks:

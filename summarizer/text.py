@@ -67,10 +67,17 @@ def drop_cut_tail(text: str, min_zi: int) -> str:
     characters run out, and the model fills the rest of the string with whatever it may still write:
     "…续航约8小时，Robot can 100% shifts，2", "…支持 INT4 精яд，...". The tail is dropped, not re-asked.
     """
+    if ends_sentence(text):
+        return text
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    if ends and ends[-1] < len(text.rstrip()) and count_zi(text[: ends[-1]]) >= min_zi:
+    if ends and count_zi(text[: ends[-1]]) >= min_zi:
         return text[: ends[-1]]
     return text
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends with a sentence's stop (closing quotes or brackets after it allowed)."""
+    return re.search(_SENTENCE_END.pattern + r"\s*$", text) is not None
 
 
 def text_hash(text: str) -> str:

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from summarizer.digest import compute_stats
-from summarizer.text import chinese_share, count_zi, drop_cut_tail, split_emoji
+from summarizer.text import chinese_share, count_zi, drop_cut_tail, ends_sentence, split_emoji
 
 SAMPLE = Path(__file__).parents[2] / "shared" / "reference" / "002_db7d49f135624de3.txt"
 
@@ -88,3 +88,4 @@ def test_a_whole_bullet_or_one_too_short_without_its_tail_is_kept() -> None:
     short = "北风实验室完成4000万美元融资。其AI代理每天处理约12万份索赔，（pay"
     assert drop_cut_tail(short, 30) == short  # the cut tail stays: without it the bullet is too short
     assert drop_cut_tail("没有句号的一段话，Robot can", 2) == "没有句号的一段话，Robot can"
+    assert ends_sentence(whole) and ends_sentence("他说：“明年上市。” ") and not ends_sentence("一段话，Robot can")
