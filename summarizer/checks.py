@@ -34,6 +34,8 @@ from .config import CheckSettings
 from .items import CheckResult, Evidence, Problem
 from .text import chinese_share
 from .tokens import sentences
+from .trust.latin import LatinWords, english_words, half_names
+from .trust.magnitudes import Magnitude, find_magnitudes
 
 # Latin words that are generic vocabulary in Chinese tech writing, not names to ground.
 GENERIC_TERMS = frozenset(
@@ -341,6 +343,8 @@ class Source:
     values: tuple[Decimal, ...]
     name_keys: frozenset[str]
     latin_stream: str  # every Latin letter and digit in a row: "Open AI" still supports "OpenAI"
+    magnitudes: tuple[Magnitude, ...] = ()  # "$310 million" and its Chinese form 3.1亿美元
+    latin: LatinWords = LatinWords((), (), frozenset())  # the Latin words a summary may keep
 
     @classmethod
     def of(cls, title: str, text: str) -> Source:
@@ -349,8 +353,11 @@ class Source:
         keys = {_key(t) for t in tokens}
         for token in tokens:  # "GPT-4o" also supports "GPT"
             keys.update(_key(part) for part in re.split(r"[-.&'+]", token))
+        magnitudes = tuple(find_magnitudes(_nfkc(both)))
         return cls(
-            title=title, text=text, squashed=squash(text), values=tuple(source_values(both)),
+            title=title, text=text, squashed=squash(text),
+            values=(*source_values(both), *(m.value for m in magnitudes)),
+            magnitudes=magnitudes, latin=LatinWords.of(both),
             name_keys=frozenset(k for k in keys if k),
             latin_stream=re.sub(r"[^0-9a-z\u00c0-\u024f]", "", _nfkc(both).lower()),
         )
@@ -373,12 +380,38 @@ def grounding(text: str, source: Source, bullet: int | None, rules: CheckRules) 
     for number in numbers(text):
         if number.raw not in seen and not supported_number(number, source.values):
             seen.add(number.raw)
-            problems.append(Problem("number", f"{_where(bullet)}：数字“{number.raw}”在原文中找不到", bullet,
-                                    number.raw))
+            problems.append(_number_problem(number, source, bullet))
     for name in latin_names(text, rules.allowed_terms):
         if name not in seen and not source.has_name(name):
             seen.add(name)
             problems.append(Problem("name", f"{_where(bullet)}：名称“{name}”在原文中找不到", bullet, name))
+    return problems
+
+
+def _number_problem(number: Number, source: Source, bullet: int | None) -> Problem:
+    """An unsupported figure; a magnitude when it is a source figure off by a power of ten (7B as 7亿)."""
+    for magnitude in source.magnitudes:
+        ratio = magnitude.value / number.value if number.value else Decimal(0)
+        if ratio != 1 and ratio > 0 and ratio.log10() == ratio.log10().to_integral_value():
+            return Problem("magnitude", f"{_where(bullet)}：“{number.raw}”与原文“{magnitude.raw}”"
+                           f"（即{magnitude.chinese}）数量级不符", bullet, number.raw)
+    return Problem("number", f"{_where(bullet)}：数字“{number.raw}”在原文中找不到", bullet, number.raw)
+
+
+def latin_problems(text: str, source: Source, bullet: int | None, rules: CheckRules,
+                   flagged: set[str]) -> list[Problem]:
+    """English words left in a Chinese headline or bullet, and names kept only in part ("北风 Labs")."""
+    problems = []
+    for shown, whole in half_names(text, source.latin):
+        flagged.add(shown.split()[-1])
+        problems.append(Problem("half_name", f"{_where(bullet)}：名称“{shown}”只译了一半，"
+                                f"原文是“{whole}”：保留原名或不用", bullet, shown))
+    skip = GENERIC_TERMS | {a.lower() for a in rules.allowed_terms}
+    for word in english_words(text, source.latin):
+        if word in flagged or _key(word) in skip or any(word in s for s in flagged):
+            continue
+        problems.append(Problem("english", f"{_where(bullet)}：英文“{word}”不是原文的名称，请译成中文",
+                                bullet, word))
     return problems
 
 
@@ -405,12 +438,14 @@ def similarity(a: str, b: str) -> float:
 
 
 def copied_span(bullet: str, source: Source, limit: int) -> str | None:
-    """The first span of ``bullet`` longer than ``limit`` (punctuation aside) found verbatim in the source."""
-    s = squash(bullet)
+    """The first span of ``bullet`` longer than ``limit`` (punctuation aside) found verbatim in the source,
+    as the words stand in the bullet ("2.6万张", "8%"), never its squashed form."""
+    where = [i for i, ch in enumerate(bullet) for _ in squash(ch)]
+    s = "".join(squash(ch) for ch in bullet)
     width = limit + 1
     for i in range(0, max(0, len(s) - width + 1)):
         if s[i : i + width] in source.squashed:
-            return s[i : i + width]
+            return bullet[where[i] : where[i + width - 1] + 1]
     return None
 
 
@@ -485,17 +520,23 @@ def _aligned(result: CheckResult, bullets: list[str], source: Source, rules: Che
     return thirds
 
 
+def _grounded(text: str, source: Source, bullet: int | None, rules: CheckRules) -> list[Problem]:
+    found = grounding(text, source, bullet, rules)
+    flagged = {p.term for p in found if p.term and p.kind == "name"}
+    return found + latin_problems(text, source, bullet, rules, flagged)
+
+
 def check_summary(headline: str, bullets: list[str], quotes: list[str], source: Source,
                   rules: CheckRules) -> CheckResult:
     """Run every check on one summary; an empty ``problems`` list means it can be trusted as written."""
     result = CheckResult()
-    result.problems.extend(grounding(headline, source, None, rules))
+    result.problems.extend(_grounded(headline, source, None, rules))
     if not headline_faithful(headline, source, rules):
         result.problems.append(
             Problem("headline", "标题：与原文主题对不上（没有和原文共同的名称、数字或词语）")
         )
     for i, bullet in enumerate(bullets, 1):
-        result.problems.extend(grounding(bullet, source, i, rules))
+        result.problems.extend(_grounded(bullet, source, i, rules))
     thirds = set() if quotes else _aligned(result, bullets, source, rules)
     for i in range(1, len(bullets) + 1 if quotes else 1):
         quote = quotes[i - 1] if i - 1 < len(quotes) else ""
@@ -523,7 +564,7 @@ def check_summary(headline: str, bullets: list[str], quotes: list[str], source: 
         if span is not None:
             result.problems.append(
                 Problem(
-                    "copy", f"第{i}条要点：照抄了原文的长句（“{span[:20]}…”），请改写", i, f"{span[:20]}…"
+                    "copy", f"第{i}条要点：照抄了原文的长句（“{span}”），请改写", i, span
                 )
             )
     return result

@@ -186,7 +186,9 @@ def summarize(config: str | None, url: str, as_json: bool) -> None:
     finally:
         reporter.close()
     if as_json:
-        data = result.summary.model_dump() | {"url": url, "flags": [f.message for f in result.item.flags]}
+        data = result.summary.model_dump() | {
+            "url": url, "flags": [f.message for f in result.item.flags if f.trust],
+            "notes": [f.message for f in result.item.flags if not f.trust]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_item(result.item), nl=False)

@@ -50,6 +50,10 @@ class Article:
 # -- trust problems ---------------------------------------------------------------
 
 
+# Problems about how a bullet is written, not whether it is true: shown as notes, never blocking.
+STYLE_KINDS = frozenset({"copy", "duplicate", "length"})
+
+
 @dataclass(frozen=True)
 class Problem:
     """One trust problem of a summary: found by checks.py (or the format validator), shown to the
@@ -66,7 +70,13 @@ class Problem:
 
     @property
     def unsupported_claim(self) -> bool:
-        return self.kind in {"number", "name"}
+        return self.kind in {"number", "name", "magnitude", "half_name"}
+
+    @property
+    def trust(self) -> bool:
+        """A trust problem (a figure, name, quote or headline the source does not bear out) blocks
+        publishing until acknowledged; a style note (copied sentence, repeated bullet, length) never does."""
+        return self.kind not in STYLE_KINDS
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,6 +114,14 @@ class CheckResult:
     @property
     def flags(self) -> list[str]:
         return [p.message for p in self.problems]
+
+    @property
+    def trust_flags(self) -> list[str]:
+        return [p.message for p in self.problems if p.trust]
+
+    @property
+    def notes(self) -> list[str]:
+        return [p.message for p in self.problems if not p.trust]
 
     @property
     def unsupported_claims(self) -> int:
@@ -354,7 +372,8 @@ class DigestItem:
         """The item in the user's DATE.json: flags as lines, 字 counted, highlight in the digest's list."""
         data = self.to_dict()
         data.pop("highlight")
-        data["flags"] = [p.message for p in self.flags]
+        data["flags"] = [p.message for p in self.flags if p.trust]
+        data["notes"] = [p.message for p in self.flags if not p.trust]
         data["zi"] = self.zi
         return data
 
@@ -371,7 +390,12 @@ class ReviewItem(DigestItem):
 
     @property
     def unresolved(self) -> list[Problem]:
-        return [f for f in self.flags if f not in self.acked]
+        """Trust flags not yet acknowledged: what keeps the item from publishing (notes never do)."""
+        return [f for f in self.flags if f.trust and f not in self.acked]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [f for f in self.flags if not f.trust]
 
     @classmethod
     def under_review(cls, item: DigestItem, *, item_id: int, position: int) -> ReviewItem:

@@ -33,7 +33,7 @@ def test_the_users_json_keeps_its_shape() -> None:
     data = _item().to_json()
     assert data["flags"] == [PROBLEM.message] and data["zi"] == _item().zi and "highlight" not in data
     assert list(data) == ["canonical_url", "headline", "emoji", "section", "bullets", "importance", "links",
-                          "source", "source_title", "source_zi", "published", "flags", "sources", "zi"]
+                          "source", "source_title", "source_zi", "published", "flags", "sources", "notes", "zi"]
 
 
 def test_a_review_item_is_a_digest_item_under_review() -> None:

@@ -90,7 +90,8 @@ def test_review_list_json_and_publish_defaults_to_the_newest_draft(tmp_path: Pat
     assert [i["id"] for i in data["items"]] == [1, 2, 3, 4]
     assert data["items"][1]["flags"] == [FLAG] and data["items"][1]["unresolved"] == [FLAG]
     assert data["items"][1]["problems"] == [{"kind": "number", "message": FLAG, "bullet": None, "term": "42%",
-                                             "acknowledged": False}]
+                                             "acknowledged": False, "trust": True}]
+    assert data["items"][1]["notes"] == []
     assert data["items"][0]["links"] == draft_items(day)[0]["links"]
     # Items listed out of digest order (item 1 moved to the last section) are still named by number.
     with Store(day.settings.database_path) as store:

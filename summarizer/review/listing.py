@@ -18,8 +18,9 @@ def review_lines(review: Review) -> list[str]:
         lines.append(f"{item.id:>3}  {item.status:<8}  {item.section:<8}  {item.headline} {item.emoji}{star}")
         lines.extend(f"{'':>3}  {'':<8}  {'':<8}  {link}" for link in item.links)
         for flag in item.flags:
-            acked = "(acknowledged) " if flag in item.acked else ""
-            lines.append(f"{'':>3}  {'':<8}  {'':<8}  ⚠️ {acked}{flag.message}")
+            acked = "(acknowledged) " if flag.trust and flag in item.acked else ""
+            mark = "⚠️" if flag.trust else "📝 note:"
+            lines.append(f"{'':>3}  {'':<8}  {'':<8}  {mark} {acked}{flag.message}")
     return lines
 
 
@@ -29,8 +30,9 @@ def review_json(review: Review) -> str:
     # flags / unresolved as lines, as in DATE.json; problems with their kind, bullet and term.
     items = [{"id": i.id, "status": i.status, "section": i.section, "headline": i.headline, "emoji": i.emoji,
               "highlight": i.highlight, "canonical_url": i.canonical_url, "links": i.links,
-              "flags": [p.message for p in i.flags], "unresolved": [p.message for p in i.unresolved],
-              "problems": [p.to_dict() | {"acknowledged": p in i.acked} for p in i.flags],
+              "flags": [p.message for p in i.flags if p.trust], "notes": [p.message for p in i.notes],
+              "unresolved": [p.message for p in i.unresolved],
+              "problems": [p.to_dict() | {"acknowledged": p in i.acked, "trust": p.trust} for p in i.flags],
               "bullets": i.bullets}
              for i in sorted(review.items.values(), key=lambda i: i.id)]
     data = {"date": review.date, "state": review.state, "published_at": review.published_at,
