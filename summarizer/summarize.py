@@ -28,6 +28,7 @@ from .llm import Completion, LLMClient, Message
 from .sanitize import clean_data
 from .text import chinese_share, drop_cut_tail
 from .tokens import count_tokens, fit_to_budget, split_thirds
+from .trust.magnitudes import annotate
 
 __all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "Prompts", "prompt_fingerprint",
            "output_schema", "parse_summary", "clean_output", "local_rules"]
@@ -70,7 +71,7 @@ _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
 def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
-                  quotes: bool = True) -> dict[str, Any]:
+                  quotes: bool = True, latin: tuple[str, ...] | None = None) -> dict[str, Any]:
     """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
     evidence before it writes, and reads before it titles.
 
@@ -89,6 +90,8 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
     if lengths:
         _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
                      quote=quote, quotes=quote_list, importance=importance)
+        if latin is not None:
+            _only_source_latin(rules, bullet, headline, latin)
     properties: dict[str, Any] = {
         "quotes": quote_list,
         "bullets": bullets,
@@ -140,6 +143,29 @@ def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullet
     # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
     # only, or the 1.5B model writes "AI".
     emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
+
+
+# Letters of any alphabet but Chinese: none may be written except as a whole word of the source.
+_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u052f\u3040-\u30ff\uac00-\ud7af\uff21-\uff3a\uff41-\uff5a"
+_NO_LETTER = f'[^"\\\\\\n{_LETTERS}\u4e00-\u9fff]'
+
+
+def _literal(word: str) -> str:
+    return re.sub(r"([.+*?()|\[\]{}^$\\])", r"\\\1", word)
+
+
+def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str, Any],
+                       latin: tuple[str, ...]) -> None:
+    """Latin text only as the source's own names, acronyms, products and figures (trust.latin), each a
+    whole word: the 1.5B model mixed "triple了" and "runway" into Chinese bullets, and forbidden only
+    lower-case words it camel-cased its way round ("weHere")."""
+    other = f"(?:{'|'.join([_NO_LETTER, *map(_literal, latin)])})" if latin else _NO_LETTER
+    high = min(rules.bullet_max, rules.bullet_min * 8 // 3)
+    bullet["pattern"] = (
+        f"^{_HAN}{{2}}(?:{other}{{0,{_NAME_RUN // 2}}}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}"
+        f"{other}{{0,{_NAME_RUN // 2}}}$"
+    )
+    headline["pattern"] = (f"^{other}{{0,4}}{_HAN}(?:{_HAN}|{other}){{2,{rules.headline_max + 4}}}$")
 
 
 def clean_output(raw: str) -> str:
@@ -291,6 +317,13 @@ class Summarizer:
         self.schema = output_schema(self.asked, lengths=length_constraints,
                                     quote_max=self.checks.quote_max_chars, quotes=self.ask_quotes)
 
+    def schema_for(self, source: Source) -> dict[str, Any]:
+        """The reply's schema for one article: the local grammar writes Latin only as the source's names."""
+        if self.ask_quotes:  # a hosted model: its strict mode takes no grammar; the checks hold the rule
+            return self.schema
+        return output_schema(self.asked, lengths=True, quote_max=self.checks.quote_max_chars,
+                             quotes=self.ask_quotes, latin=source.latin.allowed)
+
     @property
     def asked(self) -> Rules:
         """What the prompt and the grammar ask for (the local model: shorter bullets than it is held to)."""
@@ -298,7 +331,7 @@ class Summarizer:
 
     def messages(self, article: Article) -> tuple[list[Message], bool]:
         body, truncated = fit_to_budget(article.text, self.token_budget)
-        body = as_data(body)
+        body = as_data(annotate(body))  # "$310 million（3.1亿美元）": the model copies, never converts
         system = self.prompts.render("system.j2", sections=self.sections, rules=self.asked,
                                      checks=self.checks, quotes=self.ask_quotes)
         user = self.prompts.render(
@@ -340,7 +373,8 @@ class Summarizer:
         fewest problems is kept, its remaining problems as flags.
         """
         messages, truncated = self.messages(article)
-        talk = _Conversation(article, messages, Source.of(article.title, article.text), journal=journal,
+        source = Source.of(article.title, article.text)
+        talk = _Conversation(article, messages, source, journal=journal, schema=self.schema_for(source),
                              replay=journal.replay() if journal is not None else [])
         while True:
             asked = await self._ask(talk)
@@ -369,7 +403,7 @@ class Summarizer:
             return talk.replay[number], True
         try:
             completion = await self.client.complete(
-                talk.messages, schema=self.schema, schema_name="digest_item", retry=number,
+                talk.messages, schema=talk.schema or self.schema, schema_name="digest_item", retry=number,
                 label=talk.article.title)
         except ProviderAuthError:
             raise  # not about this article: the run stops
@@ -431,6 +465,7 @@ class _Conversation:
     check_reasks: int = 0
     journal: Journal | None = None  # each finished call is written here at once
     replay: list[Completion] = field(default_factory=list)  # calls an earlier, killed run finished
+    schema: dict[str, Any] | None = None  # the reply's schema for this article (Summarizer.schema_for)
 
     def invalid(self, message: str) -> SummaryInvalid:
         return SummaryInvalid(message, attempts=len(self.attempts), raw=self.attempts[-1].raw,

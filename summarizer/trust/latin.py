@@ -59,8 +59,11 @@ class LatinWords:
             counts[token] += 1
             if not _inside_name(text, match, names):
                 standalone[token] += 1
-        parts = frozenset(w for w in in_name if not standalone[w])
-        ranked = [t for t, _ in counts.most_common() if t not in parts]
+        # "B" of "Series B" is B轮 in Chinese; a one-letter word is never half a name.
+        parts = frozenset(w for w in in_name if not standalone[w] and len(w) > 1)
+        title = text.split("\n", 1)[0]
+        ranked = [t for t, n in counts.most_common()
+                  if t not in parts and (n > 1 or t in title or not _opens_only(t, text))]
         allowed = [*names, *ranked][:_MAX_ALLOWED]
         return cls(tuple(allowed), tuple(names), parts)
 
@@ -94,12 +97,17 @@ def _names(text: str) -> list[str]:
     for match in re.finditer(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*){1,3}(?![A-Za-z0-9])",
                              text):
         words = match.group(0).split()
-        opens = bool(_SENTENCE_START.search(text[max(0, match.start() - 3):match.start()]))
-        while words and (words[0].lower() in _OPENERS | _COMMON or (opens and _only_opens(words[0], text))):
-            words, opens = words[1:], False
+        while words and words[0].lower() in _OPENERS | _COMMON:
+            words = words[1:]
         if len(words) >= 2:
             found[" ".join(words)] += 1
     return [name for name, _ in found.most_common()]
+
+
+def _opens_only(token: str, text: str) -> bool:
+    """A capitalised word seen once, where a sentence opens ("According", "Existing"): likely not a name."""
+    plain = not any(c.isdigit() for c in token) and not any(c.isupper() for c in token[1:])
+    return plain and _only_opens(token, text)
 
 
 def _only_opens(word: str, text: str) -> bool:

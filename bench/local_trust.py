@@ -1,0 +1,178 @@
+"""Can an editor trust the bundled model's draft? Measured on real pages, not the demo.
+
+    python bench/local_trust.py [--pages 24] [--demo] [--model qwen2.5-coder-1.5b] [--realdata DIR]
+
+Runs the real code (llama.cpp server + openai client + validation + trust checks) on pages of
+bench/fixtures/sections.yaml: real third-party pages from ../shared/realdata (Chinese and English news,
+English business news with figures among them) whose right section was labelled by hand (the file's
+header says how). ``--demo`` runs the seven demo articles instead. Prints per page its section (model /
+label), flags and notes, then: items with trust flags, unsupported claims per 100 bullets, bullets with
+English words, magnitude errors, section accuracy with its confusion, and seconds an article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realdata import located  # noqa: E402
+
+from summarizer.checks import Source  # noqa: E402
+from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
+from summarizer.errors import SummarizerError  # noqa: E402
+from summarizer.extract import choose_text  # noqa: E402
+from summarizer.llm import Endpoint, LLMClient  # noqa: E402
+from summarizer.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
+from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.text import text_hash  # noqa: E402
+from summarizer.trust.latin import english_words  # noqa: E402
+
+LABELS = ROOT / "bench" / "fixtures" / "sections.yaml"
+
+
+def pick(pages: list[dict[str, Any]], n: int, demo: bool) -> list[dict[str, Any]]:
+    """``n`` labelled pages, alternating Chinese and English, English ones with figures first."""
+    if demo:
+        return [p for p in pages if p.get("demo")]
+    real = [p for p in pages if not p.get("demo")]
+    en = sorted((p for p in real if p["lang"] == "en"), key=lambda p: not p.get("figures"))
+    zh = [p for p in real if p["lang"] == "zh"]
+    # Sections spread: round-robin over sections within each language.
+    def spread(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        by: dict[str, list[dict[str, Any]]] = {}
+        for p in group:
+            by.setdefault(p["section"], []).append(p)
+        out: list[dict[str, Any]] = []
+        while any(by.values()):
+            for name in list(by):
+                if by[name]:
+                    out.append(by[name].pop(0))
+        return out
+    en_f = [p for p in en if p.get("figures")]
+    en_rest = spread([p for p in en if not p.get("figures")])
+    en = en_f[:6] + spread(en_f[6:] + en_rest)
+    zh = spread(zh)
+    mixed = [p for pair in zip(zh, en, strict=False) for p in pair]
+    mixed += zh[len(en):] + en[len(zh):]
+    return mixed[:n]
+
+
+def article(page: dict[str, Any], realdata: Path) -> Article | None:
+    path = ROOT / page["path"] if page.get("demo") else realdata / page["path"]
+    ex = choose_text(url=path.as_uri(), html=path.read_bytes())
+    if not ex.text.strip():
+        return None
+    return Article(url=path.as_uri(), canonical_url=path.as_uri(), title=ex.title, source="bench",
+                   published=None, text=ex.text, zi=ex.zi, text_hash=text_hash(ex.text))
+
+
+async def run(items: list[tuple[dict[str, Any], Article]], model: str) -> list[dict[str, Any]]:
+    rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
+    rows = []
+    with LocalServer(model_path=ensure_model(model), slots=1) as server:
+        client = LLMClient(Endpoint(model, server.base_url, "local"), max_retries=0, timeout=1800, seed=0,
+                           on_tokens=lambda _: None, sampling=SAMPLING)
+        summarizer = Summarizer(client, rules=rules, sections=DEFAULT_SECTIONS, token_budget=3000,
+                                length_constraints=True)
+        for page, art in items:
+            began = time.monotonic()
+            try:
+                result = await summarizer.summarize(art)
+            except SummarizerError as exc:
+                print(f"  {page['path']}: FAILED {exc}"[:200], flush=True)
+                rows.append({"page": page, "failed": True, "seconds": time.monotonic() - began})
+                continue
+            row = measure(page, art, result, time.monotonic() - began)
+            rows.append(row)
+            print_row(row)
+        await client.aclose()
+    return rows
+
+
+def measure(page: dict[str, Any], art: Article, result: Any, seconds: float) -> dict[str, Any]:
+    source = Source.of(art.title, art.text)
+    problems = result.check.problems
+    texts = [result.summary.headline, *result.summary.bullets]
+    return {
+        "page": page, "failed": False, "seconds": seconds, "section": result.summary.section,
+        "trust": [p for p in problems if p.trust], "notes": [p for p in problems if not p.trust],
+        "claims": sum(1 for p in problems if p.unsupported_claim and p.bullet is not None),
+        "english": [w for t in texts for w in english_words(t, source.latin)],
+        "magnitudes": sum(1 for p in problems if p.kind == "magnitude"),
+        "bullets": result.summary.bullets, "headline": result.summary.headline,
+    }
+
+
+def print_row(row: dict[str, Any]) -> None:
+    page = row["page"]
+    mark = "ok" if row["section"] == page["section"] else "WRONG"
+    print(f"  {page['path'][-58:]:<58} {row['seconds']:>5.0f}s  {row['section']}/{page['section']} {mark}"
+          f"  trust {len(row['trust'])}  notes {len(row['notes'])}", flush=True)
+    print(f"      {row['headline']}")
+    for bullet in row["bullets"]:
+        print(f"      - {bullet}")
+    for problem in row["trust"]:
+        print(f"      ⚠️ {problem.message}")
+    if row["english"]:
+        print(f"      English words: {row['english']}")
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    done = [r for r in rows if not r["failed"]]
+    bullets = 3 * len(done)
+    flagged = sum(1 for r in done if r["trust"])
+    english = sum(1 for r in done for b in r["bullets"] if english_words_in(r, b))
+    right = sum(1 for r in done if r["section"] == r["page"]["section"])
+    print(f"\n{len(rows)} pages ({sum(1 for r in rows if r['page']['lang'] == 'zh')} Chinese), "
+          f"{len(done)} summarized, {len(rows) - len(done)} failed")
+    print(f"items with trust flags:        {flagged} of {len(done)}")
+    print(f"unsupported claims:            {100 * sum(r['claims'] for r in done) / max(1, bullets):.1f} "
+          "per 100 bullets")
+    print(f"bullets with English words:    {english} of {bullets}")
+    print(f"magnitude errors:              {sum(r['magnitudes'] for r in done)}")
+    print(f"section accuracy:              {right}/{len(done)} = {right / max(1, len(done)):.0%}")
+    confusion = Counter((r["page"]["section"], r["section"]) for r in done)
+    names = [s.name for s in DEFAULT_SECTIONS]
+    print("confusion (rows: label, columns: model): " + "  ".join(names))
+    for label in names:
+        print(f"  {label:<6}" + "".join(f"{confusion[(label, m)]:>8}" for m in names))
+    seconds = sum(r["seconds"] for r in rows)
+    print(f"seconds an article:            {seconds / max(1, len(rows)):.1f} "
+          f"(load {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+
+
+def english_words_in(row: dict[str, Any], bullet: str) -> bool:
+    return any(w in bullet for w in row["english"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=24)
+    parser.add_argument("--demo", action="store_true", help="the seven demo articles instead")
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b")
+    parser.add_argument("--realdata")
+    parser.add_argument("--labels", default=str(LABELS), help="the labelled pages (YAML)")
+    args = parser.parse_args()
+    realdata = located(args.realdata)
+    if realdata is None:
+        return
+    pages = yaml.safe_load(Path(args.labels).read_text(encoding="utf-8"))["pages"]
+    items = [(p, a) for p in pick(pages, args.pages, args.demo) if (a := article(p, realdata)) is not None]
+    print(f"{len(items)} pages, model {args.model}, 1 slot, {os.cpu_count()} threads", flush=True)
+    report(asyncio.run(run(items, args.model)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Trust flags block publishing; style notes never do; messages quote the bullet's own words; the local
+grammar writes Latin only as the source's names; the model reads each English magnitude in Chinese."""
+
+import re
+
+from summarizer.checks import CheckRules, Source, check_summary
+from summarizer.config import DEFAULT_SECTIONS
+from summarizer.items import Problem, ReviewItem
+from summarizer.llm import Endpoint, LLMClient
+from summarizer.summarize import Article, Rules, Summarizer
+from summarizer.text import text_hash
+
+RULES = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
+SOURCE_ZH = "图书馆扫描了2.6万张书页，约8%的书页虫蛀严重，修复团队用了整整三年时间才完成这一项工作。"
+
+
+def test_a_copy_note_quotes_the_bullet_as_written_not_a_normalised_form() -> None:
+    source = Source.of("图书馆整理古籍", SOURCE_ZH)
+    bullet = "据介绍，图书馆扫描了2.6万张书页，约8%的书页虫蛀严重，修复团队用了整整三年时间才完成。"
+    result = check_summary("图书馆整理古籍", [bullet, "二。", "三。"], [], source, CheckRules(copy_max_chars=12))
+    copy = next(p for p in result.problems if p.kind == "copy")
+    assert copy.term is not None and copy.term in bullet and "2.6万张" in copy.term
+    assert not copy.trust and copy.message in result.notes and copy.message not in result.trust_flags
+
+
+def test_style_notes_never_block_and_trust_flags_do() -> None:
+    note = Problem("copy", "第1条要点：照抄了原文的长句（“……”），请改写", 1, "……")
+    flag = Problem("number", "第1条要点：数字“30亿”在原文中找不到", 1, "30亿")
+    item = ReviewItem(canonical_url="u", headline="标题", emoji="📰", section="其他", bullets=["a", "b", "c"],
+                      importance=5, links=["u"], source="s", source_title="t", source_zi=100, flags=[note, flag])
+    assert item.unresolved == [flag] and item.notes == [note]
+    data = item.to_json()
+    assert data["flags"] == [flag.message] and data["notes"] == [note.message]
+
+
+def _local() -> Summarizer:
+    client = LLMClient(Endpoint("m", "http://127.0.0.1:9/v1", "local"), max_retries=0)
+    return Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000, length_constraints=True)
+
+
+TEXT = ("Kestrel Compute released Tern, a 7B model on AWS, after raising $310 million. However, the runway is "
+        "short, analysts said, and Tern trails GPT-4o on most tests. ") * 3
+
+
+def test_the_local_grammar_writes_latin_only_as_the_sources_names() -> None:
+    schema = _local().schema_for(Source.of("Kestrel Compute releases Tern", TEXT))
+    pattern = schema["properties"]["bullets"]["items"]["pattern"]
+    good = "公司Kestrel Compute发布" + "了" * 30 + "Tern模型，运行在AWS上，参数70亿，" + "落后于GPT-4o。" + "字" * 20
+    assert re.fullmatch(pattern, good)
+    assert not re.fullmatch(pattern, good.replace("落后于", "runway落后于"))
+    assert not re.fullmatch(pattern, good.replace("AWS", "Aws"))  # no camel-casing round it
+    assert "runway" not in pattern and "However" not in pattern
+
+
+def test_a_hosted_model_gets_no_grammar_and_the_local_one_reads_magnitudes_in_chinese() -> None:
+    client = LLMClient(Endpoint("m", "http://127.0.0.1:9/v1", "k"), max_retries=0)
+    hosted = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000)
+    source = Source.of("t", TEXT)
+    assert hosted.schema_for(source) is hosted.schema
+    article = Article(url="u", canonical_url="u", title="Kestrel Compute releases Tern", source="s",
+                      published=None, text=TEXT, zi=100, text_hash=text_hash(TEXT))
+    for summarizer in (hosted, _local()):
+        user = summarizer.messages(article)[0][1]["content"]
+        assert "$310 million（3.1亿美元）" in user and "7B（70亿）" in user
