@@ -35,7 +35,7 @@ from .items import CheckResult, Evidence, Problem
 from .text import chinese_share
 from .tokens import sentences
 from .trust.latin import LatinWords, english_words, half_names
-from .trust.magnitudes import Magnitude, find_magnitudes
+from .trust.magnitudes import Magnitude, chinese_number, find_magnitudes
 
 # Latin words that are generic vocabulary in Chinese tech writing, not names to ground.
 GENERIC_TERMS = frozenset(
@@ -391,11 +391,28 @@ def grounding(text: str, source: Source, bullet: int | None, rules: CheckRules) 
 def _number_problem(number: Number, source: Source, bullet: int | None) -> Problem:
     """An unsupported figure; a magnitude when it is a source figure off by a power of ten (7B as 7亿)."""
     for magnitude in source.magnitudes:
-        ratio = magnitude.value / number.value if number.value else Decimal(0)
-        if ratio != 1 and ratio > 0 and ratio.log10() == ratio.log10().to_integral_value():
+        if _off_by_power(number, magnitude):
             return Problem("magnitude", f"{_where(bullet)}：“{number.raw}”与原文“{magnitude.raw}”"
                            f"（即{magnitude.chinese}）数量级不符", bullet, number.raw)
     return Problem("number", f"{_where(bullet)}：数字“{number.raw}”在原文中找不到", bullet, number.raw)
+
+
+def _off_by_power(number: Number, magnitude: Magnitude) -> bool:
+    ratio = magnitude.value / number.value if number.value else Decimal(0)
+    return ratio != 1 and ratio > 0 and ratio.log10() == ratio.log10().to_integral_value()
+
+
+def fix_magnitudes(text: str, source: Source) -> str:
+    """``text`` with each figure that is one source magnitude off by a power of ten ("3100万" for
+    "$310 million") written in that magnitude's Chinese form (3.1亿). Only where exactly one source figure
+    fits: the local model copies the digits and loses the power of ten, and a re-ask did not fix it."""
+    for number in numbers(text):
+        if supported_number(number, source.values):
+            continue
+        fits = {m.value: m for m in source.magnitudes if _off_by_power(number, m)}
+        if len(fits) == 1 and number.raw in text:
+            text = text.replace(number.raw, chinese_number(next(iter(fits))), 1)
+    return text
 
 
 def latin_problems(text: str, source: Source, bullet: int | None, rules: CheckRules,

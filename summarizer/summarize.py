@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from .checks import CheckRules, Source, check_summary
+from .checks import CheckRules, Source, check_summary, fix_magnitudes
 from .config import Section
 from .errors import LLMError, ProviderAuthError, SummaryInvalid
 from .items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
@@ -437,7 +437,8 @@ class Summarizer:
             return self.prompts.render("reask.j2", errors=attempt.error, rules=self.asked,
                                        quotes=self.ask_quotes)
         if not self.ask_quotes:  # the local model: its grammar cuts a long bullet where Chinese runs out
-            summary.bullets = [drop_cut_tail(b, self.rules.bullet_min) for b in summary.bullets]
+            summary.bullets = [fix_magnitudes(drop_cut_tail(b, self.rules.bullet_min), talk.source)
+                               for b in summary.bullets]
         check = self.check(summary, talk.source)
         talk.first_check = talk.first_check or check
         if talk.best is None or len(check.problems) <= len(talk.best[1].problems):

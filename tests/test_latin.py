@@ -32,3 +32,8 @@ def test_the_checks_flag_both_as_trust_problems() -> None:
     kinds = {p.kind: p for p in result.problems if p.bullet == 1}
     assert kinds["half_name"].trust and kinds["half_name"].term == "北风 Labs"
     assert kinds["english"].term == "runway" and kinds["english"].trust
+
+
+def test_a_name_kept_whole_in_one_of_its_forms_is_not_half() -> None:
+    words = LatinWords.of("It closed a Series B round after its Series A round last year.")
+    assert half_names("此前完成了Series A融资", words) == []

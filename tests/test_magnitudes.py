@@ -51,3 +51,13 @@ def test_a_power_of_ten_off_is_a_magnitude_error_quoting_both() -> None:
 
 def test_a_figure_the_source_lacks_is_still_a_number_problem() -> None:
     assert "number" in _kinds("Kestrel Compute融资30亿美元。")
+
+
+def test_a_local_figure_off_by_a_power_of_ten_is_rewritten_in_the_sources_form() -> None:
+    from summarizer.checks import fix_magnitudes
+
+    source = Source.of("t", "Northwind raised $310 million and has 40K users; a 7B model; revenue $30 million.")
+    assert fix_magnitudes("公司融资3100万美元，拥有4000名用户，7亿参数模型", source) == \
+        "公司融资3.1亿美元，拥有4万名用户，70亿参数模型"
+    assert fix_magnitudes("营收3000万美元，融资3.1亿美元", source) == "营收3000万美元，融资3.1亿美元"
+    assert fix_magnitudes("模型有700亿参数", source) == "模型有70亿参数"

@@ -153,9 +153,10 @@ def half_names(text: str, words: LatinWords) -> list[tuple[str, str]]:
         token = match.group(0)
         if token not in words.parts:
             continue
-        whole = next((n for n in words.names if token in n.split()), None)
-        if whole is None or whole in text:
+        wholes = [n for n in words.names if token in n.split()]
+        if not wholes or any(n in text for n in wholes):
             continue
+        whole = wholes[0]
         before = _HAN_BEFORE.search(text[:match.start()])
         after = _HAN_AFTER.search(text[match.end():])
         shown = (before.group(0) if before else "") + token + (after.group(0) if after and not before else "")
