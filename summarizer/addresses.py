@@ -12,8 +12,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from .config import IPNetwork, parse_allow_entry
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Cloud metadata endpoints. Most are already non-global (link-local or shared
 # space); listed so the refusal reason can say what they are.
@@ -44,20 +45,6 @@ def kind_of(address: IPAddress) -> str | None:
     if address.is_multicast or address.is_unspecified or address.is_reserved or not address.is_global:
         return "non-public"
     return None
-
-
-def parse_allow_entry(entry: str) -> IPNetwork | str:
-    """An allow-list entry: a CIDR / IP (as a network) or a lower-case host name. Raises ValueError."""
-    text = entry.strip()
-    if not text:
-        raise ValueError("empty allow_hosts entry")
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        pass
-    if any(c in text for c in "/:@ ") or text.startswith("."):
-        raise ValueError(f"allow_hosts entry '{entry}' is neither an IP, a CIDR nor a host name")
-    return text.lower().rstrip(".")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from markupsafe import Markup, escape
 
-from .jinja import environment
+from .jinja import environment, shown_url
 from .review.markdown import ParsedHighlight, ParsedItem, parse_digest
 
 
@@ -61,22 +61,6 @@ def read_issue(output_dir: Path, date: str, *, title: str, base_url: str | None 
     return PublishedIssue(date=date, title=title, purpose=parsed.purpose, stats=parsed.stats,
                           highlights=parsed.highlights, sections=parsed.sections, markdown=text,
                           base_url=base_url, published_at=published_at)
-
-
-def safe_href(url: str) -> str:
-    """Only web links become links: a hand-edited javascript: or data: target turns into '#'."""
-    return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
-
-
-def shown_url(url: str) -> str:
-    """A link as a reader should read it: percent-encoded CJK decoded back."""
-    return unquote(url)
-
-
-def stats_html(stats: str) -> Markup:
-    """The stats line with its **numbers** bold, everything else escaped."""
-    parts = str(escape(stats)).split("**")
-    return Markup("".join(f"<strong>{p}</strong>" if n % 2 else p for n, p in enumerate(parts)))
 
 
 def body_html(issue: PublishedIssue) -> str:

@@ -18,23 +18,10 @@ from typing import Any, Literal
 import openai
 
 from .errors import ConfigError, LLMError, ProviderAuthError
+from .progress import CallProgress, OnTokens
 from .redact import redact
 
 Message = dict[str, str]
-
-
-@dataclass(frozen=True)
-class CallProgress:
-    """Where one streamed call is: told for every chunk, and once a second while the model reads."""
-
-    label: str
-    tokens: int  # chunks received: one token each from llama.cpp
-    seconds: float  # since the request
-    first_token: float | None = None  # seconds to the first token (reading the prompt took that long)
-    done: bool = False
-
-
-OnTokens = Callable[[CallProgress], None]
 
 
 @dataclass(frozen=True)

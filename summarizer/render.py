@@ -11,36 +11,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .digest import Digest, DigestItem
+from .digest_files import write_atomic
 from .jinja import environment
-
-# Reviewer marker lines (one per trust flag) start with this; the published issue drops every such line.
-REVIEW_MARKER = "> ⚠️ 待核实"
-
-
-_LEADING_MARKER = re.compile(r"^(?:#+|[>*+=|~`]+|-+|\d+[.)])(?:\s+|$)")
-
-
-def inline(text: str) -> str:
-    """One line of text that cannot open Markdown structure (headings, quotes, lists, HTML, links, code)."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = text.replace("<", "＜").replace(">", "＞")
-    text = re.sub(r"!?\[([^\]]*)\]\(([^)]*)\)", r"\1", text)
-    # Whatever brackets and backticks are left could still form a reference link or code span.
-    text = text.replace("[", "［").replace("]", "］").replace("`", "｀")
-    while True:  # "## - > x" must lose every marker, not just the first
-        stripped = _LEADING_MARKER.sub("", text, count=1).strip()
-        if stripped == text:
-            return text
-        text = stripped
-
-
-def link_target(url: str) -> str:
-    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._").replace("(", "%28").replace(")", "%29")
-
-
-def link_text(url: str) -> str:
-    return link_target(url).replace("[", "%5B").replace("]", "%5D")
-
 
 def render_markdown(digest: Digest) -> str:
     text = environment().get_template("digest.md.j2").render(digest=digest)
@@ -70,36 +42,6 @@ def render_json(digest: Digest) -> str:
         "left_out": [item.canonical_url for item in digest.left_out],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it where Linux tells (os.umask would, for a moment)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; a web server must read what we publish
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_draft(digest: Digest, output_dir: Path) -> tuple[Path, Path]:

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 import tiktoken
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.](?=\s))|\n+")
+from .text import sentences
+
 GAP = "\n……\n"
 
 
@@ -23,18 +24,6 @@ def _encoding() -> tiktoken.Encoding:
 
 def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
-
-
-def sentences(text: str) -> list[str]:
-    """Split into sentences, keeping each sentence's own punctuation; paragraph breaks are kept as '\\n'."""
-    out: list[str] = []
-    for para in text.split("\n"):
-        parts = [p for p in _SENTENCE_END.split(para) if p and p.strip()]
-        out.extend(parts)
-        out.append("\n")
-    while out and out[-1] == "\n":
-        out.pop()
-    return out
 
 
 def fit_to_budget(text: str, budget: int) -> tuple[str, bool]:

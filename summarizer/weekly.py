@@ -20,19 +20,8 @@ from .dedup import DedupRules, StoryIndex, sketch
 from .items import DROPPED
 from .store import Store
 
-WEEKLY_KEY = re.compile(r"weekly-\d{4}-W\d{2}")
 FORMATS = ("numbered", "issue")
 SOURCE_BONUS_MAX = 3  # more sources raise a story, but never above a clearly more important one
-
-
-def weekly_key(end: Date) -> str:
-    """The review key of the weekly ending on ``end``: its ISO week, never a daily's YYYY-MM-DD."""
-    year, week, _ = end.isocalendar()
-    return f"weekly-{year}-W{week:02d}"
-
-
-def is_weekly(key: str) -> bool:
-    return WEEKLY_KEY.fullmatch(key) is not None
 
 
 @dataclass(frozen=True)
