@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizer.errors import FeedError  # noqa: E402
-from summarizer.feeds import parse_feed  # noqa: E402
+from summarizer.sources.feeds import parse_feed  # noqa: E402
 
 SETS = ("feedparser-tests", "rssant-feeds")
 _HEADER = re.compile(rb"^Header:\s*Content-type:\s*(.+?)\s*$", re.I | re.M)

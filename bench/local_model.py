@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
-from summarizer.extract import choose_text  # noqa: E402
-from summarizer.llm import Endpoint, LLMClient  # noqa: E402
-from summarizer.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
-from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
+from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
+from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.sources.extract import choose_text  # noqa: E402
 from summarizer.text import ends_sentence, text_hash  # noqa: E402
 
 

@@ -32,9 +32,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.dedup import StoryDoc, group_stories, pair_scores, tokens  # noqa: E402
-from summarizer.extract import choose_text, page_text  # noqa: E402
+from summarizer.sources.extract import choose_text, page_text  # noqa: E402
 from summarizer.text import count_zi  # noqa: E402
+from summarizer.trust.dedup import StoryDoc, group_stories, pair_scores, tokens  # noqa: E402
 
 FIXTURES = ROOT / "bench" / "fixtures"
 SITES = {"zh": "news.example.cn", "en": "news.example.com"}

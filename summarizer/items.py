@@ -404,7 +404,7 @@ def _known(kind: type[DigestItem], data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-# A feed's HTTP cache validators (ETag, Last-Modified): sent by sources/fetch.py, kept between runs by the store.
+# A feed's HTTP cache validators (ETag, Last-Modified): sent by sources/fetch.py, kept by the store.
 @dataclass(frozen=True)
 class Validators:
     etag: str | None = None

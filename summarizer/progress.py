@@ -11,6 +11,7 @@ from typing import Protocol, TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+
 @dataclass(frozen=True)
 class CallProgress:
     """Where one streamed call is: told for every chunk, and once a second while the model reads."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..digest.parse import ParsedDigest, ParsedItem
 from ..errors import DraftFormatError
 from ..items import DROPPED, PENDING, ReviewItem
-from ..render import inline, link_target
-from .markdown import ParsedDigest, ParsedItem
+from ..jinja import inline, link_target
 
 if TYPE_CHECKING:
     from .state import Review

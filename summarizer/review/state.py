@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..dates import check_date
-from ..digest import Digest, compute_stats
+from ..dates import check_date, is_weekly
+from ..digest.build import Digest, compute_stats
+from ..digest.files import write_atomic
+from ..digest.parse import parse_digest
+from ..digest.render import render_markdown
 from ..errors import ReviewError
 from ..items import APPROVED, DROPPED, PENDING, Problem, ReviewItem
-from ..render import inline, render_markdown, write_atomic
+from ..jinja import inline
 from ..store import ReviewWrite, Store
 from ..text import split_emoji
-from ..weekly import is_weekly
 from .absorb import apply_draft
-from .markdown import parse_digest
 
 __all__ = ["APPROVED", "DROPPED", "PENDING", "STATES", "Review", "ReviewItem", "import_draft", "sha"]
 
@@ -78,7 +79,7 @@ class Review:
         if not is_weekly(date):  # a weekly key has its own fixed shape (weekly-YYYY-Www)
             check_date(date)
         if is_weekly(date) and cls is Review:
-            from .weekly import WeeklyReview
+            from ..weekly.review import WeeklyReview
 
             return WeeklyReview.open(store, settings, date)
         if store.review(date) is None:
