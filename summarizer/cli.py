@@ -249,12 +249,12 @@ def _latest_draft(settings: Settings) -> str:
 def review(config: str | None, date: str | None, as_list: bool, as_json: bool, approve_all: bool,
            drops: tuple[str, ...], host: str, port: int) -> None:
     """Review a draft (default: the newest): a local web page, or --list / --approve-all / --drop."""
-    from .review.state import Review
+    from .weekly.review import open_review
 
     settings = _settings(config)
     date = date or _latest_draft(settings)
     with Store(settings.database_path) as store:
-        state = Review.open(store, settings, date)
+        state = open_review(store, settings, date)
         for ref in drops:
             state.drop(ref)
             if not as_json:

@@ -17,6 +17,7 @@ from ..digest.parse import strip_markers
 from ..errors import PublishRefused
 from ..review.state import PENDING, Review, sha
 from ..store import Store, now_iso
+from ..weekly.review import open_review
 from .atom import atom_feed
 from .issue import PublishedIssue, page_html, read_issue, wechat_html
 
@@ -61,7 +62,7 @@ def publish(store: Store, settings: Settings, date: str, *, force: bool = False,
     Raises PublishRefused, DraftFormatError (hand-edited draft) or ReviewError; a failed push target is
     a line of the result and counted in ``push_failures``, never an exception: the issue is published.
     """
-    review = Review.open(store, settings, date)
+    review = open_review(store, settings, date)
     for ref in ack:
         review.ack(ref)
     check_publishable(review, force=force)

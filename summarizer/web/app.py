@@ -32,6 +32,7 @@ from ..review.page import page_context
 from ..review.queue import FILTERS, next_up, publish_blockers
 from ..review.state import APPROVED, Review
 from ..store import Store
+from ..weekly.review import open_review
 from .guard import read_form
 from .regenerate import regenerate
 
@@ -82,7 +83,7 @@ class ReviewApp:
         show = request.query_params.get("show", "all")
         with self._store() as store:
             try:
-                review = Review.open(store, self.settings, self.date)
+                review = open_review(store, self.settings, self.date)
             except SummarizerError as exc:
                 return PlainTextResponse(f"出错：{exc}", status_code=409)
             return self._render(store, review, show=show, message=request.query_params.get("msg", ""),
@@ -108,7 +109,7 @@ class ReviewApp:
         review: Review | None = None
         with self._store() as store:
             try:
-                review = Review.open(store, self.settings, self.date)
+                review = open_review(store, self.settings, self.date)
                 review.item(item_id)
                 if review.state == "published":
                     raise ReviewError(f"{self.date} 这一期已经发布；"
@@ -153,7 +154,7 @@ class ReviewApp:
             return PlainTextResponse("禁止访问", status_code=403)
         with self._store() as store:
             try:
-                count = Review.open(store, self.settings, self.date).approve_all()
+                count = open_review(store, self.settings, self.date).approve_all()
             except SummarizerError as exc:
                 return self._back(message=f"出错：{exc}", error=True)
         return self._back(message=f"批准了 {count} 条")
@@ -164,7 +165,7 @@ class ReviewApp:
             return PlainTextResponse("禁止访问", status_code=403)
         with self._store() as store:
             try:
-                review = Review.open(store, self.settings, self.date)
+                review = open_review(store, self.settings, self.date)
                 # Ticked on the page: the same acknowledgement as `summarizer publish --ack ITEM`.
                 for ref in form.get("ack", []):
                     review.ack(ref)
@@ -188,7 +189,7 @@ class ReviewApp:
             return PlainTextResponse("禁止访问", status_code=403)
         with self._store() as store:
             try:
-                Review.open(store, self.settings, self.date).reopen()
+                open_review(store, self.settings, self.date).reopen()
             except SummarizerError as exc:
                 return self._back(message=f"出错：{exc}", error=True)
         return self._back(message="已重新打开：已发布的文件暂时不变，改完后再发布一次才会更新")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..dates import is_weekly
 from ..digest.files import write_atomic
 from ..errors import DraftFormatError, ReviewError
 from ..items import DROPPED, PENDING, Problem, ReviewItem
@@ -79,16 +80,16 @@ class WeeklyReview(Review):
             headline = inline(headline)
             if not headline:
                 raise ReviewError(f"item {item.id}: the title cannot be empty")
-            self._set(item, "headline", headline)
+            self.change(item, "headline", headline)
         paragraph = next((inline(b) for b in bullets or [] if b.strip()), None)
         if bullets is not None and paragraph is None:
             raise ReviewError(f"item {item.id}: the paragraph cannot be empty")
         if paragraph is not None:
-            self._set(item, "bullets", [paragraph])
+            self.change(item, "bullets", [paragraph])
         if flags is not None:
-            self._set(item, "flags", list(flags))
-            self._set(item, "acked", list(acked or []))
-        self._commit()
+            self.change(item, "flags", list(flags))
+            self.change(item, "acked", list(acked or []))
+        self.commit()
 
     def replace_summary(self, ref: str | int, *, headline: str, emoji: str, bullets: list[str],
                         importance: int, flags: list[Problem] | None = None) -> None:
@@ -119,23 +120,23 @@ class WeeklyReview(Review):
             picks = self._apply_entry(item, got, position, picks)
         for item in self.items.values():
             if item.id not in seen and item.status != DROPPED:
-                self._set(item, "status", DROPPED)
+                self.change(item, "status", DROPPED)
         # A teaser deleted in the editor stays deleted ("" is kept by a re-run; None is written again).
         teaser = parsed.teaser if parsed.teaser is not None or self.format != "numbered" else ""
         if teaser is not None and teaser != inline(self.meta.get("teaser") or ""):
-            self._pending.changes.append((None, "teaser", self.meta.get("teaser"), teaser))
+            self.note(None, "teaser", self.meta.get("teaser"), teaser)
             self.meta = {**self.meta, "teaser": teaser}
-        self._pending.changes.append((None, "editor", self.draft_sha, sha(text)))
-        self._commit()
+        self.note(None, "editor", self.draft_sha, sha(text))
+        self.commit()
         return True
 
     def _apply_entry(self, item: ReviewItem, got: ParsedEntry, position: int, picks: int) -> int:
         """One entry of the edited draft onto its item; returns the picks counted so far."""
         if got.title != inline(item.headline):
-            self._set(item, "headline", got.title)
+            self.change(item, "headline", got.title)
         paragraph = " ".join(got.paragraph)
         if paragraph != inline(item.bullets[0] if item.bullets else ""):
-            self._set(item, "bullets", [paragraph])
+            self.change(item, "bullets", [paragraph])
         if self.format == "issue":
             picked = got.section == PICKS
             if got.section not in self.meta["sections"] and not picked:
@@ -143,15 +144,15 @@ class WeeklyReview(Review):
                                        f"section (one of: {'、'.join([*self.meta['sections'], PICKS])})",
                                        line=got.line)
             picks += picked
-            self._set(item, "highlight", picks if picked else 0)
+            self.change(item, "highlight", picks if picked else 0)
             if not picked:
-                self._set(item, "section", got.section)
-        self._set(item, "position", position)
+                self.change(item, "section", got.section)
+        self.change(item, "position", position)
         if item.status == DROPPED:
-            self._set(item, "status", PENDING)
+            self.change(item, "status", PENDING)
         gone = [f for f in item.unresolved if f.message not in got.flags]
         if gone:
-            self._set(item, "acked", item.acked + gone)
+            self.change(item, "acked", item.acked + gone)
         return picks
 
 
@@ -173,7 +174,7 @@ def save_weekly(store: Store, output_dir: Path, key: str, meta: dict[str, Any],
         text = review.render_draft()
         write_atomic(review.draft_path, text)
         review.draft_sha = sha(text)
-        review._save({}, [])
+        review.save({}, [])
         return review, len(items)
     if stored.meta.get("format") != meta["format"]:
         raise ReviewError(f"{key}: already under review as a {stored.meta.get('format')} weekly; publish or "
@@ -188,14 +189,20 @@ def save_weekly(store: Store, output_dir: Path, key: str, meta: dict[str, Any],
         item.id = max(review.items, default=0) + 1
         item.position = max((i.position for i in review.items.values()), default=-1) + 1
         review.items[item.id] = item
-        review._pending.dirty.add(item.id)
-        review._pending.changes.append((item.id, "added by a new weekly run", None, item.canonical_url))
+        review.note(item.id, "added by a new weekly run", None, item.canonical_url)
         added += 1
     # The editor's teaser stays; the range, image and number follow the latest run.
     kept = {"teaser": review.meta["teaser"]} if review.meta.get("teaser") is not None else {}
     updated = {**review.meta, **meta, **kept}
     if updated != review.meta:
-        review._pending.changes.append((None, "new weekly run", None, f"{meta['start']}..{meta['end']}"))
+        review.note(None, "new weekly run", None, f"{meta['start']}..{meta['end']}")
         review.meta = updated
-    review._commit()
+    review.commit()
     return review, added
+
+
+def open_review(store: Store, settings: Settings, key: str) -> Review:
+    """The review under ``key``: a weekly's (weekly-YYYY-Www) or a day's (YYYY-MM-DD)."""
+    if is_weekly(key):
+        return WeeklyReview.open(store, settings, key)
+    return Review.open(store, settings, key)
