@@ -4,7 +4,7 @@
 
 For every set in ``../shared/realdata`` (see bench/realdata.py; skipped cleanly when absent) it
 prints, for bare ``trafilatura.extract(html, url=url)`` (its defaults) and for the project
-(``summarizer.extract.choose_text``, what the digest uses), per set:
+(``summarizer.sources.extract.choose_text``, what the digest uses), per set:
 
 * F1: the ScrapingHub article-extraction metric the realdata README describes (tokens ``\\w+``,
   each CJK character one token; multiset 4-gram shingles; precision and recall averaged over

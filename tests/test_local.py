@@ -1,6 +1,6 @@
 """The local-server wrapper's protocol and failure paths, with stand-in servers (no [local] extra needed).
 
-The stand-ins speak the protocol of ``summarizer.local_server``: print ``listening host:port``, serve
+The stand-ins speak the protocol of ``summarizer.model.local_server``: print ``listening host:port``, serve
 ``/health``, and exit when stdin closes. tests/test_local_model.py runs the real one.
 """
 
@@ -67,7 +67,7 @@ def test_child_has_omp_passive_wait_policy(tmp_path: Path, monkeypatch: pytest.M
 
 def test_cpu_without_avx2_is_one_clear_line_before_anything_starts(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(summarizer.local, "cpu_has_avx2", lambda: False)
+    monkeypatch.setattr(summarizer.model.local, "cpu_has_avx2", lambda: False)
     marker = tmp_path / "started"
     command = _shell(tmp_path, f"touch {marker}")
     with pytest.raises(LocalModelError, match="no AVX2.*OPENAI_BASE_URL"):

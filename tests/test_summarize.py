@@ -9,7 +9,8 @@ from servers import BULLETS, FakeOpenAI, Reply, canned_summary
 from summarizer.config import DEFAULT_SECTIONS
 from summarizer.errors import LLMError, SummaryInvalid
 from summarizer.model.llm import Endpoint, LLMClient
-from summarizer.model.summarize import Article, Rules, Summarizer, clean_output, parse_summary
+from summarizer.model.replies import clean_output, parse_summary
+from summarizer.model.summarize import Article, Rules, Summarizer
 from summarizer.model.tokens import split_thirds
 from summarizer.sources.extract import choose_text
 from summarizer.text import text_hash
@@ -57,7 +58,7 @@ def test_valid_reply_in_one_call(fake_llm: FakeOpenAI) -> None:
 
 
 def test_local_schema_carries_lengths_for_the_grammar() -> None:
-    from summarizer.model.summarize import output_schema
+    from summarizer.model.replies import output_schema
 
     bullets = output_schema(RULES, lengths=True)["properties"]["bullets"]
     assert (bullets["minItems"], bullets["maxItems"]) == (3, 3)
@@ -69,7 +70,7 @@ def test_local_schema_carries_lengths_for_the_grammar() -> None:
 
 def test_local_bullet_pattern_keeps_chinese_all_through_and_carries_the_lengths() -> None:
     # llama.cpp applies the pattern instead of minLength/maxLength, so it must hold both rules.
-    from summarizer.model.summarize import output_schema
+    from summarizer.model.replies import output_schema
 
     item = output_schema(RULES, lengths=True)["properties"]["bullets"]["items"]
     pattern = re.compile(item["pattern"])
@@ -171,7 +172,7 @@ def test_emoji_field_is_mended_not_failed() -> None:
 
 
 def test_local_emoji_pattern_allows_emoji_only() -> None:
-    from summarizer.model.summarize import output_schema
+    from summarizer.model.replies import output_schema
 
     pattern = re.compile(output_schema(RULES, lengths=True)["properties"]["emoji"]["pattern"])
     assert all(pattern.match(e) for e in ("📚", "🚀✨", "🕵️‍♂️💰", "🇨🇳", "⚡️"))
@@ -264,7 +265,7 @@ def test_checks_can_be_turned_off(fake_llm: FakeOpenAI) -> None:
 
 
 def test_check_rules_and_the_recheck_prompt_change_the_prompt_hash() -> None:
-    from summarizer.model.summarize import PROMPT_FILES, Prompts, prompt_fingerprint
+    from summarizer.model.prompts import PROMPT_FILES, Prompts, prompt_fingerprint
 
     assert "recheck.j2" in PROMPT_FILES
     prompts = Prompts()

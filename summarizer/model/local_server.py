@@ -1,6 +1,6 @@
 """The child process that serves the bundled model: xllamacpp's llama.cpp server on 127.0.0.1.
 
-    python -m summarizer.local_server --model M.gguf [--ctx N] [--slots N] [--threads N]
+    python -m summarizer.model.local_server --model M.gguf [--ctx N] [--slots N] [--threads N]
 
 xllamacpp is a prebuilt wheel of llama.cpp with its OpenAI-compatible HTTP server
 but no executable, so this module is the executable: it starts ``xllamacpp.Server``
@@ -59,7 +59,7 @@ def params(args: argparse.Namespace, xllamacpp: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m summarizer.local_server")
+    parser = argparse.ArgumentParser(prog="python -m summarizer.model.local_server")
     parser.add_argument("--model", required=True)
     parser.add_argument("--ctx", type=int, default=8192)
     parser.add_argument("--slots", type=int, default=1)

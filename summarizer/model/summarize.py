@@ -10,28 +10,21 @@ is kept as the item's flags for the reviewer.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from dataclasses import dataclass, field, replace
-from importlib import resources
-from typing import Any, Protocol
-
-from pydantic import BaseModel, ValidationError
+from typing import Protocol
 
 from ..config import Section
 from ..errors import LLMError, ProviderAuthError, SummaryInvalid
 from ..items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
-from ..jinja import environment
-from ..text import chinese_share, clean_data, drop_cut_tail
+from ..text import chinese_share, drop_cut_tail
 from ..trust.checks import CheckRules, Source, check_summary
 from .llm import Completion, LLMClient, Message
+from .prompts import Prompts, as_data
+from .replies import output_schema, parse_summary
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
-__all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "Prompts", "prompt_fingerprint",
-           "output_schema", "parse_summary", "clean_output", "local_rules"]
+__all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "local_rules"]
 
-PROMPT_FILES = ("system.j2", "article.j2", "reask.j2", "recheck.j2")
 # The local model on two cores reads about 35 tokens a second and writes about 10: an article of 800
 # tokens and three bullets of 50-75 字 take about a minute (bench/local_model.py). Held to 60-160 字 it
 # wrote 450 tokens a reply and padded short bullets by repeating a sentence.
@@ -58,162 +51,6 @@ def local_ask(rules: Rules) -> Rules:
     names and figures (each one 字) may go past the asked length; that is no reason to lose it.
     """
     return replace(local_rules(rules), bullet_max=min(rules.bullet_max, LOCAL_BULLET_ZI[1]))
-
-
-_HAN = "[\u4e00-\u9fff]"
-_PLAIN = '[^"\\\\\\n]'  # any character but a quote, a backslash or a line break: no JSON escapes needed
-_OTHER = '[^"\\\\\\n\u4e00-\u9fff]'  # the same but a Chinese character
-_EMOJI_CHARS = ("[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05-\u2b55"
-                "\U0001f000-\U0001faff\ufe0f\u200d\u20e3]")
-_NAME_RUN = 24  # "Granite Peak Ventures, " fits
-
-
-def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
-                  quotes: bool = True) -> dict[str, Any]:
-    """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
-    evidence before it writes, and reads before it titles.
-
-    ``lengths`` adds item counts and string lengths. llama.cpp turns them into a
-    grammar, which is what makes a small local model write full-length bullets;
-    hosted providers' strict modes reject or ignore such constraints, so for them
-    the validator and the re-ask enforce the same rules.
-    """
-    bullet: dict[str, Any] = {"type": "string"}
-    headline: dict[str, Any] = {"type": "string"}
-    emoji: dict[str, Any] = {"type": "string"}
-    quote: dict[str, Any] = {"type": "string"}
-    importance: dict[str, Any] = {"type": "integer"}
-    bullets: dict[str, Any] = {"type": "array", "items": bullet}
-    quote_list: dict[str, Any] = {"type": "array", "items": quote}
-    if lengths:
-        _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
-                     quote=quote, quotes=quote_list, importance=importance)
-    properties: dict[str, Any] = {
-        "quotes": quote_list,
-        "bullets": bullets,
-        "headline": headline,
-        "emoji": emoji,
-        "section": {"type": "string", "enum": list(rules.sections)},
-        "importance": importance,
-    }
-    if not quotes:
-        del properties["quotes"]  # evidence comes from alignment (checks.align)
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-
-
-def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullets: dict[str, Any],
-                 headline: dict[str, Any], emoji: dict[str, Any], quote: dict[str, Any],
-                 quotes: dict[str, Any], importance: dict[str, Any]) -> None:
-    """The counts, lengths and patterns llama.cpp turns into a grammar (see ``output_schema``)."""
-    importance.update(minimum=1, maximum=10)
-    # Short quotes: the local CPU model pays for every token it copies.
-    quote.update(minLength=4, maxLength=quote_max)
-    quotes.update(minItems=3, maxItems=3)
-    # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
-    # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
-    # 0.5B model pad by repeating one bullet three times.)
-    # At most twice the minimum in Chinese characters: the local model writes about ten tokens a
-    # second on two cores, and left to the full range it wrote 150-字 bullets (a minute of output).
-    low, high = rules.bullet_min * 3 // 2, min(rules.bullet_max, rules.bullet_min * 8 // 3)
-    bullet.update(minLength=low, maxLength=high)
-    # Chinese all through: two Chinese characters first, then never more than a name's worth of other
-    # characters without one. Asked in words only, the 1.5B model answered an English article in
-    # English; forced to open in Chinese only, it went on in English after two characters. llama.cpp
-    # lets a pattern override the length keywords, so the pattern carries the lengths (in Chinese
-    # characters: at least the minimum in 字, at most a quarter past the maximum, so that a sentence the
-    # model began near the asked length can end; cut anyway, its tail goes: text.drop_cut_tail).
-    bullet["pattern"] = (
-        f"^{_HAN}{{2}}(?:{_OTHER}{{0,{_NAME_RUN}}}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}"
-        f"{_OTHER}{{0,{_NAME_RUN}}}$"
-    )
-    bullets.update(minItems=3, maxItems=3)
-    headline.update(minLength=4, maxLength=rules.headline_max + 8)
-    # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
-    headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
-    # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
-    # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
-    # only, or the 1.5B model writes "AI".
-    emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
-
-
-def clean_output(raw: str) -> str:
-    """Strip <think> blocks and ``` fences; keep the outermost JSON object."""
-    text = re.sub(r"<think>.*?</think>", "", raw, flags=re.S)
-    # An unopened think block (some servers drop the tag).
-    text = re.sub(r"^.*?</think>", "", text, flags=re.S)
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
-    if fenced:
-        text = fenced.group(1)
-    start, end = text.find("{"), text.rfind("}")
-    return text[start : end + 1] if start != -1 and end > start else text.strip()
-
-
-def parse_summary(raw: str, rules: Rules) -> Summary:
-    """Validate raw model output. Raises ValueError with Chinese reasons the model can act on."""
-    summary: Summary = parse_model_json(raw, Summary, rules)
-    return summary
-
-
-def parse_model_json(raw: str, model: type[BaseModel], rules: object) -> Any:
-    """Any JSON reply validated as ``model`` (a summary, a weekly's prose), cleaned of control characters.
-
-    Raises ValueError with Chinese reasons the model can act on."""
-    cleaned = clean_output(raw)
-    try:
-        data = json.loads(cleaned)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"输出不是合法的JSON（{exc.msg}，第{exc.pos}个字符）") from exc
-    if not isinstance(data, dict):
-        raise ValueError("输出必须是一个JSON对象")
-    data = clean_data(data)  # control characters and bidi overrides never reach storage or output
-    try:
-        return model.model_validate(data, context={"rules": rules})
-    except ValidationError as exc:
-        reasons = []
-        for err in exc.errors():
-            field_name = ".".join(str(p) for p in err["loc"]) or "输出"
-            message = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "missing":
-                message = "缺少该字段"
-            reasons.append(f"{field_name}: {message}")
-        raise ValueError("；".join(reasons)) from exc
-
-
-_DATA_TAG = re.compile(r"<(\s*/?\s*)(article)", re.I)
-
-
-def as_data(text: str) -> str:
-    """Article text that cannot close (or reopen) the prompt's <article> data block."""
-    return _DATA_TAG.sub(lambda m: "＜" + m.group(1) + m.group(2), text)
-
-
-class Prompts:
-    """The jinja2 prompt templates in prompts/ and their combined hash (part of the cache key).
-
-    ``files``: the templates a caller renders (the weekly's prose has its own four)."""
-
-    def __init__(self, files: tuple[str, ...] = PROMPT_FILES) -> None:
-        folder = resources.files("summarizer.prompts")
-        sources = "".join(folder.joinpath(n).read_text("utf-8") for n in files)
-        self.hash = hashlib.sha256(sources.encode("utf-8")).hexdigest()[:16]
-
-    def render(self, name: str, **values: Any) -> str:
-        return environment().get_template(name).render(**values).strip()
-
-
-def prompt_fingerprint(prompts: Prompts, rules: Rules, sections: list[Section],
-                       checks: CheckRules | None = None) -> str:
-    """Hash of the templates and every rule they are rendered with: part of the summary cache key."""
-    parts: list[Any] = [rules.__dict__, [s.model_dump() for s in sections]]
-    if checks is not None:
-        parts.append(checks.__dict__)
-    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=list)
-    return hashlib.sha256((prompts.hash + blob).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

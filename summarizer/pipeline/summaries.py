@@ -14,8 +14,9 @@ from functools import cached_property
 from ..errors import ConfigError, LLMError, ProviderAuthError, SummarizerError, SummaryInvalid
 from ..items import Article, ArticleStatus, CheckedSummary, CheckResult, Problem, Rules, Summary
 from ..model.journal import CallJournal, CallKey
+from ..model.prompts import Prompts, prompt_fingerprint
 from ..model.providers import Provider
-from ..model.summarize import Prompts, Summarizer, SummaryResult, prompt_fingerprint
+from ..model.summarize import Summarizer, SummaryResult
 from ..model.tokens import count_tokens
 from ..trust.checks import CheckRules
 from .report import Run

@@ -15,7 +15,8 @@ from ..config import Settings
 from ..errors import ReviewError
 from ..items import Problem
 from ..model.providers import resolve_provider
-from ..model.summarize import Rules, Summary, local_rules, parse_summary
+from ..model.replies import parse_summary
+from ..model.summarize import Rules, Summary, local_rules
 from ..trust.checks import CheckRules, Source, check_summary
 from .evidence import stored_quotes
 from .state import Review

@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from ..errors import LLMError, SummaryInvalid
 from ..items import CheckResult
 from ..model.llm import LLMClient, Message
-from ..model.summarize import Attempt, Prompts, as_data, parse_model_json
+from ..model.prompts import Prompts, as_data
+from ..model.replies import parse_model_json
+from ..model.summarize import Attempt
 from ..model.tokens import fit_to_budget
 from ..text import chinese_share, cjk_chars, count_zi, normalize_space
 from ..trust.checks import CheckRules, Source, check_summary, grounding
