@@ -153,10 +153,12 @@ class Summary:
     encodings_wrong: list[tuple[Outcome, set[str]]]
 
 
-def summarize(outcomes: list[Outcome]) -> Summary:
-    def under(o: Outcome, *folders: str) -> bool:
-        return any(f"/rssant-feeds/{folder}/" in o.path for folder in folders)
+def _under(o: Outcome, *folders: str) -> bool:
+    return any(f"/rssant-feeds/{folder}/" in o.path for folder in folders)
 
+
+def _encodings(outcomes: list[Outcome]) -> tuple[int, int, list[tuple[Outcome, set[str]]]]:
+    """(right, total, wrong) of the encodings guessed for the files whose encoding is known."""
     wrong: list[tuple[Outcome, set[str]]] = []
     right = total = 0
     for outcome in outcomes:
@@ -168,6 +170,12 @@ def summarize(outcomes: list[Outcome]) -> Summary:
             right += 1
         else:
             wrong.append((outcome, expected))
+    return right, total, wrong
+
+
+def summarize(outcomes: list[Outcome]) -> Summary:
+    under = _under
+    right, total, wrong = _encodings(outcomes)
     return Summary(
         counts=Counter(o.kind for o in outcomes),
         crashed=[o for o in outcomes if o.kind == "crashed"],

@@ -71,12 +71,12 @@ def _invert(text: str) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
-def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str) -> Digest:
-    """Select items under the caps, group them by configured section, pick 看点, count 字."""
+def _select(ranked: list[DigestItem], settings: DigestSettings) -> tuple[dict[str, list[DigestItem]],
+                                                                        list[DigestItem]]:
+    """Ranked items into their configured sections (unknown sections go to the last) under the caps:
+    (items per section, items left out)."""
     names = settings.section_names
     fallback = names[-1]
-    below = [item for item in items if item.importance < settings.min_importance]
-    ranked = sorted((item for item in items if item.importance >= settings.min_importance), key=_rank_key)
     per_section: dict[str, list[DigestItem]] = {name: [] for name in names}
     left_out: list[DigestItem] = []
     chosen = 0
@@ -88,7 +88,15 @@ def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str
             continue
         per_section[section].append(item)
         chosen += 1
-    sections = [(name, per_section[name]) for name in names if per_section[name]]
+    return per_section, left_out
+
+
+def build_digest(items: list[DigestItem], settings: DigestSettings, *, date: str) -> Digest:
+    """Select items under the caps, group them by configured section, pick 看点, count 字."""
+    below = [item for item in items if item.importance < settings.min_importance]
+    ranked = sorted((item for item in items if item.importance >= settings.min_importance), key=_rank_key)
+    per_section, left_out = _select(ranked, settings)
+    sections = [(name, per_section[name]) for name in settings.section_names if per_section[name]]
     selected = [item for _, group in sections for item in group]
     for item in [*selected, *left_out, *below]:
         item.highlight = 0

@@ -146,6 +146,23 @@ def _parse_section(cur: _Cursor, sections: list[str] | None,
     return section, items
 
 
+def _parse_item_line(cur: _Cursor, item: ParsedItem, at: int, text: str) -> None:
+    """One line inside an item, added to ``item``: a bullet, the 热度 line, a reviewer marker or a link."""
+    if text.startswith("- ") and not item.flags and not item.links:
+        bullet = text[2:].strip()
+        if not bullet:
+            raise cur.fail(at, "empty bullet")
+        item.bullets.append(bullet)
+    elif (count := _SOURCES.match(text)) and not item.links:
+        item.sources = int(count.group(1))
+    elif text.startswith(REVIEW_MARKER) and not item.links:
+        item.flags.append(text[len(REVIEW_MARKER):].lstrip(":： ").strip())
+    elif match := _LINK.match(text):
+        item.links.append(match.group(2))
+    else:
+        raise cur.fail(at, f"unexpected line in item '{item.headline}': '{text[:40]}'")
+
+
 def _parse_item(cur: _Cursor) -> ParsedItem:
     number, content = cur.take()
     headline, emoji = split_heading(content[4:], number, cur.name)
@@ -157,19 +174,7 @@ def _parse_item(cur: _Cursor) -> ParsedItem:
     # anything else is an error.
     while cur.more() and not cur.more("#"):
         at, text = cur.take()
-        if text.startswith("- ") and not item.flags and not item.links:
-            bullet = text[2:].strip()
-            if not bullet:
-                raise cur.fail(at, "empty bullet")
-            item.bullets.append(bullet)
-        elif (count := _SOURCES.match(text)) and not item.links:
-            item.sources = int(count.group(1))
-        elif text.startswith(REVIEW_MARKER) and not item.links:
-            item.flags.append(text[len(REVIEW_MARKER):].lstrip(":： ").strip())
-        elif match := _LINK.match(text):
-            item.links.append(match.group(2))
-        else:
-            raise cur.fail(at, f"unexpected line in item '{headline}': '{text[:40]}'")
+        _parse_item_line(cur, item, at, text)
     if len(item.bullets) != 3:
         raise cur.fail(number, f"item '{headline}' must have exactly 3 bullets, found {len(item.bullets)}")
     if not item.links:

@@ -153,7 +153,8 @@ def free_port() -> int:
 
 
 class LocalServer:
-    """The bundled model served on a free 127.0.0.1 port by a child process (``summarizer.model.local_server``).
+    """The bundled model served on a free 127.0.0.1 port by a child process
+    (``summarizer.model.local_server``).
 
     Stopped on every exit path: ``with``/``stop()``, atexit, and, should this
     process die without either, the child's stdin closing (it serves until then).

@@ -91,16 +91,27 @@ def parse_weekly(text: str, *, fmt: str, name: str = "draft") -> ParsedWeekly:
         elif fmt == "issue" and content.startswith("## "):
             section, current = content[3:].strip(), None
         elif content.startswith("### "):
-            head = _NUMBERED_HEAD.match(content) if fmt == "numbered" else None
-            title = (head.group(1) if head else content[4:]).strip()
-            if fmt == "numbered" and head is None:
-                raise fail(number, f"expected '### N、标题', found '{content[:40]}'")
-            current = ParsedEntry(line=number, title=title, section=section)
+            current = _entry_head(number, content, fmt, section, fail)
             entries.append(current)
         elif current is not None:
             _item_line(current, number, content, fail)
         elif content.startswith("#"):
             raise fail(number, f"unexpected heading '{content[:40]}'")
+    _check_entries(entries, lines, fail)
+    return ParsedWeekly(teaser=teaser, entries=entries)
+
+
+def _entry_head(number: int, content: str, fmt: str, section: str, fail: Fail) -> ParsedEntry:
+    """The item a '### ' heading opens ('### N、标题' in a numbered weekly)."""
+    head = _NUMBERED_HEAD.match(content) if fmt == "numbered" else None
+    title = (head.group(1) if head else content[4:]).strip()
+    if fmt == "numbered" and head is None:
+        raise fail(number, f"expected '### N、标题', found '{content[:40]}'")
+    return ParsedEntry(line=number, title=title, section=section)
+
+
+def _check_entries(entries: list[ParsedEntry], lines: list[tuple[int, str]], fail: Fail) -> None:
+    """Every item has a link line and a paragraph, and there is at least one item."""
     for entry in entries:
         if not entry.links:
             raise fail(entry.line, f"item '{entry.title}' has no link line")
@@ -108,7 +119,6 @@ def parse_weekly(text: str, *, fmt: str, name: str = "draft") -> ParsedWeekly:
             raise fail(entry.line, f"item '{entry.title}' has no paragraph")
     if not entries:
         raise fail(lines[-1][0] if lines else 1, "the weekly has no item ('### 标题')")
-    return ParsedWeekly(teaser=teaser, entries=entries)
 
 
 def _front_matter(lines: list[tuple[int, str]], fail: Fail) -> int:

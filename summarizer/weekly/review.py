@@ -107,10 +107,18 @@ class WeeklyReview(Review):
         if text is None or sha(text) == self.draft_sha:
             return False
         parsed = parse_weekly(text, fmt=self.format, name=str(self.draft_path))
+        self._apply_entries(parsed.entries)
+        self._apply_teaser(parsed.teaser)
+        self.note(None, "editor", self.draft_sha, sha(text))
+        self.commit()
+        return True
+
+    def _apply_entries(self, entries: list[ParsedEntry]) -> None:
+        """The edited draft's entries onto their items; an item the draft no longer has is dropped."""
         by_link = {link_target(link): item for item in self.items.values() for link in item.links}
         seen: dict[int, int] = {}
         picks = 0
-        for position, got in enumerate(parsed.entries):
+        for position, got in enumerate(entries):
             item = next((by_link[t] for t in got.links if t in by_link), None)
             if item is None or item.id in seen:
                 why = "links to no item of this weekly" if item is None else "appears twice"
@@ -121,14 +129,13 @@ class WeeklyReview(Review):
         for item in self.items.values():
             if item.id not in seen and item.status != DROPPED:
                 self.change(item, "status", DROPPED)
+
+    def _apply_teaser(self, parsed: str | None) -> None:
         # A teaser deleted in the editor stays deleted ("" is kept by a re-run; None is written again).
-        teaser = parsed.teaser if parsed.teaser is not None or self.format != "numbered" else ""
+        teaser = parsed if parsed is not None or self.format != "numbered" else ""
         if teaser is not None and teaser != inline(self.meta.get("teaser") or ""):
             self.note(None, "teaser", self.meta.get("teaser"), teaser)
             self.meta = {**self.meta, "teaser": teaser}
-        self.note(None, "editor", self.draft_sha, sha(text))
-        self.commit()
-        return True
 
     def _apply_entry(self, item: ReviewItem, got: ParsedEntry, position: int, picks: int) -> int:
         """One entry of the edited draft onto its item; returns the picks counted so far."""
