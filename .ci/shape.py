@@ -1,5 +1,13 @@
-"""Checks the house rules ruff cannot: no function over 50 lines, no class over 300 lines or 10 instance
-attributes. Prints every offender and exits 1 if there is one; ``--stats`` prints the largest of each.
+"""Checks the house rules: no function over 50 lines or over cyclomatic complexity 15, no class over 300 lines
+or 10 instance attributes. Prints every offender and exits 1 if there is one; ``--stats`` prints the largest
+of each.
+
+Complexity is counted as radon counts it, with the standard library's ast: 1 for the function, plus 1 for
+each ``if``/``elif`` and ternary ``x if c else y``; each ``for``/``async for``/``while`` (1 more when it has an
+``else``); each ``except`` handler and a ``try``'s ``else``; each operand of ``and``/``or`` after the first;
+each comprehension's ``for`` and each of its ``if``s; each ``assert``; each ``case`` of a ``match``. A lambda
+counts within the function it is written in; a function or class defined inside another is measured on its
+own and adds nothing to the outer one.
 
     python .ci/shape.py summarizer bench [--stats]
 """
@@ -13,6 +21,7 @@ from pathlib import Path
 MAX_FUNCTION_LINES = 50
 MAX_CLASS_LINES = 300
 MAX_INSTANCE_ATTRIBUTES = 10
+MAX_COMPLEXITY = 15
 
 
 def _lines(node: ast.AST) -> int:
@@ -37,8 +46,39 @@ def _instance_attributes(cls: ast.ClassDef) -> set[str]:
     return names
 
 
+def _decisions(node: ast.AST) -> int:
+    """What one node adds to its function's complexity (see the module's docstring)."""
+    if isinstance(node, (ast.If, ast.IfExp, ast.Assert)):
+        return 1
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+        return 1 + bool(node.orelse)
+    if isinstance(node, ast.Try | ast.TryStar):
+        return len(node.handlers) + bool(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return len(node.values) - 1
+    if isinstance(node, ast.comprehension):
+        return 1 + len(node.ifs)
+    if isinstance(node, ast.Match):
+        return len(node.cases)
+    return 0
+
+
+def complexity(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Cyclomatic complexity of one function, nested functions and classes left out."""
+    total = 1
+    todo: list[ast.AST] = [*function.body, *function.args.defaults, *function.args.kw_defaults]
+    while todo:
+        node = todo.pop()
+        if node is None or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        total += _decisions(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return total
+
+
 def measure(paths: list[Path]) -> list[tuple[str, str, int]]:
-    """(kind, where, value) of every function and class; kind: function-lines, class-lines or attributes."""
+    """(kind, where, value) of every function and class; kind: function-lines, complexity, class-lines or
+    attributes."""
     found: list[tuple[str, str, int]] = []
     for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -46,13 +86,14 @@ def measure(paths: list[Path]) -> list[tuple[str, str, int]]:
             where = f"{path}:{getattr(node, 'lineno', 0)} {getattr(node, 'name', '')}"
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found.append(("function-lines", where, _lines(node)))
+                found.append(("complexity", where, complexity(node)))
             elif isinstance(node, ast.ClassDef):
                 found.append(("class-lines", where, _lines(node)))
                 found.append(("attributes", where, len(_instance_attributes(node))))
     return found
 
 
-LIMITS = {"function-lines": MAX_FUNCTION_LINES, "class-lines": MAX_CLASS_LINES,
+LIMITS = {"function-lines": MAX_FUNCTION_LINES, "complexity": MAX_COMPLEXITY, "class-lines": MAX_CLASS_LINES,
           "attributes": MAX_INSTANCE_ATTRIBUTES}
 
 

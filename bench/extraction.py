@@ -4,7 +4,7 @@
 
 For every set in ``../shared/realdata`` (see bench/realdata.py; skipped cleanly when absent) it
 prints, for bare ``trafilatura.extract(html, url=url)`` (its defaults) and for the project
-(``summarizer.extract.choose_text``, what the digest uses), per set:
+(``summarizer.sources.extract.choose_text``, what the digest uses), per set:
 
 * F1: the ScrapingHub article-extraction metric the realdata README describes (tokens ``\\w+``,
   each CJK character one token; multiset 4-gram shingles; precision and recall averaged over
@@ -37,7 +37,7 @@ import trafilatura  # noqa: E402  (the baseline itself; the project reaches it o
 from realdata import SETS, Page, located, pages  # noqa: E402
 
 from summarizer.errors import ExtractError  # noqa: E402
-from summarizer.extract import choose_text, skip_reason  # noqa: E402
+from summarizer.sources.extract import choose_text, skip_reason  # noqa: E402
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")

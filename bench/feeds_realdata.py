@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizer.errors import FeedError  # noqa: E402
-from summarizer.feeds import parse_feed  # noqa: E402
+from summarizer.sources.feeds import parse_feed  # noqa: E402
 
 SETS = ("feedparser-tests", "rssant-feeds")
 _HEADER = re.compile(rb"^Header:\s*Content-type:\s*(.+?)\s*$", re.I | re.M)
@@ -153,10 +153,12 @@ class Summary:
     encodings_wrong: list[tuple[Outcome, set[str]]]
 
 
-def summarize(outcomes: list[Outcome]) -> Summary:
-    def under(o: Outcome, *folders: str) -> bool:
-        return any(f"/rssant-feeds/{folder}/" in o.path for folder in folders)
+def _under(o: Outcome, *folders: str) -> bool:
+    return any(f"/rssant-feeds/{folder}/" in o.path for folder in folders)
 
+
+def _encodings(outcomes: list[Outcome]) -> tuple[int, int, list[tuple[Outcome, set[str]]]]:
+    """(right, total, wrong) of the encodings guessed for the files whose encoding is known."""
     wrong: list[tuple[Outcome, set[str]]] = []
     right = total = 0
     for outcome in outcomes:
@@ -168,6 +170,12 @@ def summarize(outcomes: list[Outcome]) -> Summary:
             right += 1
         else:
             wrong.append((outcome, expected))
+    return right, total, wrong
+
+
+def summarize(outcomes: list[Outcome]) -> Summary:
+    under = _under
+    right, total, wrong = _encodings(outcomes)
     return Summary(
         counts=Counter(o.kind for o in outcomes),
         crashed=[o for o in outcomes if o.kind == "crashed"],

@@ -25,6 +25,7 @@ import resource
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
-from summarizer.extract import choose_text  # noqa: E402
-from summarizer.llm import Endpoint, LLMClient  # noqa: E402
-from summarizer.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
-from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
+from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
+from summarizer.model.summarize import Article, Rules, Summarizer, SummaryResult  # noqa: E402
+from summarizer.sources.extract import choose_text  # noqa: E402
 from summarizer.text import ends_sentence, text_hash  # noqa: E402
 
 
@@ -88,6 +89,29 @@ def _row(article: Article, seconds: float, result: Any, rates: tuple[float, floa
             f"{alone:>8.1f}  {len(result.flags)}  {'; '.join(result.flags)[:120]}")
 
 
+@dataclass
+class _Tally:
+    """What a model's summaries of the demo articles add up to."""
+
+    ok: int = 0
+    flags: int = 0
+    reasks: int = 0
+    cut: int = 0  # bullets ending mid-sentence
+    fixed: Counter[str] = field(default_factory=Counter)  # trust problems a re-ask fixed, by kind
+    asked: Counter[str] = field(default_factory=Counter)  # trust problems re-asked, by kind
+
+    def add(self, result: SummaryResult) -> None:
+        self.ok += 1
+        self.cut += sum(1 for b in result.summary.bullets if not ends_sentence(b))
+        self.flags += len(result.flags)
+        self.reasks += len(result.attempts) - 1
+        if result.check_reasks:
+            before = Counter(p.kind for p in result.first_check.problems)
+            after = Counter(p.kind for p in result.check.problems)
+            self.asked.update(before)
+            self.fixed.update({k: n - after[k] for k, n in before.items() if n > after[k]})
+
+
 async def run_model(name: str, items: list[Article], reask_all: bool,
                     no_dry: bool = False) -> dict[str, float]:
     path = ensure_model(name)
@@ -105,9 +129,7 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
         print(f"  runtime alone: prompt {rates[0]:.1f} tokens/s, output {rates[1]:.1f} tokens/s")
         print(f"  {'article':<23}{'wall s':>7}{'calls':>6}{'prompt':>8}{'cached':>7}{'out':>6}{'server':>8}"
               f"{'alone':>8}  flags")
-        ok = flags = reasks = cut = 0
-        fixed: Counter[str] = Counter()
-        asked: Counter[str] = Counter()
+        tally = _Tally()
         started = time.monotonic()
         for article in items:
             began = time.monotonic()
@@ -116,15 +138,7 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
             except SummarizerError as exc:
                 print(f"  {Path(article.url).stem}: FAILED {exc}"[:200])
                 continue
-            ok += 1
-            cut += sum(1 for b in result.summary.bullets if not ends_sentence(b))
-            flags += len(result.flags)
-            reasks += len(result.attempts) - 1
-            if result.check_reasks:
-                before = Counter(p.kind for p in result.first_check.problems)
-                after = Counter(p.kind for p in result.check.problems)
-                asked.update(before)
-                fixed.update({k: n - after[k] for k, n in before.items() if n > after[k]})
+            tally.add(result)
             print(_row(article, time.monotonic() - began, result, rates))
             for attempt in result.attempts:
                 if attempt.error:  # why it was re-asked
@@ -132,10 +146,12 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
         seconds = time.monotonic() - started
         rss = peak_rss_mb(server.process.pid)
         await client.aclose()
-    if asked:
-        print("  trust re-asks fixed: " + ", ".join(f"{k} {fixed[k]}/{n}" for k, n in asked.items()))
-    print(f"  bullets ending mid-sentence: {cut} of {3 * ok}")
-    return {"seconds": seconds, "ok": ok, "flags": flags, "reasks": reasks, "server_rss_mb": rss}
+    if tally.asked:
+        print("  trust re-asks fixed: "
+              + ", ".join(f"{k} {tally.fixed[k]}/{n}" for k, n in tally.asked.items()))
+    print(f"  bullets ending mid-sentence: {tally.cut} of {3 * tally.ok}")
+    return {"seconds": seconds, "ok": tally.ok, "flags": tally.flags, "reasks": tally.reasks,
+            "server_rss_mb": rss}
 
 
 def main() -> None:

@@ -29,44 +29,44 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from realdata import located  # noqa: E402
 
-from summarizer.checks import Source  # noqa: E402
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
-from summarizer.extract import choose_text  # noqa: E402
-from summarizer.llm import Endpoint, LLMClient  # noqa: E402
-from summarizer.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
-from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
+from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
+from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.sources.extract import choose_text  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
+from summarizer.trust.checks import Source  # noqa: E402
 from summarizer.trust.latin import english_words  # noqa: E402
 
 LABELS = ROOT / "bench" / "fixtures" / "sections.yaml"
 
 
+def spread(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pages round-robin over their sections, so that every section is run."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    for page in group:
+        by.setdefault(page["section"], []).append(page)
+    out: list[dict[str, Any]] = []
+    while any(by.values()):
+        out.extend(by[name].pop(0) for name in list(by) if by[name])
+    return out
+
+
+def by_language(real: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    english = [p for p in real if p["lang"] == "en"]
+    figures = [p for p in english if p.get("figures")][:6]
+    return spread([p for p in real if p["lang"] == "zh"]), figures + spread([p for p in english
+                                                                            if p not in figures])
+
+
 def pick(pages: list[dict[str, Any]], n: int, demo: bool) -> list[dict[str, Any]]:
-    """``n`` labelled pages, alternating Chinese and English, English ones with figures first."""
+    """``n`` labelled pages, alternating Chinese and English; six English ones with figures first."""
     if demo:
         return [p for p in pages if p.get("demo")]
-    real = [p for p in pages if not p.get("demo")]
-    en = sorted((p for p in real if p["lang"] == "en"), key=lambda p: not p.get("figures"))
-    zh = [p for p in real if p["lang"] == "zh"]
-    # Sections spread: round-robin over sections within each language.
-    def spread(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        by: dict[str, list[dict[str, Any]]] = {}
-        for p in group:
-            by.setdefault(p["section"], []).append(p)
-        out: list[dict[str, Any]] = []
-        while any(by.values()):
-            for name in list(by):
-                if by[name]:
-                    out.append(by[name].pop(0))
-        return out
-    en_f = [p for p in en if p.get("figures")]
-    en_rest = spread([p for p in en if not p.get("figures")])
-    en = en_f[:6] + spread(en_f[6:] + en_rest)
-    zh = spread(zh)
+    zh, en = by_language([p for p in pages if not p.get("demo")])
     mixed = [p for pair in zip(zh, en, strict=False) for p in pair]
-    mixed += zh[len(en):] + en[len(zh):]
-    return mixed[:n]
+    return (mixed + zh[len(en):] + en[len(zh):])[:n]
 
 
 def article(page: dict[str, Any], realdata: Path) -> Article | None:
@@ -134,7 +134,6 @@ def report(rows: list[dict[str, Any]]) -> None:
     bullets = 3 * len(done)
     flagged = sum(1 for r in done if r["trust"])
     english = sum(1 for r in done for b in r["bullets"] if english_words_in(r, b))
-    right = sum(1 for r in done if r["section"] == r["page"]["section"])
     print(f"\n{len(rows)} pages ({sum(1 for r in rows if r['page']['lang'] == 'zh')} Chinese), "
           f"{len(done)} summarized, {len(rows) - len(done)} failed")
     print(f"items with trust flags:        {flagged} of {len(done)}")
@@ -142,15 +141,20 @@ def report(rows: list[dict[str, Any]]) -> None:
           "per 100 bullets")
     print(f"bullets with English words:    {english} of {bullets}")
     print(f"magnitude errors:              {sum(r['magnitudes'] for r in done)}")
+    sections(done)
+    seconds = sum(r["seconds"] for r in rows)
+    print(f"seconds an article:            {seconds / max(1, len(rows)):.1f} "
+          f"(load {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+
+
+def sections(done: list[dict[str, Any]]) -> None:
+    right = sum(1 for r in done if r["section"] == r["page"]["section"])
     print(f"section accuracy:              {right}/{len(done)} = {right / max(1, len(done)):.0%}")
     confusion = Counter((r["page"]["section"], r["section"]) for r in done)
     names = [s.name for s in DEFAULT_SECTIONS]
     print("confusion (rows: label, columns: model): " + "  ".join(names))
     for label in names:
         print(f"  {label:<6}" + "".join(f"{confusion[(label, m)]:>8}" for m in names))
-    seconds = sum(r["seconds"] for r in rows)
-    print(f"seconds an article:            {seconds / max(1, len(rows)):.1f} "
-          f"(load {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
 
 
 def english_words_in(row: dict[str, Any], bullet: str) -> bool:

@@ -44,12 +44,12 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402  (bare trafilatura is the comparison)
 
 from summarizer.config import Settings, settings_from_dict  # noqa: E402
-from summarizer.extract import choose_text  # noqa: E402
-from summarizer.feeds import parse_feed  # noqa: E402
-from summarizer.fetch import Fetcher  # noqa: E402
+from summarizer.model.providers import Provider  # noqa: E402
+from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
 from summarizer.pipeline import run_digest  # noqa: E402
-from summarizer.providers import Provider  # noqa: E402
-from summarizer.summarize import Article, Rules, Summarizer  # noqa: E402
+from summarizer.sources.extract import choose_text  # noqa: E402
+from summarizer.sources.feeds import parse_feed  # noqa: E402
+from summarizer.sources.fetch import Fetcher  # noqa: E402
 from summarizer.testing import FakeOpenAI  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
 

@@ -30,14 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from summarizer.checks import CheckResult  # noqa: E402
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
-from summarizer.extract import choose_text  # noqa: E402
-from summarizer.llm import Endpoint, LLMClient  # noqa: E402
-from summarizer.summarize import Article, Rules, Summarizer, SummaryResult  # noqa: E402
+from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
+from summarizer.model.summarize import Article, Rules, Summarizer, SummaryResult  # noqa: E402
+from summarizer.sources.extract import choose_text  # noqa: E402
 from summarizer.testing import FakeOpenAI, Reply  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
+from summarizer.trust.checks import CheckResult  # noqa: E402
 
 FIXTURES = ROOT / "bench" / "fixtures" / "quality_replies.yaml"
 

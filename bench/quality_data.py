@@ -11,7 +11,7 @@ Prints (and ``report()`` returns) these lines:
   bench/fixtures/stories_heldout.yaml (11 articles written afterwards, never used to tune);
 * extraction F1 over token 4-gram shingles (tokens: CJK characters and Latin words) for bare
   trafilatura (its default mode, what the pipeline used before the chain) and for the
-  fallback chain (summarizer.extract.choose_text), per language group, on the 36 pages in
+  fallback chain (summarizer.sources.extract.choose_text), per language group, on the 36 pages in
   bench/fixtures/pages against the hand-written expected text in bench/fixtures/expected, and
   on the 7 article pages of tests/fixtures/pages (written by another author, never used to
   tune the chain) against bench/fixtures/heldout_expected (their article body, checked by hand).
@@ -32,9 +32,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.dedup import StoryDoc, group_stories, pair_scores, tokens  # noqa: E402
-from summarizer.extract import choose_text, page_text  # noqa: E402
+from summarizer.sources.extract import choose_text, page_text  # noqa: E402
 from summarizer.text import count_zi  # noqa: E402
+from summarizer.trust.dedup import StoryDoc, group_stories, pair_scores, tokens  # noqa: E402
 
 FIXTURES = ROOT / "bench" / "fixtures"
 SITES = {"zh": "news.example.cn", "en": "news.example.com"}

@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from realdata import Page, located, pages  # noqa: E402
 
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
-from summarizer.extract import page_title  # noqa: E402
-from summarizer.summarize import Rules, parse_summary  # noqa: E402
+from summarizer.model.replies import parse_summary  # noqa: E402
+from summarizer.model.summarize import Rules  # noqa: E402
+from summarizer.sources.extract import page_title  # noqa: E402
 from summarizer.text import count_zi  # noqa: E402
 
 SETS = ("daniel-zh-tuning", "gne-news-html", "readability-testpages-zh", "htmltotext-benchmark-zh")

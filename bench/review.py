@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.config import Settings  # noqa: E402
 from summarizer.items import DigestItem, Problem  # noqa: E402
-from summarizer.review.app import ReviewApp  # noqa: E402
-from summarizer.review.publish import publish  # noqa: E402
+from summarizer.publish.reviewed import publish  # noqa: E402
 from summarizer.review.state import Review  # noqa: E402
 from summarizer.store import Store  # noqa: E402
+from summarizer.web.app import ReviewApp  # noqa: E402
 
 DATE = "2026-11-20"
 BULLET = ("这一进展涉及产品、市场与技术三个层面，文章给出了具体的数据和时间节点，"

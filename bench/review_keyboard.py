@@ -28,19 +28,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.browsing import launch, playwright_missing  # noqa: E402
 from summarizer.config import Settings  # noqa: E402
-from summarizer.items import (  # noqa: E402
-    ArticleStatus,
-    CheckedSummary,
-    CheckResult,
-    DigestItem,
-    Problem,
-    Summary,
-)
-from summarizer.review.app import ReviewApp, bind, server_for  # noqa: E402
+from summarizer.items import ArticleStatus, CheckedSummary, CheckResult, DigestItem, Problem, Summary  # noqa: E402
 from summarizer.store import Store  # noqa: E402
+from summarizer.testing import launch, playwright_missing  # noqa: E402
 from summarizer.text import count_zi, text_hash  # noqa: E402
+from summarizer.web.app import ReviewApp, bind, server_for  # noqa: E402
 
 DATE = "2026-11-20"
 FLAG = Problem("number", "第2条要点：数字“42%”在原文中找不到", 2, "42%")

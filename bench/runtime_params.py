@@ -25,8 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer import local_server  # noqa: E402
-from summarizer.local import ensure_model  # noqa: E402
+from summarizer.model import local_server  # noqa: E402
+from summarizer.model.local import ensure_model  # noqa: E402
 
 ARTICLE = (800, 270)  # prompt and output tokens of an average demo article (bench/local_model.py)
 

@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from realdata import _read, _text_of_markup, located  # noqa: E402
 
-from summarizer.dedup import Sketch, same_story, similarity, sketch  # noqa: E402
-from summarizer.extract import choose_text, html_fragment_to_text, page_title  # noqa: E402
-from summarizer.salience import Day  # noqa: E402
+from summarizer.sources.extract import choose_text, html_fragment_to_text, page_title  # noqa: E402
+from summarizer.trust.dedup import Sketch, same_story, similarity, sketch  # noqa: E402
+from summarizer.trust.salience import Day  # noqa: E402
 
 PAIRS = ROOT / "bench" / "fixtures" / "realdata_pairs.yaml"
 

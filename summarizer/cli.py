@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .config import Settings, load_settings
+from .digest.render import render_item
 from .errors import ConfigError, LocalModelError, ReviewError, RunLocked, StoreError, SummarizerError
-from .extract import skip_reason
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .redact import redact
-from .render import render_item
+from .sources.extract import skip_reason
 from .store import Store
 
 if TYPE_CHECKING:
@@ -251,12 +251,12 @@ def _latest_draft(settings: Settings) -> str:
 def review(config: str | None, date: str | None, as_list: bool, as_json: bool, approve_all: bool,
            drops: tuple[str, ...], host: str, port: int) -> None:
     """Review a draft (default: the newest): a local web page, or --list / --approve-all / --drop."""
-    from .review.state import Review
+    from .weekly.review import open_review
 
     settings = _settings(config)
     date = date or _latest_draft(settings)
     with Store(settings.database_path) as store:
-        state = Review.open(store, settings, date)
+        state = open_review(store, settings, date)
         for ref in drops:
             state.drop(ref)
             if not as_json:
@@ -275,7 +275,7 @@ def review(config: str | None, date: str | None, as_list: bool, as_json: bool, a
                 click.echo(format_review(state))
             click.echo(f"{date}: {state.state}")
             return
-    from .review.app import ReviewApp, bind, is_loopback, new_token, serve, url_for
+    from .web.app import ReviewApp, bind, is_loopback, new_token, serve, url_for
 
     token = new_token()
     sock = bind(host, port)
@@ -303,7 +303,7 @@ def format_review(state: Review) -> str:
 @_guard
 def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, ...], no_push: bool) -> None:
     """Publish a reviewed draft (default: the newest, as `review`) to output/DATE.md, feed.xml, index.md."""
-    from .review.publish import publish as publish_day
+    from .publish.reviewed import publish as publish_day
 
     settings = _settings(config)
     date = date or _latest_draft(settings)
@@ -331,8 +331,8 @@ def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, 
 @_guard
 def push(config: str | None, date: str, only: str | None, missing: bool) -> None:
     """Send a published issue to the push targets again (all, or --target NAME)."""
-    from .issue import read_issue
-    from .push import push_issue
+    from .publish.issue import read_issue
+    from .publish.push import push_issue
 
     settings = _settings(config)
     with Store(settings.database_path) as store:
@@ -368,7 +368,7 @@ def push(config: str | None, date: str, only: str | None, missing: bool) -> None
 @_guard
 def weekly(config: str | None, start: Any, end: Any, fmt: str, top: int | None, image: str | None) -> None:
     """Write a weekly draft from the daily issues published in a date range (then review and publish it)."""
-    from .weekly_run import WeeklyRequest, run_weekly
+    from .weekly.run import WeeklyRequest, run_weekly
 
     settings = _settings(config)
     if end < start:
@@ -398,7 +398,7 @@ def weekly(config: str | None, start: Any, end: Any, fmt: str, top: int | None, 
 @_guard
 def doctor(config: str | None, no_ping: bool) -> None:
     """Check config, database, provider, feeds and drafts; exit 1 if anything is wrong."""
-    from .doctor import run_doctor
+    from .pipeline.doctor import run_doctor
 
     checks = run_doctor(_settings(config), ping=not no_ping)
     for check in checks:

@@ -7,6 +7,7 @@ The API key is never read from the file: only from the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -18,6 +19,23 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_allow_entry(entry: str) -> IPNetwork | str:
+    """An allow-list entry: a CIDR / IP (as a network) or a lower-case host name. Raises ValueError."""
+    text = entry.strip()
+    if not text:
+        raise ValueError("empty allow_hosts entry")
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        pass
+    if any(c in text for c in "/:@ ") or text.startswith("."):
+        raise ValueError(f"allow_hosts entry '{entry}' is neither an IP, a CIDR nor a host name")
+    return text.lower().rstrip(".")
+
 
 DEFAULT_PURPOSE = "本系列文章主要是用于持续跟踪最新的AI产业情况，让你减少知识焦虑。"
 
@@ -230,7 +248,6 @@ class FetchSettings(_Strict):
     @field_validator("allow_hosts")
     @classmethod
     def _allow_entries_parse(cls, value: list[str]) -> list[str]:
-        from .addresses import parse_allow_entry
 
         for entry in value:
             parse_allow_entry(str(entry))

@@ -1,4 +1,5 @@
-"""A DATE given by a user: YYYY-MM-DD and a real day, or a one-line error (pure).
+"""The keys of issues: a day (a DATE given by a user: YYYY-MM-DD and a real day, or a one-line error) or an
+ISO week (weekly-YYYY-Www). Pure.
 
 The date names files (output/DATE.md, drafts/DATE.json); '../../x' must never
 become a path outside the output folder.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from datetime import date as Date
 
 from .errors import ConfigError
 
 _SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+WEEKLY_KEY = re.compile(r"weekly-\d{4}-W\d{2}")
 
 
 def check_date(text: str, *, what: str = "DATE") -> str:
@@ -24,3 +27,13 @@ def check_date(text: str, *, what: str = "DATE") -> str:
     except ValueError as exc:
         raise ConfigError(f"{what} {shown!r} is not a real day ({exc})") from None
     return text
+
+
+def weekly_key(end: Date) -> str:
+    """The review key of the weekly ending on ``end``: its ISO week, never a daily's YYYY-MM-DD."""
+    year, week, _ = end.isocalendar()
+    return f"weekly-{year}-W{week:02d}"
+
+
+def is_weekly(key: str) -> bool:
+    return WEEKLY_KEY.fullmatch(key) is not None

@@ -426,3 +426,10 @@ def _known(kind: type[DigestItem], data: dict[str, Any]) -> dict[str, Any]:
         if name in values:
             values[name] = problems_from(values[name])
     return values
+
+
+# A feed's HTTP cache validators (ETag, Last-Modified): sent by sources/fetch.py, kept by the store.
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None

@@ -1,17 +1,66 @@
 """The one jinja2 environment: the digest's Markdown and the published issue's HTML (templates/),
-the review HTML (review/templates/; HTML is autoescaped by its .html.j2 name) and the prompts
-(prompts/, shipped as summarizer.prompts). Template names are unique across the three folders."""
+the review HTML (web/templates/; HTML is autoescaped by its .html.j2 name) and the prompts
+(prompts/, shipped as summarizer.prompts). Template names are unique across the three folders.
+
+Also the filters the templates use (inline, link_target, link_text, safe_href, shown_url, stats_html, mark)
+and REVIEW_MARKER, so every stage that renders text imports them from here (pure, imports no stage)."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
 from importlib import resources
+from urllib.parse import quote, unquote
 
 import jinja2
 from markupsafe import Markup, escape
 
 from .items import Problem
+
+# Reviewer marker lines (one per trust flag) start with this; the published issue drops every such line.
+REVIEW_MARKER = "> ⚠️ 待核实"
+
+
+_LEADING_MARKER = re.compile(r"^(?:#+|[>*+=|~`]+|-+|\d+[.)])(?:\s+|$)")
+
+
+def inline(text: str) -> str:
+    """One line of text that cannot open Markdown structure (headings, quotes, lists, HTML, links, code)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = text.replace("<", "＜").replace(">", "＞")
+    text = re.sub(r"!?\[([^\]]*)\]\(([^)]*)\)", r"\1", text)
+    # Whatever brackets and backticks are left could still form a reference link or code span.
+    text = text.replace("[", "［").replace("]", "］").replace("`", "｀")
+    while True:  # "## - > x" must lose every marker, not just the first
+        stripped = _LEADING_MARKER.sub("", text, count=1).strip()
+        if stripped == text:
+            return text
+        text = stripped
+
+
+def link_target(url: str) -> str:
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~-._").replace("(", "%28").replace(")", "%29")
+
+
+def link_text(url: str) -> str:
+    return link_target(url).replace("[", "%5B").replace("]", "%5D")
+
+
+def safe_href(url: str) -> str:
+    """Only web links become links: a hand-edited javascript: or data: target turns into '#'."""
+    return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
+
+
+def shown_url(url: str) -> str:
+    """A link as a reader should read it: percent-encoded CJK decoded back."""
+    return unquote(url)
+
+
+def stats_html(stats: str) -> Markup:
+    """The stats line with its **numbers** bold, everything else escaped."""
+    parts = str(escape(stats)).split("**")
+    return Markup("".join(f"<strong>{p}</strong>" if n % 2 else p for n, p in enumerate(parts)))
+
 
 # Terms of these kinds are quotes or copied spans, not words of the summary: they are not marked.
 _UNMARKED_KINDS = {"quote", "copy"}
@@ -65,14 +114,11 @@ def mark(text: str, terms: list[str]) -> Markup:
 
 @cache
 def environment() -> jinja2.Environment:
-    from .issue import safe_href, shown_url, stats_html  # issue renders through this module
-    from .render import REVIEW_MARKER, inline, link_target, link_text  # render uses this module
-
     prompts = resources.files("summarizer.prompts")
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
             jinja2.PackageLoader("summarizer", "templates"),
-            jinja2.PackageLoader("summarizer.review", "templates"),
+            jinja2.PackageLoader("summarizer.web", "templates"),
             jinja2.FunctionLoader(lambda name: prompts.joinpath(name).read_text("utf-8")
                                   if prompts.joinpath(name).is_file() else None),
         ]),

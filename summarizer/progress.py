@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Protocol, TextIO
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-if TYPE_CHECKING:
-    from .llm import CallProgress
+
+@dataclass(frozen=True)
+class CallProgress:
+    """Where one streamed call is: told for every chunk, and once a second while the model reads."""
+
+    label: str
+    tokens: int  # chunks received: one token each from llama.cpp
+    seconds: float  # since the request
+    first_token: float | None = None  # seconds to the first token (reading the prompt took that long)
+    done: bool = False
+
+
+OnTokens = Callable[[CallProgress], None]
 
 
 class Reporter(Protocol):

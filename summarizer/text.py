@@ -118,3 +118,50 @@ def has_emoji(text: str) -> bool:
     return any(
         _EMOJI_RE.fullmatch(ch) and unicodedata.category(ch) == "So" for ch in text
     ) or bool(re.search("[\U0001f000-\U0001faff]", text))
+
+
+# Text from strangers made safe to store and print: feeds and models may send any code point. Control
+# characters (C0, DEL, C1) break XML and terminals; bidi overrides make a line read differently from what it
+# says; lone surrogates cannot be encoded as UTF-8 and would crash the write of a draft. All are dropped.
+# C0 controls except tab, newline and carriage return; DEL and C1; bidi embeddings, overrides and
+# isolates; lone surrogates; the two non-characters XML forbids.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+_LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029\x85]+")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters, bidi overrides and lone surrogates (tab and newlines kept)."""
+    return _UNSAFE.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """``text`` cleaned and on one line: for report lines, headlines and error messages."""
+    return _LINE_BREAKS.sub(" ", clean_text(text))
+
+
+def clean_data(value: object) -> object:
+    """Every string inside JSON-like data (dicts, lists) cleaned."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_data(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_data(v) for k, v in value.items()}
+    return value
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?；;])|(?<=[.](?=\s))|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """Split into sentences, keeping each sentence's own punctuation; paragraph breaks are kept as '\\n'."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        parts = [p for p in _SENTENCE_SPLIT.split(para) if p and p.strip()]
+        out.extend(parts)
+        out.append("\n")
+    while out and out[-1] == "\n":
+        out.pop()
+    return out

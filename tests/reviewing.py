@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-
 from conftest import write_config
 from servers import FakeOpenAI, SiteServer, canned_summary, prompt_article
+
 from summarizer.cli import cli
 from summarizer.config import Settings, load_settings
 from summarizer.items import Problem
-from summarizer.render import REVIEW_MARKER
+from summarizer.jinja import REVIEW_MARKER
 from summarizer.store import Store
 
 DATE = "2026-11-20"
@@ -142,7 +142,7 @@ class Browserless:
 
 def start_app(review_app: Any) -> tuple[str, Any, threading.Thread]:
     """Serve the app with the real uvicorn server on a free loopback port, in a thread."""
-    from summarizer.review.app import bind, server_for
+    from summarizer.web.app import bind, server_for
 
     sock = bind("127.0.0.1", 0)
     server = server_for(review_app.app, sock)

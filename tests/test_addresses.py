@@ -2,7 +2,8 @@ import ipaddress
 
 import pytest
 
-from summarizer.addresses import AddressPolicy, kind_of, never_resolves, parse_allow_entry
+from summarizer.config import parse_allow_entry
+from summarizer.sources.addresses import AddressPolicy, kind_of, never_resolves
 
 
 @pytest.mark.parametrize("address, kind", [

@@ -4,9 +4,19 @@ from decimal import Decimal
 
 import pytest
 
-from summarizer.checks import (
-    CheckRules, Source, Tally, check_summary, copied_span, headline_faithful, latin_names, numbers, quote_position,
-    similarity, squash, supported_number,
+from summarizer.trust.checks import (
+    CheckRules,
+    Source,
+    Tally,
+    check_summary,
+    copied_span,
+    headline_faithful,
+    latin_names,
+    numbers,
+    quote_position,
+    similarity,
+    squash,
+    supported_number,
 )
 
 RULES = CheckRules()

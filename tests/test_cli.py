@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_config
 from servers import FakeOpenAI, SiteServer
+
 from summarizer.cli import cli
 
 

@@ -93,7 +93,7 @@ def test_parse_since() -> None:
 
 
 def test_checks_section_is_validated_and_becomes_check_rules(tmp_path: Path) -> None:
-    from summarizer.checks import CheckRules
+    from summarizer.trust.checks import CheckRules
 
     settings = load_settings(write(tmp_path, "checks:\n  copy_max_chars: 45\n  allowed_terms: [Qwen, DeepSeek]\n"))
     rules = CheckRules.from_settings(settings.checks)

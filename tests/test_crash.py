@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import write_config
 from servers import FakeOpenAI, SiteServer
+
 from summarizer.cli import cli
-from summarizer.runlock import run_lock
+from summarizer.store.lock import run_lock
 
 DATE = "2026-11-20"
 GOLDEN = Path(__file__).parent / "golden" / f"{DATE}.md"

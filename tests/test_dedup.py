@@ -5,13 +5,21 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import write_config
 from servers import FakeOpenAI, SiteServer
 from support.fixtures import fixture_bytes
+
 from summarizer.cli import cli
-from summarizer.dedup import (DedupRules, StoryDoc, StoryIndex, group_stories, pair_scores, shingles, sketch,
-                              similarity)
+from summarizer.trust.dedup import (
+    DedupRules,
+    StoryDoc,
+    StoryIndex,
+    group_stories,
+    pair_scores,
+    shingles,
+    similarity,
+    sketch,
+)
 
 LAUNCH = ("星河智能在杭州举行发布会，正式推出千亿参数大模型“星图3”。"
           "公司称，新模型在中文阅读理解和代码生成两项评测中均超过上一代，推理成本下降60%。"
@@ -133,7 +141,7 @@ def test_a_later_copy_of_a_summarized_story_costs_no_tokens(tmp_path: Path, site
 def test_edge_chip_and_xinghe_model_stay_two_stories() -> None:
     # Issue 13: 星衡科技's X3 chip and 星河智能's 星图3 model shared 0.162 containment (bar 0.15) and were
     # merged: whichever arrived second vanished from the digest. The chip article is six times longer.
-    from summarizer.extract import choose_text
+    from summarizer.sources.extract import choose_text
 
     root = Path(__file__).resolve().parents[1]
     pages = {"01-edge-chip.html": (root / "examples" / "articles" / "01-edge-chip.html").read_bytes()}
@@ -148,7 +156,7 @@ def test_edge_chip_and_xinghe_model_stay_two_stories() -> None:
 
 
 def test_site_disclaimer_and_a_long_transcript_do_not_make_a_story() -> None:
-    from summarizer.dedup import same_story
+    from summarizer.trust.dedup import same_story
 
     disclaimer = ("免责声明：本文仅代表作者个人观点，与本网无关。其原创性以及文中陈述文字和内容未经本站证实，"
                   "对本文以及其中全部或者部分内容、文字的真实性、完整性、及时性本站不作任何保证或承诺。")
@@ -231,8 +239,8 @@ def _zh_day() -> list[StoryDoc]:
 
 
 def test_rewrite_with_the_same_names_and_figures_is_one_story_and_the_look_alike_is_not() -> None:
-    from summarizer.dedup import same_story
-    from summarizer.salience import Day
+    from summarizer.trust.dedup import same_story
+    from summarizer.trust.salience import Day
 
     for docs in (_en_day(), _zh_day()):
         original, rewrite, look_alike = docs[:3]
@@ -260,7 +268,7 @@ def test_rewrite_streams_into_the_story_of_the_original() -> None:
 
 def test_two_articles_alone_merge_only_on_shared_phrases() -> None:
     # Without other articles every shared term is common (in both of the two): the rewrite signals stay low.
-    from summarizer.dedup import same_story
+    from summarizer.trust.dedup import same_story
 
     docs = _en_day()
     original, rewrite = (sketch(d.title, d.text) for d in docs[:2])
@@ -270,8 +278,8 @@ def test_two_articles_alone_merge_only_on_shared_phrases() -> None:
 def test_a_site_hot_news_list_does_not_make_two_of_its_articles_one_story() -> None:
     # Real 163 pages: extraction keeps the site's "热点新闻" list under each article (short lines, no full
     # stop); two different stories shared 0.17-0.63 of their shingles through it.
-    from summarizer.dedup import body, same_story
-    from summarizer.salience import normalize
+    from summarizer.trust.dedup import body, same_story
+    from summarizer.trust.salience import normalize
 
     hot = "\n".join(["热点新闻", "- 推荐", "- 科技"] + [f"- {i}0{i}5{i}{t}" for i, t in enumerate(
         ["成龙参观张北草原天路当地下通知封路？官方回应", "女子喝醉后惨遭捡尸 酒吧门口竟有人常蹲守",
@@ -300,7 +308,7 @@ def test_day_keeps_its_sums_as_articles_arrive() -> None:
     # The incremental sums (per article, updated through the postings) equal a direct computation.
     import math
 
-    from summarizer.salience import Day, Shared
+    from summarizer.trust.salience import Day, Shared
 
     docs = _en_day() + _zh_day()
     weights = {d.key: sketch(d.title, d.text).terms for d in docs}

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-
 from conftest import write_config
 from servers import FakeOpenAI, Reply, SiteServer
+
 from summarizer.cli import cli
 from summarizer.config import load_settings
-from summarizer.doctor import run_doctor
+from summarizer.pipeline.doctor import run_doctor
 
 
 def doctor(config: Path, *args: str) -> Result:
@@ -24,7 +24,7 @@ def digest(config: Path, day: str) -> Result:
 
 def test_healthy_setup_passes(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/big5.xml"], digest__since="all")
-    yesterday = (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     assert digest(config, yesterday).exit_code == 0
     calls = len(fake_llm.requests)
     result = doctor(config)

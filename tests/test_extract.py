@@ -3,8 +3,9 @@ import asyncio
 import pytest
 from servers import FIXTURES
 from support.fixtures import fixture_bytes
+
 from summarizer.errors import ExtractError
-from summarizer.extract import (
+from summarizer.sources.extract import (
     Extracted,
     Extractor,
     best_candidate,
@@ -15,8 +16,8 @@ from summarizer.extract import (
     score_candidate,
     skip_reason,
 )
-from summarizer.extract import doubtful as extract_doubtful
-from summarizer.feeds import parse_feed
+from summarizer.sources.extract import doubtful as extract_doubtful
+from summarizer.sources.feeds import parse_feed
 from summarizer.text import count_zi
 
 
@@ -198,7 +199,7 @@ def test_choose_text_keeps_a_short_english_news_brief() -> None:
 def test_fallback_runs_only_where_the_first_text_looks_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
     # Issue 13: four extractors a page cost 1.75x bare trafilatura; readability-lxml and the link
     # measure now run only on a doubtful text.
-    import summarizer.extract as extract
+    import summarizer.sources.extract as extract
 
     calls: list[str] = []
     real = extract.readability_text

@@ -12,18 +12,19 @@ import socket
 import sqlite3
 import time
 import zlib
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-
 from conftest import write_config
 from servers import FakeOpenAI, Reply, SiteServer, canned_summary
+
 from summarizer.cli import cli
-from summarizer.local import free_port
+from summarizer.model.local import free_port
 
 DATE = "2026-11-20"
 GOOD_PAGE = "pages/zh-1.html"
@@ -35,7 +36,7 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 def rss(items: list[dict[str, str]], title: str = "故障测试源") -> bytes:
     """An RSS 2.0 feed; an item dict may leave out link or pubDate."""
-    parts = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+    parts = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
              'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>{title}</title>'
              "<link>http://example.org/</link><description>d</description>"]
     for item in items:
@@ -301,7 +302,7 @@ def test_endless_body_stops_reading_at_the_cap(tmp_path: Path, site: SiteServer,
 
 def test_gzip_bomb_decodes_no_more_than_the_cap() -> None:
     from summarizer.errors import FetchError
-    from summarizer.fetch import _CappedDecoder
+    from summarizer.sources.fetch import _CappedDecoder
 
     bomb = gzip_bomb()
     decoder = _CappedDecoder("gzip", 1_000_000, "http://x/bomb")

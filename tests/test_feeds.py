@@ -1,10 +1,10 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from servers import FIXTURES
+
 from summarizer.errors import FeedError
-from summarizer.feeds import canonical_url, in_window, parse_feed
+from summarizer.sources.feeds import canonical_url, in_window, parse_feed
 
 HOST = "http://127.0.0.1:9"
 
@@ -20,7 +20,7 @@ def test_rss2_entries_with_dates_and_canonical_urls() -> None:
     assert len(feed.entries) == 4
     first = feed.entries[0]
     assert first.title == "数栖科技完成 3 亿元 B 轮融资，押注企业级 AI 数据治理"
-    assert first.published == datetime(2026, 11, 20, 9, 5, tzinfo=timezone.utc)
+    assert first.published == datetime(2026, 11, 20, 9, 5, tzinfo=UTC)
     tracked = feed.entries[1]
     assert "utm_source" in tracked.url
     assert tracked.canonical_url == f"{HOST}/pages/en-1.html"
@@ -74,8 +74,8 @@ def test_canonical_url(url: str, expected: str) -> None:
 
 def test_window() -> None:
     feed = parse("rss2.xml")
-    end = datetime(2026, 11, 20, 23, 59, tzinfo=timezone.utc)
-    start = datetime(2026, 11, 19, 23, 59, tzinfo=timezone.utc)
+    end = datetime(2026, 11, 20, 23, 59, tzinfo=UTC)
+    start = datetime(2026, 11, 19, 23, 59, tzinfo=UTC)
     inside = [e for e in feed.entries if in_window(e, start, end)]
     assert len(inside) == 3
     assert all("old.html" not in e.url for e in inside)

@@ -2,11 +2,11 @@ import asyncio
 import gzip
 
 import pytest
-
 from servers import SiteServer
+
 from summarizer.config import FetchSettings
 from summarizer.errors import FetchError
-from summarizer.fetch import Fetcher, Validators
+from summarizer.sources.fetch import Fetcher
 
 
 def get(url: str, **kwargs: object):
@@ -59,7 +59,7 @@ def test_user_agent_is_sent(site: SiteServer) -> None:
 
 
 def test_connection_refused_is_a_fetch_error() -> None:
-    from summarizer.local import free_port
+    from summarizer.model.local import free_port
 
     url = f"http://127.0.0.1:{free_port()}/feed.xml"
     with pytest.raises(FetchError, match="127.0.0.1"):

@@ -21,9 +21,9 @@ from test_faults import DATE, GOOD_PAGE, RSS, item, items_in_draft, rss, run
 
 from summarizer.cli import cli
 from summarizer.errors import FeedError
-from summarizer.feeds import parse_feed
 from summarizer.redact import redact
-from summarizer.sanitize import clean_text
+from summarizer.sources.feeds import parse_feed
+from summarizer.text import clean_text
 
 BAD_LINKS = [
     "http://a:99999/x",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import feedparser
 
-from summarizer.atom import atom_feed
 from summarizer.config import settings_from_dict
-from summarizer.issue import PublishedIssue, issue_json, page_html, read_issue, wechat_html
-from summarizer.push.targets import messages
+from summarizer.publish.atom import atom_feed
+from summarizer.publish.issue import PublishedIssue, issue_json, page_html, read_issue, wechat_html
+from summarizer.publish.push.targets import messages
 
 DATE = "2026-11-20"
 BULLET = ("这家公司发布了新的模型与工具，说明了面向的用户、解决的问题和定价方式，"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from reviewing import DATE, make_draft
 from servers import FakeOpenAI, SiteServer
+
 from summarizer.items import CheckResult, DigestItem, Problem, ReviewItem
 from summarizer.jinja import flagged_terms
 from summarizer.review.state import Review

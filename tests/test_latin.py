@@ -1,6 +1,6 @@
 """Latin words a Chinese summary may keep: the source's names, whole; never everyday English."""
 
-from summarizer.checks import CheckRules, Source, check_summary
+from summarizer.trust.checks import CheckRules, Source, check_summary
 from summarizer.trust.latin import LatinWords, english_words, half_names
 
 TEXT = ("Northwind Labs raised money on Monday. The company, Northwind Labs, runs on AWS and GPT-4o. "

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from summarizer.llm import CallProgress, Endpoint, LLMClient
-from summarizer.progress import PlainReporter, TokenMeter
+from summarizer.model.llm import Endpoint, LLMClient
+from summarizer.progress import CallProgress, PlainReporter, TokenMeter
 
 TOKENS = ['{"bul', 'lets"', ': ["', '一', '二', '"]}']
 

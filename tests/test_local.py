@@ -1,6 +1,6 @@
 """The local-server wrapper's protocol and failure paths, with stand-in servers (no [local] extra needed).
 
-The stand-ins speak the protocol of ``summarizer.local_server``: print ``listening host:port``, serve
+The stand-ins speak the protocol of ``summarizer.model.local_server``: print ``listening host:port``, serve
 ``/health``, and exit when stdin closes. tests/test_local_model.py runs the real one.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import summarizer.local
+import summarizer.model.local
 from summarizer.errors import LocalModelError
-from summarizer.local import LocalServer
-from summarizer.local_server import NO_AVX2
+from summarizer.model.local import LocalServer
+from summarizer.model.local_server import NO_AVX2
 
 STAND_IN = textwrap.dedent('''
     import http.server, sys, threading
@@ -67,7 +67,7 @@ def test_child_has_omp_passive_wait_policy(tmp_path: Path, monkeypatch: pytest.M
 
 def test_cpu_without_avx2_is_one_clear_line_before_anything_starts(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(summarizer.local, "cpu_has_avx2", lambda: False)
+    monkeypatch.setattr(summarizer.model.local, "cpu_has_avx2", lambda: False)
     marker = tmp_path / "started"
     command = _shell(tmp_path, f"touch {marker}")
     with pytest.raises(LocalModelError, match="no AVX2.*OPENAI_BASE_URL"):
@@ -97,7 +97,7 @@ def test_early_exit_shows_the_servers_last_words(tmp_path: Path) -> None:
 def test_real_entry_point_refuses_a_missing_model_in_one_line(tmp_path: Path) -> None:
     # The real child entry (xllamacpp or not): checked before the runtime is asked to load anything.
     missing = tmp_path / "absent.gguf"
-    done = subprocess.run([sys.executable, "-m", "summarizer.local_server", "--model", str(missing)],
+    done = subprocess.run([sys.executable, "-m", "summarizer.model.local_server", "--model", str(missing)],
                           input=b"", capture_output=True, timeout=60)
     assert done.returncode != 0
     assert len(done.stdout.decode().strip().splitlines()) == 1, done.stdout

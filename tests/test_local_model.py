@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from summarizer.cli import cli
 from summarizer.errors import LocalModelError
-from summarizer.local import MODELS, LocalServer, ensure_model
+from summarizer.model.local import MODELS, LocalServer, ensure_model
 from summarizer.text import chinese_share, count_zi
 
 pytestmark = pytest.mark.local_model
@@ -51,7 +51,7 @@ def test_bundled_model_summarizes_one_article_into_a_valid_item(tmp_path: Path,
     assert not [f for f in item["flags"] if "数字“" in f], item["flags"]
     # The server is gone after the command: no orphan process.
     processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert not [p for p in processes.splitlines() if "summarizer.local_server" in p and "1.5b" in p]
+    assert not [p for p in processes.splitlines() if "summarizer.model.local_server" in p and "1.5b" in p]
 
 
 def test_assembled_model_matches_its_hash() -> None:

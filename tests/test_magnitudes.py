@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from summarizer.checks import CheckRules, Source, check_summary
+from summarizer.trust.checks import CheckRules, Source, check_summary
 from summarizer.trust.magnitudes import annotate, chinese_number, find_magnitudes
 
 
@@ -54,7 +54,7 @@ def test_a_figure_the_source_lacks_is_still_a_number_problem() -> None:
 
 
 def test_a_local_figure_off_by_a_power_of_ten_is_rewritten_in_the_sources_form() -> None:
-    from summarizer.checks import fix_magnitudes
+    from summarizer.trust.checks import fix_magnitudes
 
     source = Source.of("t", "Northwind raised $310 million and has 40K users; a 7B model; revenue $30 million.")
     assert fix_magnitudes("公司融资3100万美元，拥有4000名用户，7亿参数模型", source) == \

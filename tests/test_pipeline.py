@@ -5,13 +5,12 @@ import os
 import sqlite3
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-
 from conftest import write_config
 from servers import FakeOpenAI, Reply, SiteServer, canned_summary
+
 from summarizer.cli import cli
-from summarizer.render import REVIEW_MARKER
+from summarizer.jinja import REVIEW_MARKER
 
 GOLDEN = Path(__file__).parent / "golden" / "2026-11-20.md"
 

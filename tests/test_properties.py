@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 from pytest_socket import SocketBlockedError
 from servers import FakeOpenAI, SiteServer
 
-from summarizer import extract, render
 from summarizer.cli import cli
 from summarizer.config import FetchSettings
+from summarizer.digest import render
 from summarizer.errors import ExtractError, FeedError, FetchError
-from summarizer.feeds import canonical_url, parse_feed
-from summarizer.fetch import Fetcher
-from summarizer.sanitize import clean_text, one_line
+from summarizer.sources import extract
+from summarizer.sources.feeds import canonical_url, parse_feed
+from summarizer.sources.fetch import Fetcher
+from summarizer.text import clean_text, one_line
 
 # URL-ish text: mostly what a careless feed writes, sometimes anything at all.
 URL_PARTS = st.sampled_from(["http://", "https://", "file://", "ftp://", "//", "", "http://[", "http://a:"])
@@ -158,9 +159,9 @@ ANY_TEXT = st.text(max_size=60)
 @given(title=ANY_TEXT, headline=ANY_TEXT, emoji=ANY_TEXT, bullet=ANY_TEXT, link=URLS, section=ANY_TEXT)
 def test_feed_xml_is_well_formed_whatever_the_text(title: str, headline: str, emoji: str, bullet: str,
                                                    link: str, section: str) -> None:
-    from summarizer.atom import atom_feed
-    from summarizer.issue import PublishedIssue
-    from summarizer.review.markdown import ParsedHighlight, ParsedItem
+    from summarizer.digest.parse import ParsedHighlight, ParsedItem
+    from summarizer.publish.atom import atom_feed
+    from summarizer.publish.issue import PublishedIssue
 
     item = ParsedItem(line=1, headline=headline, emoji=emoji, bullets=[bullet] * 3, links=[link])
     issue = PublishedIssue(date="2026-11-20", title=title, purpose=bullet,

@@ -15,11 +15,11 @@ from support.push_servers import DingTalk, Discord, Feishu, Received, Slack, Sta
 from support.smtp_server import SmtpServer
 
 from summarizer.config import DigestSettings, Settings, settings_from_dict
-from summarizer.digest import DigestItem, build_digest
-from summarizer.issue import PublishedIssue, read_issue
-from summarizer.push import push_issue
-from summarizer.push import targets as push_targets
-from summarizer.render import render_markdown
+from summarizer.digest.build import DigestItem, build_digest
+from summarizer.digest.render import render_markdown
+from summarizer.publish.issue import PublishedIssue, read_issue
+from summarizer.publish.push import push_issue
+from summarizer.publish.push import targets as push_targets
 from summarizer.store import Store
 
 DATE = "2026-11-20"

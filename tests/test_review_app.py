@@ -21,12 +21,12 @@ from reviewing import (
 )
 from servers import FakeOpenAI, Reply, SiteServer
 
+from summarizer.digest.parse import parse_digest
 from summarizer.items import Problem
-from summarizer.render import inline
-from summarizer.review.app import ReviewApp, new_token
-from summarizer.review.markdown import parse_digest
+from summarizer.jinja import inline
 from summarizer.review.state import Review
 from summarizer.store import Store
+from summarizer.web.app import ReviewApp, new_token
 
 FLAG = "数字“42%”在原文中找不到"
 AMOUNT = "金额“3 亿元”与原文表述不一致"

@@ -15,10 +15,10 @@ import pytest
 from reviewing import DATE, NEW_BULLETS, Day, make_draft, regenerated_summary, start_app
 from servers import FakeOpenAI, Reply, SiteServer
 
-from summarizer.browsing import launch, playwright_missing
-from summarizer.review.app import ReviewApp, new_token
 from summarizer.review.state import Review
 from summarizer.store import Store
+from summarizer.testing import launch, playwright_missing
+from summarizer.web.app import ReviewApp, new_token
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(playwright_missing() is not None, reason=str(playwright_missing()))]

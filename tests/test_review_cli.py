@@ -5,11 +5,11 @@ import sqlite3
 from pathlib import Path
 
 import feedparser
-
 from reviewing import DATE, draft_items, invoke, make_draft
 from servers import FakeOpenAI, SiteServer
-from summarizer.render import REVIEW_MARKER
-from summarizer.review.markdown import parse_digest
+
+from summarizer.digest.parse import parse_digest
+from summarizer.jinja import REVIEW_MARKER
 from summarizer.review.state import Review
 from summarizer.store import Store
 

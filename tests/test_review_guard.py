@@ -11,10 +11,10 @@ import pytest
 from reviewing import DATE, Browserless, Day, make_draft, start_app
 from servers import FakeOpenAI, SiteServer
 
-from summarizer.review.app import ReviewApp, is_loopback
-from summarizer.review.guard import MAX_BODY, MAX_FIELD
 from summarizer.review.state import Review
 from summarizer.store import Store
+from summarizer.web.app import ReviewApp, is_loopback
+from summarizer.web.guard import MAX_BODY, MAX_FIELD
 
 TOKEN = "t0ken-for-the-guard-tests"
 

@@ -3,13 +3,14 @@
 from pathlib import Path
 
 import pytest
-
 from reviewing import DATE, draft_items, flag, invoke, make_draft
 from servers import FakeOpenAI, SiteServer
+
+from summarizer.digest.build import DigestItem
+from summarizer.digest.parse import parse_digest, strip_markers
+from summarizer.digest.render import render_item
 from summarizer.errors import DraftFormatError
-from summarizer.digest import DigestItem
-from summarizer.render import REVIEW_MARKER, link_target, render_item
-from summarizer.review.markdown import parse_digest, strip_markers
+from summarizer.jinja import REVIEW_MARKER, link_target
 from summarizer.review.state import Review
 from summarizer.store import Store
 

@@ -6,15 +6,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from reviewing import DATE, draft_items, flag, invoke, make_draft, regenerated_summary
 from servers import FakeOpenAI, Reply, SiteServer
+
+from summarizer.digest.parse import parse_digest
 from summarizer.errors import ReviewError
-from summarizer.render import REVIEW_MARKER
-from summarizer.review.markdown import parse_digest
-from summarizer.review.regenerate import regenerate
+from summarizer.jinja import REVIEW_MARKER
 from summarizer.review.state import Review
 from summarizer.store import Store
+from summarizer.web.regenerate import regenerate
 
 FLAG = "数字“42%”在原文中找不到"
 
@@ -150,8 +150,8 @@ def test_regenerate_keeps_the_trust_flags_of_the_new_text(tmp_path: Path, site: 
 def test_a_new_digest_run_keeps_review_changes_and_adds_new_items(tmp_path: Path, site: SiteServer,
                                                                   fake_llm: FakeOpenAI) -> None:
     from click.testing import CliRunner
-
     from conftest import write_config
+
     from summarizer.cli import cli
 
     day = make_draft(tmp_path, site, fake_llm)

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner, Result
-
 from conftest import write_config
 from servers import FakeOpenAI, Reply, SiteServer
+
 from summarizer.cli import cli
 from summarizer.config import Settings
-from summarizer.digest import DigestItem
-from summarizer.render import inline, render_item
-from summarizer.summarize import Article, Rules, Summarizer
+from summarizer.digest.build import DigestItem
+from summarizer.digest.render import render_item
+from summarizer.jinja import inline
+from summarizer.model.summarize import Article, Rules, Summarizer
 
 KEY = "sk-test-key-never-logged"  # set by conftest for every test
 
@@ -153,9 +154,9 @@ def test_hostile_model_output_cannot_add_structure_to_the_digest() -> None:
 
 
 def test_markup_characters_in_ordinary_text_survive_render_and_review_parse() -> None:
-    from summarizer.digest import Digest, Stats
-    from summarizer.render import render_markdown
-    from summarizer.review.markdown import parse_digest
+    from summarizer.digest.build import Digest, Stats
+    from summarizer.digest.parse import parse_digest
+    from summarizer.digest.render import render_markdown
 
     headline = "C#与F#对比：A|B 测试延迟<10ms [Beta]"
     bullets = ["第一条：C# 的 A|B 测试显示延迟<10ms，而 F# 版本>20ms，*星号*与#3号方案并列。", "正常要点二", "正常要点三"]

@@ -11,9 +11,9 @@ from servers import FakeOpenAI, SiteServer
 
 from summarizer.cli import cli
 from summarizer.config import DigestSettings, load_settings
-from summarizer.digest import DigestItem, build_digest
-from summarizer.render import render_markdown
-from summarizer.review.markdown import parse_digest
+from summarizer.digest.build import DigestItem, build_digest
+from summarizer.digest.parse import parse_digest
+from summarizer.digest.render import render_markdown
 from summarizer.store import Store
 
 BULLET = ("这家公司发布了新的模型与工具，说明了面向的用户、解决的问题和定价方式，"

@@ -1,9 +1,9 @@
 """The day's stories as articles stream in: new story, duplicate, swap while queued, earlier runs' roles."""
 
-from summarizer.dedup import sketch
-from summarizer.stories import Stories
-
 from test_dedup import EARNINGS, LAUNCH, REWRITE
+
+from summarizer.trust.dedup import sketch
+from summarizer.trust.stories import Stories
 
 A, B, C = "https://a.cn/1", "https://b.cn/2", "https://c.cn/3"
 LAUNCH_SK, REWRITE_SK, EARNINGS_SK = (sketch(t, x) for t, x in (("星河智能发布“星图3”", LAUNCH),

@@ -4,16 +4,17 @@ import re
 from pathlib import Path
 
 import pytest
-
 from servers import BULLETS, FakeOpenAI, Reply, canned_summary
-from summarizer.checks import CheckRules, squash
-from summarizer.errors import LLMError, SummaryInvalid
-from summarizer.extract import choose_text
-from summarizer.llm import Endpoint, LLMClient
-from summarizer.summarize import Article, Rules, Summarizer, clean_output, parse_summary
+
 from summarizer.config import DEFAULT_SECTIONS
+from summarizer.errors import LLMError, SummaryInvalid
+from summarizer.model.llm import Endpoint, LLMClient
+from summarizer.model.replies import clean_output, parse_summary
+from summarizer.model.summarize import Article, Rules, Summarizer
+from summarizer.model.tokens import split_thirds
+from summarizer.sources.extract import choose_text
 from summarizer.text import text_hash
-from summarizer.tokens import split_thirds
+from summarizer.trust.checks import CheckRules, squash
 
 RULES = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
 PAGE = Path(__file__).parent / "fixtures" / "pages" / "zh-1.html"
@@ -57,7 +58,7 @@ def test_valid_reply_in_one_call(fake_llm: FakeOpenAI) -> None:
 
 
 def test_local_schema_carries_lengths_for_the_grammar() -> None:
-    from summarizer.summarize import output_schema
+    from summarizer.model.replies import output_schema
 
     bullets = output_schema(RULES, lengths=True)["properties"]["bullets"]
     assert (bullets["minItems"], bullets["maxItems"]) == (3, 3)
@@ -69,7 +70,7 @@ def test_local_schema_carries_lengths_for_the_grammar() -> None:
 
 def test_local_bullet_pattern_keeps_chinese_all_through_and_carries_the_lengths() -> None:
     # llama.cpp applies the pattern instead of minLength/maxLength, so it must hold both rules.
-    from summarizer.summarize import output_schema
+    from summarizer.model.replies import output_schema
 
     item = output_schema(RULES, lengths=True)["properties"]["bullets"]["items"]
     pattern = re.compile(item["pattern"])
@@ -171,7 +172,7 @@ def test_emoji_field_is_mended_not_failed() -> None:
 
 
 def test_local_emoji_pattern_allows_emoji_only() -> None:
-    from summarizer.summarize import output_schema
+    from summarizer.model.replies import output_schema
 
     pattern = re.compile(output_schema(RULES, lengths=True)["properties"]["emoji"]["pattern"])
     assert all(pattern.match(e) for e in ("📚", "🚀✨", "🕵️‍♂️💰", "🇨🇳", "⚡️"))
@@ -264,7 +265,7 @@ def test_checks_can_be_turned_off(fake_llm: FakeOpenAI) -> None:
 
 
 def test_check_rules_and_the_recheck_prompt_change_the_prompt_hash() -> None:
-    from summarizer.summarize import PROMPT_FILES, Prompts, prompt_fingerprint
+    from summarizer.model.prompts import PROMPT_FILES, Prompts, prompt_fingerprint
 
     assert "recheck.j2" in PROMPT_FILES
     prompts = Prompts()
@@ -349,7 +350,7 @@ def test_local_model_is_asked_short_bullets_and_held_to_the_configured_maximum(f
     # (3 of 7 demo articles failed) and wrote 450 tokens a reply: it is asked for 50-100 字 (prompt and
     # grammar), and a bullet that runs longer with names and figures is still accepted up to the
     # configured maximum (the 0.5B model lost 3 of 7 articles to a 100-字 cap).
-    from summarizer.summarize import LOCAL_BULLET_ZI
+    from summarizer.model.summarize import LOCAL_BULLET_ZI
 
     fake_llm.push(Reply(good()))
     run(fake_llm)
@@ -373,8 +374,8 @@ def test_local_model_is_asked_short_bullets_and_held_to_the_configured_maximum(f
 
 def test_the_local_sampler_settings_reach_the_server_in_the_request_body(fake_llm: FakeOpenAI) -> None:
     # llama.cpp reads DRY from the request body; the openai client sends it as extra body fields.
-    from summarizer.local import SAMPLING
-    from summarizer.providers import local_sampling
+    from summarizer.model.local import SAMPLING
+    from summarizer.model.providers import local_sampling
 
     assert local_sampling() == SAMPLING
     # Digits break runs, so a figure copied from the source is never penalised (DRY made 1999 into 999).

@@ -1,9 +1,9 @@
-from pathlib import Path
 import re
+from pathlib import Path
 
 import pytest
 
-from summarizer.digest import compute_stats
+from summarizer.digest.build import compute_stats
 from summarizer.text import chinese_share, count_zi, drop_cut_tail, ends_sentence, split_emoji
 
 SAMPLE = Path(__file__).parents[2] / "shared" / "reference" / "002_db7d49f135624de3.txt"

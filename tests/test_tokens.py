@@ -1,4 +1,4 @@
-from summarizer.tokens import GAP, count_tokens, fit_to_budget, split_thirds
+from summarizer.model.tokens import GAP, count_tokens, fit_to_budget, split_thirds
 
 
 def test_short_text_is_untouched() -> None:

@@ -3,11 +3,11 @@ grammar writes Latin only as the source's names; the model reads each English ma
 
 import re
 
-from summarizer.checks import CheckRules, Source, check_summary
+from summarizer.trust.checks import CheckRules, Source, check_summary
 from summarizer.config import DEFAULT_SECTIONS
 from summarizer.items import Problem, ReviewItem
-from summarizer.llm import Endpoint, LLMClient
-from summarizer.summarize import Article, Rules, Summarizer
+from summarizer.model.llm import Endpoint, LLMClient
+from summarizer.model.summarize import Article, Rules, Summarizer
 from summarizer.text import text_hash
 
 RULES = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))

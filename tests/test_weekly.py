@@ -226,7 +226,7 @@ def test_the_review_page_serves_a_weekly(week: Path, fake_llm: FakeOpenAI) -> No
     from reviewing import Browserless, start_app
 
     from summarizer.config import load_settings
-    from summarizer.review.app import ReviewApp, new_token
+    from summarizer.web.app import ReviewApp, new_token
 
     assert run(week, "weekly", *RANGE, "--format", "issue", "--top", "3").exit_code == 0
     token = new_token()

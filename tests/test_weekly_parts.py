@@ -7,11 +7,12 @@ from datetime import date
 
 import pytest
 
+from summarizer.dates import is_weekly, weekly_key
 from summarizer.errors import DraftFormatError
 from summarizer.items import Problem
-from summarizer.prose import Prose, ProseRules, Teaser, parse_reply, sentences
-from summarizer.weekly import DailyItem, is_weekly, labelled_links, link_kind, rank, stories, weekly_key
-from summarizer.weekly_render import WeeklyEntry, WeeklyIssue, parse_weekly, render_weekly
+from summarizer.weekly.prose import Prose, ProseRules, Teaser, parse_reply, sentences
+from summarizer.weekly.render import WeeklyEntry, WeeklyIssue, parse_weekly, render_weekly
+from summarizer.weekly.select import DailyItem, labelled_links, link_kind, rank, stories
 
 LAUNCH = ("星河智能今天发布千亿参数大模型星图3，推理成本比上一代下降百分之六十，面向企业客户开放接口，"
           "首批合作伙伴包括多家银行和制造企业，公司表示新模型在长文本理解和代码生成上都有明显提升。") * 3
@@ -127,7 +128,7 @@ def test_a_broken_weekly_draft_names_its_line() -> None:
 
 
 def test_the_local_model_gets_string_lengths_and_a_hosted_one_a_plain_strict_schema() -> None:
-    from summarizer.prose import _schema
+    from summarizer.weekly.prose import _schema
 
     fields = ("quote", "paragraph", "title")
     hosted = _schema(fields, RULES, lengths=False)

@@ -1,4 +1,6 @@
 """The pipeline, as named steps: feeds -> pages -> text -> stories -> summaries -> draft. No CLI code here.
+In: Settings and the store. Out: a RunReport, the day's digest recorded in the store and written to
+output/drafts (digest/). Runs sources -> trust -> model -> digest in order.
 
     intake.py     feeds, entry selection, caps, late feeds                 (Intake, window_for)
     articles.py   fetch, extract, story placement                          (Articles)
@@ -9,6 +11,7 @@
     report.py     the run report and one run's lifecycle in the store      (RunReport, Run, recorded)
     run.py        `digest`: the steps in order                             (run_digest)
     single.py     `summarize URL`, `extract URL_OR_FILE`                   (summarize_url, extract_only)
+    doctor.py     `summarizer doctor`: the health checks
 
 Every article flows through its own task; each finished step is written to the
 store at once: a crash loses at most the calls in flight, and a re-run repeats

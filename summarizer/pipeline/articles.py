@@ -12,15 +12,15 @@ import asyncio
 import threading
 from datetime import UTC, datetime
 
-from .. import extract as extract_stage
-from ..dedup import Sketch, sketch
 from ..errors import ExtractError, FetchError
-from ..feeds import Entry
-from ..fetch import Fetcher, FetchResult
 from ..items import Article, ArticleStatus
+from ..sources import extract as extract_stage
+from ..sources.feeds import Entry
+from ..sources.fetch import Fetcher, FetchResult
 from ..store import StoredArticle
-from ..stories import Stories, Story
 from ..text import text_hash
+from ..trust.dedup import Sketch, sketch
+from ..trust.stories import Stories, Story
 from .report import Run
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"

@@ -3,12 +3,12 @@ recorded in the store for review, then written as the user's draft files."""
 
 from __future__ import annotations
 
-from ..checks import Tally
-from ..digest import Digest, DigestItem, build_digest
+from ..digest.build import Digest, DigestItem, build_digest
+from ..digest.render import write_draft
 from ..items import ArticleStatus
-from ..render import write_draft
+from ..model.tokens import count_tokens, fit_to_budget
 from ..store import Store, StoredArticle
-from ..tokens import count_tokens, fit_to_budget
+from ..trust.checks import Tally
 from .articles import article_from_store
 from .report import Run
 from .summaries import SummaryService

@@ -19,9 +19,9 @@ from datetime import time as Time
 
 from ..config import FeedSettings, Settings, parse_since
 from ..errors import FeedError, FetchError
-from ..feeds import Entry, in_window, parse_feed
-from ..fetch import Fetcher
 from ..items import ArticleStatus
+from ..sources.feeds import Entry, in_window, parse_feed
+from ..sources.fetch import Fetcher
 from ..store import StoredArticle
 from .articles import iso
 from .report import Run

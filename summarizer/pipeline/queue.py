@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 
 from ..items import Article
-from ..stories import Story
+from ..trust.stories import Story
 from .report import Run
 from .summaries import SummaryService
 

@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..checks import Tally
 from ..config import Settings
 from ..progress import Reporter
 from ..store import Store
+from ..trust.checks import Tally
 
 
 @dataclass

@@ -10,10 +10,10 @@ import asyncio
 from datetime import date as Date
 
 from ..config import Settings
-from ..feeds import Entry
-from ..fetch import Fetcher
+from ..model.providers import Provider, preflight
 from ..progress import Reporter, Silent
-from ..providers import Provider, preflight
+from ..sources.feeds import Entry
+from ..sources.fetch import Fetcher
 from ..store import Store
 from .articles import Articles
 from .draft import dry_run_item, write_digest
@@ -88,7 +88,7 @@ def run_digest(
 ) -> RunReport:
     """Run one night's digest. Raises ConfigError/StoreError/RunLocked before any work;
     per-article errors are in the report. ``budget`` caps the run's tokens (over llm.run_token_budget)."""
-    from ..runlock import run_lock
+    from ..store.lock import run_lock
 
     if provider is None and not dry_run:
         preflight(settings)  # no key and no local model: one line before any feed is fetched

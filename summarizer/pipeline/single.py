@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import extract as extract_stage
 from ..config import Settings
 from ..errors import LLMError
-from ..feeds import canonical_url
-from ..fetch import Fetcher, FetchResult
 from ..items import Article, ArticleStatus, DigestItem, Summary
+from ..model.providers import Provider, preflight
 from ..progress import Reporter, Silent
-from ..providers import Provider, preflight
+from ..sources import extract as extract_stage
+from ..sources.feeds import canonical_url
+from ..sources.fetch import Fetcher, FetchResult
 from ..store import Store
 from ..text import text_hash
 from .articles import fetch_page

@@ -11,13 +11,14 @@ import asyncio
 import contextlib
 from functools import cached_property
 
-from ..checks import CheckRules
 from ..errors import ConfigError, LLMError, ProviderAuthError, SummarizerError, SummaryInvalid
 from ..items import Article, ArticleStatus, CheckedSummary, CheckResult, Problem, Rules, Summary
-from ..journal import CallJournal, CallKey
-from ..providers import Provider
-from ..summarize import Prompts, Summarizer, SummaryResult, prompt_fingerprint
-from ..tokens import count_tokens
+from ..model.journal import CallJournal, CallKey
+from ..model.prompts import Prompts, prompt_fingerprint
+from ..model.providers import Provider
+from ..model.summarize import Summarizer, SummaryResult
+from ..model.tokens import count_tokens
+from ..trust.checks import CheckRules
 from .report import Run
 
 

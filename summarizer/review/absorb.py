@@ -3,15 +3,24 @@ acknowledged flags. Every change goes through the review's history like any othe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any, Protocol
 
+from ..digest.parse import ParsedDigest, ParsedItem
 from ..errors import DraftFormatError
 from ..items import DROPPED, PENDING, ReviewItem
-from ..render import inline, link_target
-from .markdown import ParsedDigest, ParsedItem
+from ..jinja import inline, link_target
 
-if TYPE_CHECKING:
-    from .state import Review
+
+class Review(Protocol):
+    """What a draft is applied to: state.Review (this module does not import it; state imports this)."""
+
+    items: dict[int, ReviewItem]
+
+    @property
+    def draft_path(self) -> Path: ...
+
+    def change(self, item: ReviewItem, name: str, value: Any) -> None: ...
 
 
 def apply_draft(review: Review, parsed: ParsedDigest) -> None:
@@ -25,7 +34,7 @@ def apply_draft(review: Review, parsed: ParsedDigest) -> None:
             _apply_item(review, item, got, section, position)
     for item in review.items.values():
         if item.id not in seen and item.status != DROPPED:
-            review._set(item, "status", DROPPED)
+            review.change(item, "status", DROPPED)
     _apply_highlights(review, parsed, seen)
 
 
@@ -44,18 +53,18 @@ def _item_of(review: Review, got: ParsedItem, by_link: dict[str, ReviewItem],
 def _apply_item(review: Review, item: ReviewItem, got: ParsedItem, section: str, position: int) -> None:
     # The file shows text through render.inline: only a real edit changes the stored value.
     if got.headline != inline(item.headline):
-        review._set(item, "headline", got.headline)
-    review._set(item, "emoji", got.emoji)
+        review.change(item, "headline", got.headline)
+    review.change(item, "emoji", got.emoji)
     if got.bullets != [inline(b) for b in item.bullets]:
-        review._set(item, "bullets", got.bullets)
-    review._set(item, "section", section)
-    review._set(item, "position", position)
+        review.change(item, "bullets", got.bullets)
+    review.change(item, "section", section)
+    review.change(item, "position", position)
     if item.status == DROPPED:
-        review._set(item, "status", PENDING)
+        review.change(item, "status", PENDING)
     # A marker line deleted in the editor means the reviewer checked that flag.
     gone = [f for f in item.unresolved if f.message not in got.flags]
     if gone:
-        review._set(item, "acked", item.acked + gone)
+        review.change(item, "acked", item.acked + gone)
 
 
 def _apply_highlights(review: Review, parsed: ParsedDigest, seen: dict[int, int]) -> None:
@@ -70,4 +79,4 @@ def _apply_highlights(review: Review, parsed: ParsedDigest, seen: dict[int, int]
                                    "is not an item of this digest", line=highlight.line)
         order[match.id] = place
     for item in review.items.values():
-        review._set(item, "highlight", order.get(item.id, 0))
+        review.change(item, "highlight", order.get(item.id, 0))

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 
-from ..checks import CheckRules, Source, check_summary
 from ..config import Settings
 from ..errors import ReviewError
 from ..items import Problem
-from ..providers import resolve_provider
-from ..summarize import Rules, Summary, local_rules, parse_summary
+from ..model.providers import resolve_provider
+from ..model.replies import parse_summary
+from ..model.summarize import Rules, Summary, local_rules
+from ..trust.checks import CheckRules, Source, check_summary
 from .evidence import stored_quotes
 from .state import Review
 

@@ -12,11 +12,11 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
-from ..checks import squash
 from ..items import CheckedSummary, Problem, ReviewItem
 from ..jinja import flagged_terms as terms_of
 from ..jinja import mark, segments, term_spans
 from ..store import Store
+from ..trust.checks import squash
 
 __all__ = ["Evidence", "ItemView", "evidence", "flag_target", "flagged_terms", "item_view", "locate", "mark",
            "segments", "source_html", "stored_quotes", "term_spans", "terms_for"]

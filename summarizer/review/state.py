@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..dates import check_date
-from ..digest import Digest, compute_stats
+from ..dates import check_date, is_weekly
+from ..digest.build import Digest, compute_stats
+from ..digest.files import write_atomic
+from ..digest.parse import parse_digest
+from ..digest.render import render_markdown
 from ..errors import ReviewError
 from ..items import APPROVED, DROPPED, PENDING, Problem, ReviewItem
-from ..render import inline, render_markdown, write_atomic
+from ..jinja import inline
 from ..store import ReviewWrite, Store
 from ..text import split_emoji
-from ..weekly import is_weekly
 from .absorb import apply_draft
-from .markdown import parse_digest
 
 __all__ = ["APPROVED", "DROPPED", "PENDING", "STATES", "Review", "ReviewItem", "import_draft", "sha"]
 
@@ -77,10 +78,6 @@ class Review:
         """
         if not is_weekly(date):  # a weekly key has its own fixed shape (weekly-YYYY-Www)
             check_date(date)
-        if is_weekly(date) and cls is Review:
-            from .weekly import WeeklyReview
-
-            return WeeklyReview.open(store, settings, date)
         if store.review(date) is None:
             import_draft(store, settings, date)
         review = cls(store, settings.output_path, date)
@@ -128,26 +125,26 @@ class Review:
 
     # -- operations ---------------------------------------------------------
     def approve(self, ref: str | int) -> None:
-        self._set(self.item(ref), "status", APPROVED)
-        self._commit()
+        self.change(self.item(ref), "status", APPROVED)
+        self.commit()
 
     def approve_all(self) -> int:
         pending = [i for i in self.live() if i.status == PENDING]
         for item in pending:
-            self._set(item, "status", APPROVED)
-        self._commit()
+            self.change(item, "status", APPROVED)
+        self.commit()
         return len(pending)
 
     def drop(self, ref: str | int) -> None:
         item = self.item(ref)
-        self._set(item, "status", DROPPED)
+        self.change(item, "status", DROPPED)
         if item.highlight:
-            self._set(item, "highlight", 0)
-        self._commit()
+            self.change(item, "highlight", 0)
+        self.commit()
 
     def restore(self, ref: str | int) -> None:
-        self._set(self.item(ref), "status", PENDING)
-        self._commit()
+        self.change(self.item(ref), "status", PENDING)
+        self.commit()
 
     def edit(self, ref: str | int, *, headline: str | None = None, emoji: str | None = None,
              bullets: list[str] | None = None, flags: list[Problem] | None = None,
@@ -162,21 +159,21 @@ class Review:
             headline = inline(headline)
             if not headline:
                 raise ReviewError(f"item {item.id}: the headline cannot be empty")
-            self._set(item, "headline", headline)
+            self.change(item, "headline", headline)
         if emoji is not None:
             found = split_emoji(emoji)
             if not found or len(found) > 3:
                 raise ReviewError(f"item {item.id}: emoji must be 1 to 3 emoji, got '{emoji}'")
-            self._set(item, "emoji", "".join(found))
+            self.change(item, "emoji", "".join(found))
         if bullets is not None:
             cleaned = [inline(b) for b in bullets]
             if len(cleaned) != 3 or not all(cleaned):
                 raise ReviewError(f"item {item.id}: exactly 3 non-empty bullets are needed")
-            self._set(item, "bullets", cleaned)
+            self.change(item, "bullets", cleaned)
         if flags is not None:
-            self._set(item, "flags", list(flags))
-            self._set(item, "acked", list(acked or []))
-        self._commit()
+            self.change(item, "flags", list(flags))
+            self.change(item, "acked", list(acked or []))
+        self.commit()
 
     def move(self, ref: str | int, section: str) -> None:
         item = self.item(ref)
@@ -184,17 +181,17 @@ class Review:
             raise ReviewError(f"item {item.id}: unknown section '{section}'")
         if section != item.section:
             last = max((i.position for i in self.items.values() if i.section == section), default=-1)
-            self._set(item, "section", section)
-            self._set(item, "position", last + 1)
-        self._commit()
+            self.change(item, "section", section)
+            self.change(item, "position", last + 1)
+        self.commit()
 
     def toggle_highlight(self, ref: str | int) -> None:
         item = self.item(ref)
         if item.highlight:
-            self._set(item, "highlight", 0)
+            self.change(item, "highlight", 0)
         else:
-            self._set(item, "highlight", max((i.highlight for i in self.items.values()), default=0) + 1)
-        self._commit()
+            self.change(item, "highlight", max((i.highlight for i in self.items.values()), default=0) + 1)
+        self.commit()
 
     def reorder(self, ref: str | int, delta: int) -> None:
         """Move an item up (-1) or down (+1) inside its section by swapping with its neighbour."""
@@ -206,41 +203,41 @@ class Review:
             # Renumber the section first so equal or sparse positions still swap cleanly.
             for n, peer in enumerate(peers):
                 if peer.position != n:
-                    self._set(peer, "position", n)
+                    self.change(peer, "position", n)
             neighbour = peers[other]
-            self._set(item, "position", other)
-            self._set(neighbour, "position", at)
-        self._commit()
+            self.change(item, "position", other)
+            self.change(neighbour, "position", at)
+        self.commit()
 
     def ack(self, ref: str | int) -> None:
         """Acknowledge every flag of an item: the reviewer checked it; publish may go ahead."""
         item = self.item(ref)
         if item.unresolved:
-            self._set(item, "acked", list(item.flags))
-        self._commit()
+            self.change(item, "acked", list(item.flags))
+        self.commit()
 
     def replace_summary(self, ref: str | int, *, headline: str, emoji: str, bullets: list[str],
                         importance: int, flags: list[Problem] | None = None) -> None:
         """A regenerated summary replaces the item's text; the old one stays in the history; review again."""
         item = self.item(ref)
-        self._set(item, "headline", headline)
-        self._set(item, "emoji", emoji)
-        self._set(item, "bullets", list(bullets))
-        self._set(item, "importance", importance)
+        self.change(item, "headline", headline)
+        self.change(item, "emoji", emoji)
+        self.change(item, "bullets", list(bullets))
+        self.change(item, "importance", importance)
         # The old flags were about the old text; trust checks of the new text (if any) come in ``flags``.
-        self._set(item, "flags", list(flags or []))
-        self._set(item, "acked", [])
+        self.change(item, "flags", list(flags or []))
+        self.change(item, "acked", [])
         if item.status == APPROVED:
-            self._set(item, "status", PENDING)
+            self.change(item, "status", PENDING)
         self._pending.changes.append((item.id, "regenerate", None, None))
-        self._commit()
+        self.commit()
 
     def mark_published(self, published_sha: str, at: str) -> None:
         self._pending.changes.append((None, "state", self.state, "published"))
         self.state = "published"
         if published_sha != self.published_sha:
             self.published_sha, self.published_at = published_sha, at
-        self._commit(keep_state=True)
+        self.commit(keep_state=True)
 
     def render_draft(self, *, with_flags: bool = True) -> str:
         """The draft Markdown of the current state (a weekly renders its own format)."""
@@ -251,10 +248,11 @@ class Review:
         if self.state != "published":
             return
         self._pending.changes.append((None, "reopen", None, None))
-        self._commit()  # derives reviewed (or draft) again; published_sha/_at still name the published text
+        self.commit()  # derives reviewed (or draft) again; published_sha/_at still name the published text
 
-    # -- saving -------------------------------------------------------------
-    def _set(self, item: ReviewItem, name: str, value: Any) -> None:
+    # -- saving: the protected API of subclasses (weekly.review) and helpers (absorb) --------------------
+    def change(self, item: ReviewItem, name: str, value: Any) -> None:
+        """Set ``item.name`` to ``value`` in the operation in progress (a history line if it changed)."""
         old = getattr(item, name)
         if old == value:
             return
@@ -262,11 +260,18 @@ class Review:
         self._pending.changes.append((item.id, name, _show(old), _show(value)))
         self._pending.dirty.add(item.id)
 
+    def note(self, item_id: int | None, what: str, old: str | None, new: str | None) -> None:
+        """One history line of the operation in progress; an item it names is saved with it."""
+        self._pending.changes.append((item_id, what, old, new))
+        if item_id is not None:
+            self._pending.dirty.add(item_id)
+
     def derived_state(self) -> str:
         live = self.live()
         return "reviewed" if live and all(i.status == APPROVED for i in live) else "draft"
 
-    def _commit(self, *, keep_state: bool = False) -> None:
+    def commit(self, *, keep_state: bool = False) -> None:
+        """Save the operation in progress: its items, its history lines, the derived state and the draft."""
         changes = self._pending.changes
         if not changes:
             return
@@ -279,12 +284,13 @@ class Review:
         if draft != self._read_draft():
             write_atomic(self.draft_path, draft)
         self.draft_sha = sha(draft)
-        self._save({i: self.items[i] for i in self._pending.dirty}, changes)
+        self.save({i: self.items[i] for i in self._pending.dirty}, changes)
         self._pending = _Pending()
 
-    def _save(
+    def save(
         self, items: dict[int, ReviewItem], history: list[tuple[int | None, str, str | None, str | None]]
     ) -> None:
+        """Write the review's row with ``items`` and ``history`` as they are (no state derived)."""
         self.store.save_review(ReviewWrite(
             date=self.date, state=self.state, meta=self.meta, draft_sha=self.draft_sha,
             published_sha=self.published_sha, published_at=self.published_at, items=items, history=history,
@@ -317,12 +323,11 @@ class Review:
             item = ReviewItem.under_review(new, item_id=max(self.items, default=0) + 1, position=position)
             item.highlight = 0
             self.items[item.id] = item
-            self._pending.dirty.add(item.id)
-            self._pending.changes.append((item.id, "added by a new digest run", None, item.canonical_url))
+            self.note(item.id, "added by a new digest run", None, item.canonical_url)
             added += 1
-        self._pending.changes.append((None, "new digest run", self.meta.get("digest_sha"), stored.sha))
+        self.note(None, "new digest run", self.meta.get("digest_sha"), stored.sha)
         self.meta = {**self.meta, "digest_sha": stored.sha}
-        self._commit()
+        self.commit()
         return added
 
     # -- the draft file edited by hand ---------------------------------------
@@ -335,8 +340,8 @@ class Review:
             return False
         parsed = parse_digest(text, sections=list(self.meta["sections"]), name=str(self.draft_path))
         apply_draft(self, parsed)
-        self._pending.changes.append((None, "editor", self.draft_sha, sha(text)))
-        self._commit()
+        self.note(None, "editor", self.draft_sha, sha(text))
+        self.commit()
         return True
 
 
@@ -368,4 +373,4 @@ def import_draft(store: Store, settings: Settings, date: str) -> None:
     review = Review(store, settings.output_path, date)
     # What we would write now: if the file on disk differs, it was edited by hand and absorb_draft reads it.
     review.draft_sha = sha(render_markdown(review.digest()))
-    review._save({}, [])
+    review.save({}, [])

@@ -46,26 +46,30 @@ class LatinWords:
     @classmethod
     def of(cls, text: str) -> LatinWords:
         text = _fold(text)
-        counts: Counter[str] = Counter()
-        standalone: Counter[str] = Counter()
-        lower = {m.group(0) for m in _TOKEN.finditer(text) if m.group(0).islower()}
         names = _names(text)
+        counts, standalone = _counts(text, names)
         in_name = {word for name in names for word in name.split()}
-        for match in _TOKEN.finditer(text):
-            token = match.group(0)
-            if token.lower() in _CALENDAR or not name_like(token) \
-                    or not _proper(token, text, match.start(), lower):
-                continue
-            counts[token] += 1
-            if not _inside_name(text, match, names):
-                standalone[token] += 1
         # "B" of "Series B" is B轮 in Chinese; a one-letter word is never half a name.
         parts = frozenset(w for w in in_name if not standalone[w] and len(w) > 1)
         title = text.split("\n", 1)[0]
         ranked = [t for t, n in counts.most_common()
                   if t not in parts and (n > 1 or t in title or not _opens_only(t, text))]
-        allowed = [*names, *ranked][:_MAX_ALLOWED]
-        return cls(tuple(allowed), tuple(names), parts)
+        return cls(tuple([*names, *ranked][:_MAX_ALLOWED]), tuple(names), parts)
+
+
+def _counts(text: str, names: list[str]) -> tuple[Counter[str], Counter[str]]:
+    """How often each name-like word occurs, and how often outside a name of several words."""
+    counts: Counter[str] = Counter()
+    standalone: Counter[str] = Counter()
+    lower = {m.group(0) for m in _TOKEN.finditer(text) if m.group(0).islower()}
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token.lower() in _CALENDAR or not name_like(token) or not _proper(token, lower):
+            continue
+        counts[token] += 1
+        if not _inside_name(text, match, names):
+            standalone[token] += 1
+    return counts, standalone
 
 
 # Ordinary words that open English sentences and headlines: capitalised there, never names.
@@ -80,7 +84,7 @@ was we were what when where whether which while who why will with within without
 """.split())
 
 
-def _proper(token: str, text: str, start: int, lower: set[str]) -> bool:
+def _proper(token: str, lower: set[str]) -> bool:
     """A capitalised word is a name unless it is an ordinary word that opens a sentence ("The", "However"):
     one the text also writes in lower case, or a common opener."""
     if any(c.isdigit() for c in token) or any(c.isupper() for c in token[1:]):

@@ -9,7 +9,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from summarizer.local import free_port
+from summarizer.model.local import free_port
 
 
 class _Handler:

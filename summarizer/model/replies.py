@@ -1,0 +1,161 @@
+"""What the model must reply and how a reply is read: the JSON schema (with the local model's grammar),
+the reply's cleaning and its validation into a ``Summary``."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..items import Rules, Summary
+from ..text import clean_data
+
+_HAN = "[\u4e00-\u9fff]"
+_PLAIN = '[^"\\\\\\n]'  # any character but a quote, a backslash or a line break: no JSON escapes needed
+_OTHER = '[^"\\\\\\n\u4e00-\u9fff]'  # the same but a Chinese character
+_EMOJI_CHARS = ("[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b05-\u2b55"
+                "\U0001f000-\U0001faff\ufe0f\u200d\u20e3]")
+_NAME_RUN = 24  # "Granite Peak Ventures, " fits
+
+
+def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
+                  quotes: bool = True, latin: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
+    evidence before it writes, and reads before it titles.
+
+    ``lengths`` adds item counts and string lengths. llama.cpp turns them into a
+    grammar, which is what makes a small local model write full-length bullets;
+    hosted providers' strict modes reject or ignore such constraints, so for them
+    the validator and the re-ask enforce the same rules.
+    """
+    bullet: dict[str, Any] = {"type": "string"}
+    headline: dict[str, Any] = {"type": "string"}
+    emoji: dict[str, Any] = {"type": "string"}
+    quote: dict[str, Any] = {"type": "string"}
+    importance: dict[str, Any] = {"type": "integer"}
+    bullets: dict[str, Any] = {"type": "array", "items": bullet}
+    quote_list: dict[str, Any] = {"type": "array", "items": quote}
+    if lengths:
+        _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
+                     quote=quote, quotes=quote_list, importance=importance)
+        if latin is not None:
+            _only_source_latin(rules, bullet, headline, latin)
+    properties: dict[str, Any] = {
+        "quotes": quote_list,
+        "bullets": bullets,
+        "headline": headline,
+        "emoji": emoji,
+        "section": {"type": "string", "enum": list(rules.sections)},
+        "importance": importance,
+    }
+    if not quotes:
+        del properties["quotes"]  # evidence comes from alignment (checks.align)
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullets: dict[str, Any],
+                 headline: dict[str, Any], emoji: dict[str, Any], quote: dict[str, Any],
+                 quotes: dict[str, Any], importance: dict[str, Any]) -> None:
+    """The counts, lengths and patterns llama.cpp turns into a grammar (see ``output_schema``)."""
+    importance.update(minimum=1, maximum=10)
+    # Short quotes: the local CPU model pays for every token it copies.
+    quote.update(minLength=4, maxLength=quote_max)
+    quotes.update(minItems=3, maxItems=3)
+    # Characters, not 字: punctuation, spaces and figures ("2,000" is one 字, five characters) take
+    # a third or more of a small model's bullet, so ask for half as much again. (Twice as much made the
+    # 0.5B model pad by repeating one bullet three times.)
+    # At most twice the minimum in Chinese characters: the local model writes about ten tokens a
+    # second on two cores, and left to the full range it wrote 150-字 bullets (a minute of output).
+    low, high = rules.bullet_min * 3 // 2, min(rules.bullet_max, rules.bullet_min * 8 // 3)
+    bullet.update(minLength=low, maxLength=high)
+    # Chinese all through: two Chinese characters first, then never more than a name's worth of other
+    # characters without one. Asked in words only, the 1.5B model answered an English article in
+    # English; forced to open in Chinese only, it went on in English after two characters. llama.cpp
+    # lets a pattern override the length keywords, so the pattern carries the lengths (in Chinese
+    # characters: at least the minimum in 字, at most a quarter past the maximum, so that a sentence the
+    # model began near the asked length can end; cut anyway, its tail goes: text.drop_cut_tail).
+    bullet["pattern"] = (
+        f"^{_HAN}{{2}}(?:{_OTHER}{{0,{_NAME_RUN}}}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}"
+        f"{_OTHER}{{0,{_NAME_RUN}}}$"
+    )
+    bullets.update(minItems=3, maxItems=3)
+    headline.update(minLength=4, maxLength=rules.headline_max + 8)
+    # A headline may open with a Latin name ("OpenAI发布…") but must turn Chinese within 12 characters.
+    headline["pattern"] = f"^[A-Za-z0-9 .&+-]{{0,12}}{_HAN}{_PLAIN}{{2,{rules.headline_max + 4}}}$"
+    # Unbounded, a small model can loop inside this one string until max_tokens cuts the JSON off.
+    # Three emoji with variation selectors or a ZWJ sequence fit in 8 code points; the symbol blocks
+    # only, or the 1.5B model writes "AI".
+    emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
+
+
+# Letters of any alphabet but Chinese: none may be written except as a whole word of the source.
+_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u052f\u3040-\u30ff\uac00-\ud7af\uff21-\uff3a\uff41-\uff5a"
+_NO_LETTER = f'[^"\\\\\\n{_LETTERS}\u4e00-\u9fff]'
+
+
+def _literal(word: str) -> str:
+    return re.sub(r"([.+*?()|\[\]{}^$\\])", r"\\\1", word)
+
+
+def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str, Any],
+                       latin: tuple[str, ...]) -> None:
+    """Latin text only as the source's own names, acronyms, products and figures (trust.latin), each a
+    whole word: the 1.5B model mixed "triple了" and "runway" into Chinese bullets, and forbidden only
+    lower-case words it camel-cased its way round ("weHere")."""
+    other = f"(?:{'|'.join([_NO_LETTER, *map(_literal, latin)])})" if latin else _NO_LETTER
+    high = min(rules.bullet_max, rules.bullet_min * 8 // 3)
+    bullet["pattern"] = (
+        f"^{_HAN}{{2}}(?:{other}{{0,{_NAME_RUN // 2}}}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}"
+        f"{other}{{0,{_NAME_RUN // 2}}}$"
+    )
+    headline["pattern"] = (f"^{other}{{0,4}}{_HAN}(?:{_HAN}|{other}){{2,{rules.headline_max + 4}}}$")
+
+
+def clean_output(raw: str) -> str:
+    """Strip <think> blocks and ``` fences; keep the outermost JSON object."""
+    text = re.sub(r"<think>.*?</think>", "", raw, flags=re.S)
+    # An unopened think block (some servers drop the tag).
+    text = re.sub(r"^.*?</think>", "", text, flags=re.S)
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
+    if fenced:
+        text = fenced.group(1)
+    start, end = text.find("{"), text.rfind("}")
+    return text[start : end + 1] if start != -1 and end > start else text.strip()
+
+
+def parse_summary(raw: str, rules: Rules) -> Summary:
+    """Validate raw model output. Raises ValueError with Chinese reasons the model can act on."""
+    summary: Summary = parse_model_json(raw, Summary, rules)
+    return summary
+
+
+def parse_model_json(raw: str, model: type[BaseModel], rules: object) -> Any:
+    """Any JSON reply validated as ``model`` (a summary, a weekly's prose), cleaned of control characters.
+
+    Raises ValueError with Chinese reasons the model can act on."""
+    cleaned = clean_output(raw)
+    try:
+        data = json.loads(cleaned)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"输出不是合法的JSON（{exc.msg}，第{exc.pos}个字符）") from exc
+    if not isinstance(data, dict):
+        raise ValueError("输出必须是一个JSON对象")
+    data = clean_data(data)  # control characters and bidi overrides never reach storage or output
+    try:
+        return model.model_validate(data, context={"rules": rules})
+    except ValidationError as exc:
+        reasons = []
+        for err in exc.errors():
+            field_name = ".".join(str(p) for p in err["loc"]) or "输出"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "缺少该字段"
+            reasons.append(f"{field_name}: {message}")
+        raise ValueError("；".join(reasons)) from exc

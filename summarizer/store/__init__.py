@@ -1,0 +1,69 @@
+"""The store: the only SQL. One SQLite file holding feeds, articles, summaries, LLM calls, runs, the digests
+and their reviews, push records and the call journal; and the lock on it (``lock``).
+
+In: rows to write from every stage (articles, summaries, digests, reviews, pushes). Out: frozen row types
+(``StoredArticle``, ``StoredDigest``, ``StoredReview``, ...). Migrations are all in ``schema``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..errors import StoreError
+from .articles import ArticleTables
+from .connection import _Connection, database_error
+from .journal import JournalTables
+from .push import PushTables
+from .reviews import ReviewTables
+from .rows import (
+    Cacheable,
+    HistoryEntry,
+    ReviewWrite,
+    StoredArticle,
+    StoredDigest,
+    StoredFeed,
+    StoredReview,
+    now_iso,
+)
+from .schema import MIGRATIONS, migrate
+
+__all__ = ["MIGRATIONS", "Cacheable", "HistoryEntry", "ReviewWrite", "Store", "StoredArticle", "StoredDigest",
+           "StoredFeed", "StoredReview", "database_error", "now_iso"]
+
+
+class Store(ArticleTables, ReviewTables, PushTables, JournalTables):
+    """The database: one SQLite file, every table migrated on open."""
+
+    def __init__(self, path: Path | str) -> None:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, factory=_Connection)
+            self.db.path = path
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except StoreError:
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"{path}: cannot open the database ({exc})") from exc
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- migrations ---------------------------------------------------------
+    def migrate(self) -> list[str]:
+        return migrate(self.db)
+
+    def migrations(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM migrations ORDER BY name")]
