@@ -224,7 +224,7 @@ class Summary(BaseModel):
     @classmethod
     def _headline(cls, value: str, info: ValidationInfo) -> str:
         rules = _rules(info)
-        # Markup characters are ordinary text here ("C#", "延迟<10ms", "A|B 测试"): render.inline neutralises
+        # Markup characters are ordinary text here ("C#", "延迟<10ms", "A|B 测试"): jinja.inline neutralises
         # them in the Markdown, so they cost no re-ask. Line breaks are folded into spaces.
         value = normalize_space(value)
         if has_emoji(value):

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from pytest_socket import SocketBlockedError
 from servers import FakeOpenAI, SiteServer
 
+from summarizer import jinja
 from summarizer.cli import cli
 from summarizer.config import FetchSettings
-from summarizer.digest import render
 from summarizer.errors import ExtractError, FeedError, FetchError
 from summarizer.sources import extract
 from summarizer.sources.feeds import canonical_url, parse_feed
@@ -75,9 +75,9 @@ def test_extraction_raises_only_extract_error(page: bytes | str, url: str, conte
 @SETTINGS
 @given(URLS)
 def test_render_helpers_take_any_url(url: str) -> None:
-    assert "\n" not in render.link_text(url)
-    render.link_target(url)
-    render.inline(url)
+    assert "\n" not in jinja.link_text(url)
+    jinja.link_target(url)
+    jinja.inline(url)
 
 
 @SETTINGS

@@ -160,7 +160,7 @@ def test_an_edit_is_validated_and_rechecked_like_model_output(app: tuple[Day, Br
     assert '<textarea name="bullet1" aria-label="第1条要点">太短<' in item1
     assert 'data-focus="1"' in page
     # Markup typed into a headline is ordinary text, as in a model's reply (issue 13: "C#", "A|B", "<10ms"):
-    # saved, neutralised by render.inline in the Markdown draft the review reads back, no tag on the page.
+    # saved, neutralised by jinja.inline in the Markdown draft the review reads back, no tag on the page.
     marked = "# <b>粗</b> [链接](http://x.example)"
     status, location = client.post("/item/1/edit", {**fields, "headline": marked, "bullet1": EDITED[0]})
     assert status == 303 and "error" not in location

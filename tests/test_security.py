@@ -169,7 +169,7 @@ def test_markup_characters_in_ordinary_text_survive_render_and_review_parse() ->
     assert "<" not in text and "](" not in text.replace("原文链接:[http://x/a](http://x/a)", "")
     parsed = parse_digest(text, sections=["其他"])
     got = parsed.items[0]
-    # What the review reads back is what render.inline printed: the same words, markup neutralised.
+    # What the review reads back is what jinja.inline printed: the same words, markup neutralised.
     assert got.headline == inline(headline) and got.bullets == [inline(b) for b in bullets]
     assert "C#" in got.headline and "A|B" in got.headline and "延迟＜10ms" in got.headline
     assert parsed.highlights[0].headline == inline(headline)

@@ -158,7 +158,7 @@ def test_validation_reasons(change: dict, reason: str) -> None:
 @pytest.mark.parametrize("headline", ["C#与F#新版发布", "新网关延迟<10ms", "A|B 测试平台开源", "[Beta] 新模型上线",
                                       "**重磅** 芯片发布", "## 标题里有井号"])
 def test_markup_characters_are_ordinary_text_not_a_reask(headline: str) -> None:
-    # Issue 13: these were refused as Markdown and re-asked until the article failed; render.inline
+    # Issue 13: these were refused as Markdown and re-asked until the article failed; jinja.inline
     # neutralises them in the digest instead.
     bullet = GOOD["bullets"][0] + "，对比 C# 与 F# 的 A|B 测试显示延迟<10ms，[详见]附录 #3"
     summary = parse_summary(good(headline=headline, bullets=[bullet, *GOOD["bullets"][1:]]), RULES)

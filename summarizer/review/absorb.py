@@ -51,7 +51,7 @@ def _item_of(review: Review, got: ParsedItem, by_link: dict[str, ReviewItem],
 
 
 def _apply_item(review: Review, item: ReviewItem, got: ParsedItem, section: str, position: int) -> None:
-    # The file shows text through render.inline: only a real edit changes the stored value.
+    # The file shows text through jinja.inline: only a real edit changes the stored value.
     if got.headline != inline(item.headline):
         review.change(item, "headline", got.headline)
     review.change(item, "emoji", got.emoji)

@@ -3,7 +3,7 @@
 A weekly item is a ``ReviewItem`` whose headline is the short title and whose
 one "bullet" is the prose paragraph; ``highlight`` marks the editor's picks,
 which the issue format prints under ``## 我在看``. The key is ``weekly-YYYY-Www``
-(``weekly.weekly_key``), so it never collides with a daily's date. The meta
+(``dates.weekly_key``), so it never collides with a daily's date. The meta
 row holds the format, the range, the teaser and image, and the issue number.
 """
 
