@@ -78,13 +78,15 @@ class Http:
 def _json(response: httpx2.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, empty, or nested too deep to parse
         return None
 
 
 def _retry_after(reply: Reply, header: str | None) -> float | None:
     # Discord and Telegram say it in the body (retry_after, parameters.retry_after), others in the header.
-    for value in (reply.field("retry_after"), (reply.field("parameters") or {}).get("retry_after"), header):
+    parameters = reply.field("parameters")  # any JSON shape may come back: a list, a number, null
+    nested = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    for value in (reply.field("retry_after"), nested, header):
         try:
             if value is not None:
                 return max(0.0, float(value))
