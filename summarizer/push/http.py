@@ -90,7 +90,8 @@ class Http:
                 if len(data) > MAX_REPLY_BYTES:
                     raise self._too_big(response.status_code)
                 if time.monotonic() > deadline:
-                    raise self.fail(f"no complete answer within the {self.timeout:g}s deadline (server too slow)")
+                    raise self.fail(f"no complete answer within the {self.timeout:g}s deadline "
+                                    "(server too slow)")
         finally:
             response.close()
         try:
@@ -100,7 +101,8 @@ class Http:
         return Reply(response.status_code, text, _json(text)), response.headers.get("retry-after")
 
     def _too_big(self, status: int) -> PushError:
-        return self.fail(f"HTTP {status}: the reply is over the {MAX_REPLY_BYTES:,}-byte limit; not read further")
+        return self.fail(f"HTTP {status}: the reply is over the {MAX_REPLY_BYTES:,}-byte limit; "
+                         "not read further")
 
     def check(self, reply: Reply, ok: bool, detail: str) -> None:
         """Raise PushError with the platform's own words unless ``ok``."""
