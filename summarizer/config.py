@@ -273,7 +273,11 @@ class TargetBase(_Strict):
         """The URL, from the file or the environment. Raises ConfigError naming the variable."""
         if self.url_env is None:
             return self.url or ""
-        return _env(self.url_env, self.name)
+        url = _env(self.url_env, self.name)
+        from .redact import register_url
+
+        register_url(url)  # its access_token and password are masked in every line and row
+        return url
 
     def secret(self, variable: str | None) -> str | None:
         return None if variable is None else _env(variable, self.name)
@@ -413,9 +417,15 @@ def settings_from_dict(data: dict[str, object], *, base_dir: Path, source: str =
             f"{source}: 'api_key' must not be in the file; set OPENAI_API_KEY in the environment"
         )
     try:
-        return Settings.model_validate({**data, "base_dir": base_dir})
+        settings = Settings.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, source)) from exc
+    from .redact import register_url
+
+    for url in [settings.llm.base_url, os.environ.get("OPENAI_BASE_URL"), *(f.url for f in settings.feeds),
+                *(t.url or os.environ.get(t.url_env or "") for t in settings.push)]:
+        register_url(url)  # every line and stored message masks their tokens and passwords from now on
+    return settings
 
 
 def load_settings(path: str | Path) -> Settings:

@@ -11,6 +11,8 @@ from typing import Protocol, TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from .redact import redact
+
 
 @dataclass(frozen=True)
 class CallProgress:
@@ -60,7 +62,7 @@ class PlainReporter:
         self.done: dict[str, int] = {}
 
     def _write(self, text: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} {text}", file=self.stream, flush=True)
+        print(f"{time.strftime('%H:%M:%S')} {redact(text)}", file=self.stream, flush=True)
 
     def stage(self, name: str, total: int) -> None:
         self.totals[name], self.done[name] = total, 0
@@ -102,7 +104,7 @@ class RichReporter:
     def advance(self, name: str, note: str = "") -> None:
         if name not in self.tasks:
             self.stage(name, 0)
-        self.progress.update(self.tasks[name], advance=1, note=note[:60])
+        self.progress.update(self.tasks[name], advance=1, note=redact(note)[:60])
 
     def grow(self, name: str, more: int) -> None:
         if name not in self.tasks:
@@ -111,7 +113,7 @@ class RichReporter:
         self.progress.update(self.tasks[name], total=self.totals[name])
 
     def log(self, message: str) -> None:
-        self.progress.console.print(message, markup=False, highlight=False)
+        self.progress.console.print(redact(message), markup=False, highlight=False)
 
     def close(self) -> None:
         self.progress.stop()
@@ -156,7 +158,7 @@ class TokenMeter:
                     self._rich.remove_task(self._rows.pop(label))
                 return
             if label not in self._rows:
-                self._rows[label] = self._rich.add_task(f"  {label[:24]}", total=None, note=note)
+                self._rows[label] = self._rich.add_task(f"  {redact(label)[:24]}", total=None, note=note)
             self._rich.update(self._rows[label], note=note)
             return
         if call.done:

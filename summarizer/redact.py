@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import parse_qsl, quote, urlsplit
 
 MASK = "[redacted]"
 KEY_ENV = "OPENAI_API_KEY"
@@ -21,6 +22,10 @@ _SHAPES = re.compile(
     r"|(?P<name>api[_-]?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9_\-.~+/]{8,}"  # api_key=..., "api-key": "..."
 )
 _MIN_KEY = 6  # a shorter "key" (a local placeholder) would redact ordinary words
+# user:password@ in any URL of any message: the userinfo of a URL is a credential wherever it comes from.
+_USERINFO = re.compile(r"(?<=://)[^\s/?#@\[\]]+(?=@)")
+# The secret parts of the configured URLs (register_url): a password and every query value.
+_URL_SECRETS: set[str] = set()
 
 
 def redact(text: str) -> str:
@@ -28,7 +33,25 @@ def redact(text: str) -> str:
     key = os.environ.get(KEY_ENV, "").strip()
     if len(key) >= _MIN_KEY:
         text = text.replace(key, MASK)
+    text = _USERINFO.sub(MASK, text)
+    for secret in sorted(_URL_SECRETS, key=len, reverse=True):  # longest first: one may contain another
+        text = text.replace(secret, MASK)
     return _SHAPES.sub(_mask, text)
+
+
+def register_url(url: str | None) -> None:
+    """Mask the secret parts of a configured URL (the model's base URL, a push target's, a feed's) in every
+    later ``redact``: its userinfo and each query value (an ``access_token``, a ``key``), also URL-encoded."""
+    if not url:
+        return
+    try:
+        parts = urlsplit(url)
+        values = [parts.password, *(value for _, value in parse_qsl(parts.query))]
+    except ValueError:  # not a URL any parser takes: nothing to pick apart
+        return
+    for value in values:
+        if value and len(value) >= _MIN_KEY:
+            _URL_SECRETS.update({value, quote(value, safe=""), quote(value)})
 
 
 def _mask(match: re.Match[str]) -> str:

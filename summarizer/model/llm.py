@@ -18,7 +18,7 @@ import openai
 
 from ..errors import ConfigError, LLMError, ProviderAuthError
 from ..progress import CallProgress, OnTokens
-from ..redact import redact
+from ..redact import redact, register_url
 
 Message = dict[str, str]
 
@@ -55,6 +55,7 @@ class Endpoint:
 def hosted_endpoint(model: str, base_url: str | None) -> Endpoint:
     """Endpoint for a hosted or self-run provider; key and URL from the environment win over nothing."""
     url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    register_url(url)  # its password and query values are masked wherever the label is printed or stored
     key = os.environ.get("OPENAI_API_KEY", "")
     if not key:
         if url is None:
