@@ -62,3 +62,13 @@ def test_a_hosted_model_gets_no_grammar_and_the_local_one_reads_magnitudes_in_ch
     for summarizer in (hosted, _local()):
         user = summarizer.messages(article)[0][1]["content"]
         assert "$310 million（3.1亿美元）" in user and "7B（70亿）" in user
+
+
+def test_two_source_words_cannot_be_glued_into_a_new_one() -> None:
+    source = Source.of("IP and iPad", "The IP rules cover the IPAD line. " * 5)
+    pattern = _local().schema_for(source)["properties"]["bullets"]["items"]["pattern"]
+    good = "公司" + "的" * 50 + "IPAD产品线与IP规则" + "字" * 10
+    assert re.fullmatch(pattern, good)
+    assert not re.fullmatch(pattern, good.replace("IPAD产品", "IPIPAD产品"))
+    headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
+    assert re.fullmatch(headline, "IPAD新规发布") and not re.fullmatch(headline, "IPIPAD新规发布")

@@ -109,13 +109,22 @@ def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str,
     """Latin text only as the source's own names, acronyms, products and figures (trust.latin), each a
     whole word: the 1.5B model mixed "triple了" and "runway" into Chinese bullets, and forbidden only
     lower-case words it camel-cased its way round ("weHere")."""
-    other = f"(?:{'|'.join([_NO_LETTER, *map(_literal, latin)])})" if latin else _NO_LETTER
     high = min(rules.bullet_max, rules.bullet_min * 8 // 3)
+    run = _latin_run(latin, _NAME_RUN // 2)
     bullet["pattern"] = (
-        f"^{_HAN}{{2}}(?:{other}{{0,{_NAME_RUN // 2}}}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}"
-        f"{other}{{0,{_NAME_RUN // 2}}}$"
+        f"^{_HAN}{{2}}(?:{run}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}{run}$"
     )
-    headline["pattern"] = (f"^{other}{{0,4}}{_HAN}(?:{_HAN}|{other}){{2,{rules.headline_max + 4}}}$")
+    short = _latin_run(latin, 4)
+    headline["pattern"] = f"^{short}{_HAN}(?:{short}{_HAN}){{1,{rules.headline_max + 4}}}{short}$"
+
+
+def _latin_run(latin: tuple[str, ...], most: int) -> str:
+    """Up to ``most`` characters or source words between two Chinese characters, a word never straight
+    after another: allowed "IP" and "IPAD", the model wrote "IPIPAD"."""
+    if not latin:
+        return f"{_NO_LETTER}{{0,{most}}}"
+    word = f"(?:{'|'.join(map(_literal, latin))})"
+    return f"(?:{_NO_LETTER}|{word}{_NO_LETTER}){{0,{most}}}{word}?"
 
 
 def clean_output(raw: str) -> str:
