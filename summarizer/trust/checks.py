@@ -387,6 +387,10 @@ def grounding(text: str, source: Source, bullet: int | None, rules: CheckRules) 
     return problems
 
 
+# English that Chinese tech writing uses as it is ("每秒28个token").
+JARGON = frozenset({"token", "tokens"})
+
+
 def _number_problem(number: Number, source: Source, bullet: int | None) -> Problem:
     """An unsupported figure; a magnitude when it is a source figure off by a power of ten (7B as 7亿)."""
     for magnitude in source.magnitudes:
@@ -422,7 +426,7 @@ def latin_problems(text: str, source: Source, bullet: int | None, rules: CheckRu
         flagged.add(shown.split()[-1])
         problems.append(Problem("half_name", f"{_where(bullet)}：名称“{shown}”只译了一半，"
                                 f"原文是“{whole}”：保留原名或不用", bullet, shown))
-    skip = GENERIC_TERMS | {a.lower() for a in rules.allowed_terms}
+    skip = GENERIC_TERMS | JARGON | {a.lower() for a in rules.allowed_terms}
     for word in english_words(text, source.latin):
         if word in flagged or _key(word) in skip or any(word in s for s in flagged):
             continue

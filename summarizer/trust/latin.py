@@ -139,7 +139,8 @@ def english_words(text: str, words: LatinWords) -> list[str]:
     out = []
     for match in _TOKEN.finditer(text):
         token = match.group(0)
-        if not _LETTER.search(token) or token in allowed or token in out:
+        # A figure with its unit ("14GB" for "14 GB") is the number check's to judge.
+        if not _LETTER.search(token) or token[0].isdigit() or token in allowed or token in out:
             continue
         out.append(token)
     return out
