@@ -76,7 +76,7 @@ def test_unknown_model_name() -> None:
 PARENT = textwrap.dedent('''
     import sys, time
     from pathlib import Path
-    from summarizer.local import LocalServer
+    from summarizer.model.local import LocalServer
     server = LocalServer(model_path=Path(sys.argv[1]), slots=1, context_size=1024).start()
     print(server.process.pid, flush=True)
     time.sleep(600)

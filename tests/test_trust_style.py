@@ -72,3 +72,8 @@ def test_two_source_words_cannot_be_glued_into_a_new_one() -> None:
     assert not re.fullmatch(pattern, good.replace("IPAD产品", "IPIPAD产品"))
     headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
     assert re.fullmatch(headline, "IPAD新规发布") and not re.fullmatch(headline, "IPIPAD新规发布")
+
+
+def test_a_headline_keeps_a_spaced_price_whole() -> None:
+    headline = _local().schema_for(Source.of("t", "priced at 6999 yuan"))["properties"]["headline"]["pattern"]
+    assert re.fullmatch(headline, "澄光智能发布家用陪护机器人“小澄”，售价 6999 元")

@@ -114,7 +114,7 @@ def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str,
     bullet["pattern"] = (
         f"^{_HAN}{{2}}(?:{run}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}{run}$"
     )
-    short = _latin_run(latin, 4)
+    short = _latin_run(latin, _NAME_RUN // 2)  # "售价 6999 元", "Strider H2 " fit
     headline["pattern"] = f"^{short}{_HAN}(?:{short}{_HAN}){{1,{rules.headline_max + 4}}}{short}$"
 
 
