@@ -84,6 +84,9 @@ was we were what when where whether which while who why will with within without
 """.split())
 
 
+_NOT_NAMES = _OPENERS | _COMMON  # words a name never opens with
+
+
 def _proper(token: str, lower: set[str]) -> bool:
     """A capitalised word is a name unless it is an ordinary word that opens a sentence ("The", "However"):
     one the text also writes in lower case, or a common opener."""
@@ -101,7 +104,7 @@ def _names(text: str) -> list[str]:
     for match in re.finditer(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:[ ][A-Z][A-Za-z0-9]*){1,3}(?![A-Za-z0-9])",
                              text):
         words = match.group(0).split()
-        while words and words[0].lower() in _OPENERS | _COMMON:
+        while words and words[0].lower() in _NOT_NAMES:
             words = words[1:]
         if len(words) >= 2:
             found[" ".join(words)] += 1
