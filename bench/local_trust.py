@@ -31,6 +31,7 @@ from realdata import located  # noqa: E402
 
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
+from summarizer.items import topics_of  # noqa: E402
 from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
 from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
 from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
@@ -79,7 +80,7 @@ def article(page: dict[str, Any], realdata: Path) -> Article | None:
 
 
 async def run(items: list[tuple[dict[str, Any], Article]], model: str) -> list[dict[str, Any]]:
-    rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
+    rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS), topics=topics_of(DEFAULT_SECTIONS))
     rows = []
     with LocalServer(model_path=ensure_model(model), slots=1) as server:
         client = LLMClient(Endpoint(model, server.base_url, "local"), max_retries=0, timeout=1800, seed=0,
@@ -91,7 +92,8 @@ async def run(items: list[tuple[dict[str, Any], Article]], model: str) -> list[d
             try:
                 result = await summarizer.summarize(art)
             except SummarizerError as exc:
-                print(f"  {page['path']}: FAILED {exc}"[:200], flush=True)
+                print(f"  {page['path'][-58:]}: FAILED {str(exc)[-300:]}", flush=True)
+                print(f"      last reply: {getattr(exc, 'raw', '')[:600]}", flush=True)
                 rows.append({"page": page, "failed": True, "seconds": time.monotonic() - began})
                 continue
             row = measure(page, art, result, time.monotonic() - began)
@@ -168,12 +170,14 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--realdata")
     parser.add_argument("--labels", default=str(LABELS), help="the labelled pages (YAML)")
+    parser.add_argument("--only", help="only the pages whose path contains this")
     args = parser.parse_args()
     realdata = located(args.realdata)
     if realdata is None:
         return
     pages = yaml.safe_load(Path(args.labels).read_text(encoding="utf-8"))["pages"]
-    items = [(p, a) for p in pick(pages, args.pages, args.demo) if (a := article(p, realdata)) is not None]
+    chosen = [p for p in pages if args.only in p["path"]] if args.only else pick(pages, args.pages, args.demo)
+    items = [(p, a) for p in chosen if (a := article(p, realdata)) is not None]
     print(f"{len(items)} pages, model {args.model}, 1 slot, {os.cpu_count()} threads", flush=True)
     report(asyncio.run(run(items, args.model)))
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from .config import LLMSettings, Section
 from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
@@ -165,16 +165,24 @@ class Rules:
     bullet_max: int = 220
     headline_max: int = 40
     min_chinese_share: float = 0.6
+    topics: tuple[tuple[str, str], ...] = ()  # (kind of story, its section); see config.Section.topics
 
     @classmethod
     def from_settings(cls, llm: LLMSettings, sections: list[Section]) -> Rules:
         return cls(
-            sections=tuple(s.name for s in sections),
+            sections=tuple(s.name for s in sections), topics=topics_of(sections),
             bullet_min=llm.bullet_min_chars,
             bullet_max=llm.bullet_max_chars,
             headline_max=llm.headline_max_chars,
             min_chinese_share=llm.min_chinese_share,
         )
+
+
+def topics_of(sections: list[Section]) -> tuple[tuple[str, str], ...]:
+    """Each kind of story with its section, when every section names its kinds (else none)."""
+    if not sections or not all(s.topics for s in sections):
+        return ()
+    return tuple((topic, s.name) for s in sections for topic in s.topics)
 
 
 # List marks, and the part labels of the prompt a small model echoes ("第一部分：", even "第部分：").
@@ -211,6 +219,17 @@ class Summary(BaseModel):
     emoji: str
     section: str
     importance: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _topic(cls, data: Any, info: ValidationInfo) -> Any:
+        # The local model names the kind of story, not its section (config.Section.topics).
+        if isinstance(data, dict) and "section" not in data and isinstance(data.get("topic"), str):
+            section = dict(_rules(info).topics).get(data["topic"].strip())
+            if section is None:
+                raise ValueError(f"类型“{data['topic']}”不存在")
+            data = {**data, "section": section}
+        return data
 
     @field_validator("quotes", mode="before")
     @classmethod
@@ -294,12 +313,20 @@ def _bullet_problems(i: int, bullet: str, rules: Rules) -> list[str]:
     return problems
 
 
-def _repeats_itself(bullet: str, span: int = 20) -> bool:
-    """A span of ``span`` characters (spaces aside) occurring twice: how a small model pads to a length."""
-    compact = re.sub(r"\s+", "", bullet)
-    return any(
-        compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1)
-    )
+def _repeats_itself(bullet: str, span: int = 20, short: int = 3, window: int = 32) -> bool:
+    """A span of ``span`` characters occurring twice, or one of ``short`` characters four times within
+    ``window`` (spaces and digits aside): how a small model pads to a length, or loops on ("下载地址1，
+    下载地址2，…下载地址22", "DNA”（DNA）“DNA”"). A name used four times in a bullet is not a loop."""
+    compact = re.sub(r"[\s\d]+", "", bullet)
+    if any(compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1)):
+        return True
+    seen: dict[str, list[int]] = {}
+    for i in range(len(compact) - short + 1):
+        places = seen.setdefault(compact[i : i + short], [])
+        places.append(i)
+        if len(places) >= 4 and i - places[-4] < window:
+            return True
+    return False
 
 
 def _rules(info: ValidationInfo) -> Rules:

@@ -2,11 +2,12 @@ import asyncio
 import json
 import re
 from pathlib import Path
+from dataclasses import replace
 
 import pytest
 from servers import BULLETS, FakeOpenAI, Reply, canned_summary
 
-from summarizer.config import DEFAULT_SECTIONS
+from summarizer.config import DEFAULT_SECTIONS, Section
 from summarizer.errors import LLMError, SummaryInvalid
 from summarizer.model.llm import Endpoint, LLMClient
 from summarizer.model.replies import clean_output, parse_summary
@@ -149,10 +150,21 @@ def test_clean_output_strips_think_and_fences() -> None:
     # How the 0.5B model pads a bullet to its length (seen on zh-1): one clause written again and again.
     ({"bullets": ["价格 6999 元，另需每月 39 元的服务费用于远程视频和紧急呼叫，" * 3, *GOOD["bullets"][1:]]},
      "第1条要点把同一句话写了多遍"),
+    # How the 1.5B model counted on in a real page's bullet: no span repeats exactly, the figures change.
+    ({"bullets": ["墨迹天气下载地址：" + "，".join(f"[下载地址{i}]" for i in range(1, 12)), *GOOD["bullets"][1:]]},
+     "第1条要点把同一句话写了多遍"),
+    ({"bullets": [GOOD["bullets"][0] + "其“DNA”（DNA）“DNA”（DNA）“DNA（DNA”）", *GOOD["bullets"][1:]]},
+     "第1条要点把同一句话写了多遍"),
 ])
 def test_validation_reasons(change: dict, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_summary(good(**change), RULES)
+
+
+def test_a_name_used_four_times_in_a_bullet_is_not_a_loop() -> None:
+    bullet = ("Illumina的测序仪成本较低，但质量可能不如对手的测序仪。Illumina的新机器将提供科学家期望的数据，"
+              "而Life Technologies的测序仪则需要更多的运行次数，这种测序仪因此不太受欢迎。")
+    assert parse_summary(good(bullets=[bullet, *GOOD["bullets"][1:]]), RULES).bullets[0] == bullet
 
 
 @pytest.mark.parametrize("headline", ["C#与F#新版发布", "新网关延迟<10ms", "A|B 测试平台开源", "[Beta] 新模型上线",
@@ -401,3 +413,23 @@ def test_a_local_bullet_cut_by_the_grammar_loses_its_broken_tail(fake_llm: FakeO
     fake_llm.push(Reply(json.dumps(local_reply, ensure_ascii=False)))
     result = run(fake_llm, length_constraints=True)
     assert result.summary.bullets == GOOD["bullets"] and len(fake_llm.requests) == 1
+
+
+def test_the_local_model_names_the_kind_of_story_and_its_section_follows() -> None:
+    # Asked for the section itself, the 1.5B model put a court case and a device launch under 产业资讯.
+    from summarizer.items import topics_of
+    from summarizer.model.replies import output_schema
+
+    rules = replace(RULES, topics=topics_of(DEFAULT_SECTIONS))
+    local = output_schema(rules, lengths=True)["properties"]
+    assert "section" not in local and "刑事或民事案件" in local["topic"]["enum"]
+    assert list(local)[-1] == "importance"
+    assert output_schema(rules)["properties"]["section"]["enum"] == list(RULES.sections)  # hosted: as before
+    reply = json.loads(good())
+    del reply["section"]
+    assert parse_summary(json.dumps({**reply, "topic": "刑事或民事案件"}), rules).section == "其他"
+    assert parse_summary(json.dumps({**reply, "topic": "新设备或硬件发布"}), rules).section == "产品介绍"
+    with pytest.raises(ValueError, match="类型"):
+        parse_summary(json.dumps({**reply, "topic": "体育新闻"}), rules)
+    # A custom section without kinds: sections are asked for as before.
+    assert topics_of([*DEFAULT_SECTIONS, Section(name="开源")]) == ()

@@ -77,3 +77,16 @@ def test_two_source_words_cannot_be_glued_into_a_new_one() -> None:
 def test_a_headline_keeps_a_spaced_price_whole() -> None:
     headline = _local().schema_for(Source.of("t", "priced at 6999 yuan"))["properties"]["headline"]["pattern"]
     assert re.fullmatch(headline, "澄光智能发布家用陪护机器人“小澄”，售价 6999 元")
+
+
+def test_the_local_grammar_writes_longer_figures_only_as_the_sources() -> None:
+    source = Source.of("Kestrel Compute releases Tern", TEXT + " It has 2,000 users and 12 staff.")
+    pattern = _local().schema_for(source)["properties"]["bullets"]["items"]["pattern"]
+    good = "公司Kestrel Compute发布" + "了" * 30 + "Tern模型，融资3.1亿美元，用户2000名，" + "员工12人。" + "字" * 20
+    assert re.fullmatch(pattern, good)
+    assert re.fullmatch(pattern, good.replace("2000名", "2,000名"))
+    assert not re.fullmatch(pattern, good.replace("2000名", "2023名"))  # no such figure in the source
+    assert not re.fullmatch(pattern, good.replace("2000名", "50000000000名"))
+    assert not re.fullmatch(pattern, good.replace("2000名", "20002000名"))  # two figures glued
+    headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
+    assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资2023年")

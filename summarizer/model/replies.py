@@ -20,8 +20,8 @@ _EMOJI_CHARS = ("[\u2190-\u21ff\u2300-\u23ff\u24c2\u25a0-\u27bf\u2934\u2935\u2b0
 _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
-def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
-                  quotes: bool = True, latin: tuple[str, ...] | None = None) -> dict[str, Any]:
+def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40, quotes: bool = True,
+                  latin: tuple[str, ...] | None = None, figures: tuple[str, ...] = ()) -> dict[str, Any]:
     """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
     evidence before it writes, and reads before it titles.
 
@@ -41,7 +41,7 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
         _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
                      quote=quote, quotes=quote_list, importance=importance)
         if latin is not None:
-            _only_source_latin(rules, bullet, headline, latin)
+            _only_source_latin(rules, bullet, headline, latin, figures)
     properties: dict[str, Any] = {
         "quotes": quote_list,
         "bullets": bullets,
@@ -50,6 +50,10 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40,
         "section": {"type": "string", "enum": list(rules.sections)},
         "importance": importance,
     }
+    if lengths and rules.topics:  # the local model names the kind of story; its section follows
+        del properties["section"]
+        properties = {**properties, "topic": {"type": "string", "enum": [t for t, _ in rules.topics]}}
+        properties["importance"] = properties.pop("importance")
     if not quotes:
         del properties["quotes"]  # evidence comes from alignment (checks.align)
     return {
@@ -95,9 +99,10 @@ def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullet
     emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
 
 
-# Letters of any alphabet but Chinese: none may be written except as a whole word of the source.
+# Letters of any alphabet but Chinese, and digits: none may be written except as a whole word or figure of
+# the source.
 _LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u052f\u3040-\u30ff\uac00-\ud7af\uff21-\uff3a\uff41-\uff5a"
-_NO_LETTER = f'[^"\\\\\\n{_LETTERS}\u4e00-\u9fff]'
+_MARK = f'[^"\\\\\\n0-9\uff10-\uff19{_LETTERS}\u4e00-\u9fff]'
 
 
 def _literal(word: str) -> str:
@@ -105,26 +110,26 @@ def _literal(word: str) -> str:
 
 
 def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str, Any],
-                       latin: tuple[str, ...]) -> None:
+                       latin: tuple[str, ...], figures: tuple[str, ...]) -> None:
     """Latin text only as the source's own names, acronyms, products and figures (trust.latin), each a
     whole word: the 1.5B model mixed "triple了" and "runway" into Chinese bullets, and forbidden only
-    lower-case words it camel-cased its way round ("weHere")."""
+    lower-case words it camel-cased its way round ("weHere"). Figures of three or more characters only
+    as the source's (trust.magnitudes.written_figures): it wrote "2023" and "50000000000" for sources
+    with neither."""
     high = min(rules.bullet_max, rules.bullet_min * 8 // 3)
-    run = _latin_run(latin, _NAME_RUN // 2)
+    run = _latin_run(latin, figures, _NAME_RUN // 2)
     bullet["pattern"] = (
         f"^{_HAN}{{2}}(?:{run}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}{run}$"
     )
-    short = _latin_run(latin, _NAME_RUN // 2)  # "售价 6999 元", "Strider H2 " fit
-    headline["pattern"] = f"^{short}{_HAN}(?:{short}{_HAN}){{1,{rules.headline_max + 4}}}{short}$"
+    # The same run fits a headline's "售价 6999 元" and "Strider H2 ".
+    headline["pattern"] = f"^{run}{_HAN}(?:{run}{_HAN}){{1,{rules.headline_max + 4}}}{run}$"
 
 
-def _latin_run(latin: tuple[str, ...], most: int) -> str:
-    """Up to ``most`` characters or source words between two Chinese characters, a word never straight
-    after another: allowed "IP" and "IPAD", the model wrote "IPIPAD"."""
-    if not latin:
-        return f"{_NO_LETTER}{{0,{most}}}"
-    word = f"(?:{'|'.join(map(_literal, latin))})"
-    return f"(?:{_NO_LETTER}|{word}{_NO_LETTER}){{0,{most}}}{word}?"
+def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> str:
+    """Up to ``most`` characters, source words or figures between two Chinese characters, a word or
+    figure never straight after another: allowed "IP" and "IPAD", the model wrote "IPIPAD"."""
+    word = f"(?:{'|'.join([*map(_literal, latin), *map(_literal, figures), '[0-9]{1,2}'])})"
+    return f"(?:{_MARK}|{word}{_MARK}){{0,{most}}}{word}?"
 
 
 def clean_output(raw: str) -> str:

@@ -122,6 +122,8 @@ class Summarizer:
         # A small local model paraphrases its "verbatim" quotes and pays for every token it writes, so it
         # is not asked for them: each bullet's evidence is found by alignment (checks.align).
         self.ask_quotes = not length_constraints
+        # The local model names the kind of story and its section follows (config.Section.topics).
+        self.topics = self.rules.topics if length_constraints else ()
         # Trust problems worth a re-ask: the local model's re-asks came back with the same problems.
         self.reask_kinds = LOCAL_REASK_KINDS if length_constraints else None
         # The grammar holds the asked lengths (the local model: 50-93 Chinese characters a bullet).
@@ -133,7 +135,8 @@ class Summarizer:
         if self.ask_quotes:  # a hosted model: its strict mode takes no grammar; the checks hold the rule
             return self.schema
         return output_schema(self.asked, lengths=True, quote_max=self.checks.quote_max_chars,
-                             quotes=self.ask_quotes, latin=source.latin.allowed)
+                             quotes=self.ask_quotes, latin=source.latin.allowed,
+                             figures=source.figures)
 
     @property
     def asked(self) -> Rules:
@@ -144,6 +147,7 @@ class Summarizer:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         body = as_data(annotate(body))  # "$310 million（3.1亿美元）": the model copies, never converts
         system = self.prompts.render("system.j2", sections=self.sections, rules=self.asked,
+                                     topics=self.topics,
                                      checks=self.checks, quotes=self.ask_quotes)
         user = self.prompts.render(
             "article.j2", title=as_data(" ".join(article.title.split())),
@@ -245,7 +249,7 @@ class Summarizer:
                 if talk.best is None:
                     talk.best = self._language_only(completion.text, talk.source)
                 return None
-            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.asked,
+            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.asked, topics=self.topics,
                                        quotes=self.ask_quotes)
         if not self.ask_quotes:  # the local model: its grammar cuts a long bullet where Chinese runs out
             summary.bullets = [fix_magnitudes(drop_cut_tail(b, self.rules.bullet_min), talk.source)
@@ -259,8 +263,8 @@ class Summarizer:
             return None
         talk.check_reasks += 1
         attempt.error = "核查未通过：" + "；".join(check.flags)
-        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.asked, checks=self.checks,
-                                   quotes=self.ask_quotes)
+        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.asked, topics=self.topics,
+                                   checks=self.checks, quotes=self.ask_quotes)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from ..config import CheckSettings
 from ..items import CheckResult, Evidence, Problem
 from ..text import chinese_share, sentences
 from .latin import LatinWords, english_words, half_names
-from .magnitudes import Magnitude, chinese_number, find_magnitudes
+from .magnitudes import Magnitude, chinese_number, find_magnitudes, written_figures
 
 # Latin words that are generic vocabulary in Chinese tech writing, not names to ground.
 GENERIC_TERMS = frozenset(
@@ -344,6 +344,7 @@ class Source:
     latin_stream: str  # every Latin letter and digit in a row: "Open AI" still supports "OpenAI"
     magnitudes: tuple[Magnitude, ...] = ()  # "$310 million" and its Chinese form 3.1亿美元
     latin: LatinWords = LatinWords((), (), frozenset())  # the Latin words a summary may keep
+    figures: tuple[str, ...] = ()  # the longer digit strings a summary may write (2,000, 3.1 of 3.1亿)
 
     @classmethod
     def of(cls, title: str, text: str) -> Source:
@@ -353,10 +354,10 @@ class Source:
         for token in tokens:  # "GPT-4o" also supports "GPT"
             keys.update(_key(part) for part in re.split(r"[-.&'+]", token))
         magnitudes = tuple(find_magnitudes(_nfkc(both)))
+        values = (*source_values(both), *(m.value for m in magnitudes))
         return cls(
-            title=title, text=text, squashed=squash(text),
-            values=(*source_values(both), *(m.value for m in magnitudes)),
-            magnitudes=magnitudes, latin=LatinWords.of(both),
+            title=title, text=text, squashed=squash(text), values=values,
+            magnitudes=magnitudes, latin=LatinWords.of(both), figures=written_figures(_nfkc(both), values),
             name_keys=frozenset(k for k in keys if k),
             latin_stream=re.sub(r"[^0-9a-z\u00c0-\u024f]", "", _nfkc(both).lower()),
         )
