@@ -137,6 +137,18 @@ def test_headline_off_subject_is_caught() -> None:
     assert not headline_faithful("中程AI初学教程", english, RULES)
 
 
+def test_an_english_title_in_title_case_names_no_subject() -> None:
+    # Every word of "Biotech Firms Battle Over Same Day Genomes" is capitalised; the headline names the
+    # company of the lead, and one with no name at all has nothing it could be missing.
+    forbes = Source.of("Biotech Firms Battle Over Same Day Genomes - Forbes",
+                       "Illumina, the leading maker of DNA sequencers, will launch a new machine. " * 3)
+    assert headline_faithful("Illumina宣布推出新的DNA测序仪", forbes, RULES)
+    implants = Source.of("Cosmetic surgery firms refuse to take out 'toxic' implants",
+                         "The biggest cosmetic surgery firms refused to remove PIP implants. " * 3)
+    assert headline_faithful("英国美容手术公司拒绝取出有毒植入物", implants, RULES)
+    assert not headline_faithful("Tesla发布新车", forbes, RULES)
+
+
 def test_squash_and_tally() -> None:
     assert squash("Ａ 1，b。") == "a1b"
     tally = Tally()

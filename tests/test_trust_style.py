@@ -90,3 +90,13 @@ def test_the_local_grammar_writes_longer_figures_only_as_the_sources() -> None:
     assert not re.fullmatch(pattern, good.replace("2000名", "20002000名"))  # two figures glued
     headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
     assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资2023年")
+
+
+def test_between_chinese_characters_only_marks_and_source_words() -> None:
+    # The 1.5B model ended a bullet "黎永فن，，，，，，，": Arabic letters and a row of commas.
+    source = Source.of("t", SOURCE_ZH)
+    pattern = _local().schema_for(source)["properties"]["bullets"]["items"]["pattern"]
+    good = "图书馆扫描了2.6万张书页，约8%的书页（虫蛀）严重——" + "修" * 60 + "。"
+    assert re.fullmatch(pattern, good)
+    assert not re.fullmatch(pattern, good[:-1] + "黎永فن。")
+    assert not re.fullmatch(pattern, good[:-1] + "，，，，，，，")

@@ -99,10 +99,9 @@ def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullet
     emoji.update(minLength=1, maxLength=8, pattern=f"^{_EMOJI_CHARS}{{1,8}}$")
 
 
-# Letters of any alphabet but Chinese, and digits: none may be written except as a whole word or figure of
-# the source.
-_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u052f\u3040-\u30ff\uac00-\ud7af\uff21-\uff3a\uff41-\uff5a"
-_MARK = f'[^"\\\\\\n0-9\uff10-\uff19{_LETTERS}\u4e00-\u9fff]'
+# Between Chinese characters only punctuation, spaces and symbols, or the source's words and figures: "any
+# character but a letter" let the 1.5B model end a bullet in Arabic script and a row of commas.
+_MARK = "[- ，。、；：？！“”‘’（）《》【】—…·～,.;:!?'()%+/&~#*=<>@_$€£¥°℃×％＋]"  # "-" first: a plain dash
 
 
 def _literal(word: str) -> str:
@@ -126,10 +125,12 @@ def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str,
 
 
 def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> str:
-    """Up to ``most`` characters, source words or figures between two Chinese characters, a word or
-    figure never straight after another: allowed "IP" and "IPAD", the model wrote "IPIPAD"."""
+    """What may stand between two Chinese characters: a few marks, and source words or figures each
+    followed by marks (so never one straight after another: allowed "IP" and "IPAD", the model wrote
+    "IPIPAD"), ``most`` characters' worth at most."""
     word = f"(?:{'|'.join([*map(_literal, latin), *map(_literal, figures), '[0-9]{1,2}'])})"
-    return f"(?:{_MARK}|{word}{_MARK}){{0,{most}}}{word}?"
+    marks = f"{_MARK}{{1,3}}"
+    return f"(?:{marks})?(?:{word}{marks}){{0,{most // 2}}}{word}?"
 
 
 def clean_output(raw: str) -> str:
