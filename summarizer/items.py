@@ -21,7 +21,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from .config import LLMSettings, Section
-from .text import chinese_share, cjk_chars, count_zi, find_emoji, has_emoji, normalize_space
+from .text import (
+    chinese_share,
+    cjk_chars,
+    count_zi,
+    cut_loop,
+    find_emoji,
+    has_emoji,
+    loop_start,
+    normalize_space,
+)
 
 
 class ArticleStatus(StrEnum):
@@ -292,7 +301,8 @@ class Summary(BaseModel):
         rules = _rules(info)
         if len(value) != 3:
             raise ValueError(f"要点必须恰好3条，现在是{len(value)}条")
-        cleaned = [normalize_space(_BULLET_PREFIX.sub("", b)) for b in value]
+        # A loop at the end is cut off at the sentence before it, if enough is left; else it is re-asked.
+        cleaned = [cut_loop(normalize_space(_BULLET_PREFIX.sub("", b)), rules.bullet_min) for b in value]
         problems = [p for i, bullet in enumerate(cleaned, 1) for p in _bullet_problems(i, bullet, rules)]
         if len(set(cleaned)) < 3:
             problems.append("三条要点不能重复")
@@ -308,25 +318,9 @@ def _bullet_problems(i: int, bullet: str, rules: Rules) -> list[str]:
         problems.append(f"第{i}条要点为{zi}字，应在{rules.bullet_min}到{rules.bullet_max}字之间")
     if not bullet_is_chinese(bullet, rules):
         problems.append(f"第{i}条要点不是中文，必须用中文写（专有名词可保留英文）")
-    if _repeats_itself(bullet):
+    if loop_start(bullet) is not None:
         problems.append(f"第{i}条要点把同一句话写了多遍，每句只写一次")
     return problems
-
-
-def _repeats_itself(bullet: str, span: int = 20, short: int = 3, window: int = 32) -> bool:
-    """A span of ``span`` characters occurring twice, or one of ``short`` characters four times within
-    ``window`` (spaces and digits aside): how a small model pads to a length, or loops on ("下载地址1，
-    下载地址2，…下载地址22", "DNA”（DNA）“DNA”"). A name used four times in a bullet is not a loop."""
-    compact = re.sub(r"[\s\d]+", "", bullet)
-    if any(compact.find(compact[i : i + span], i + span) != -1 for i in range(len(compact) - 2 * span + 1)):
-        return True
-    seen: dict[str, list[int]] = {}
-    for i in range(len(compact) - short + 1):
-        places = seen.setdefault(compact[i : i + short], [])
-        places.append(i)
-        if len(places) >= 4 and i - places[-4] < window:
-            return True
-    return False
 
 
 def _rules(info: ValidationInfo) -> Rules:

@@ -75,6 +75,37 @@ def drop_cut_tail(text: str, min_zi: int) -> str:
     return text
 
 
+def loop_start(text: str, span: int = 20, short: int = 3, window: int = 32) -> int | None:
+    """Where ``text`` starts to repeat itself, if it does: a span of ``span`` characters seen again, or one
+    of ``short`` characters a fourth time within ``window`` (spaces and digits aside). That is how a small
+    model pads to a length or loops on ("下载地址1，下载地址2，…下载地址22", "DNA”（DNA）“DNA”"); a name
+    used four times in a bullet is not a loop. The index is that of the first repeat."""
+    kept = [i for i, ch in enumerate(text) if not ch.isspace() and not ch.isdigit()]
+    compact = "".join(text[i] for i in kept)
+    starts = [j for i in range(len(compact) - 2 * span + 1)
+              if (j := compact.find(compact[i : i + span], i + span)) != -1]
+    seen: dict[str, list[int]] = {}
+    for i in range(len(compact) - short + 1):
+        places = seen.setdefault(compact[i : i + short], [])
+        places.append(i)
+        if len(places) >= 4 and i - places[-4] < window:
+            starts.append(places[-3])
+            break
+    return kept[min(starts)] if starts else None
+
+
+def cut_loop(text: str, min_zi: int) -> str:
+    """``text`` up to the last whole sentence before it starts repeating itself, if that keeps ``min_zi``
+    字; else as it was (and the validator asks again)."""
+    start = loop_start(text)
+    if start is None:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text[:start])]
+    if ends and count_zi(text[: ends[-1]]) >= min_zi:
+        return text[: ends[-1]]
+    return text
+
+
 def ends_sentence(text: str) -> bool:
     """True when ``text`` ends with a sentence's stop (closing quotes or brackets after it allowed)."""
     return re.search(_SENTENCE_END.pattern + r"\s*$", text) is not None

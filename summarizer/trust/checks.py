@@ -493,8 +493,8 @@ _LEAD = 600  # characters of an English source's text that name its subject, bes
 
 def _faithful_to_english(names: set[str], figures: list[Number], source: Source, rules: CheckRules) -> bool:
     """Chinese words cannot be matched with English ones, only names and figures: the headline shares one
-    with the title or the lead, or it names nothing and lacks no subject the source names (a name of the title that the text
-    uses again). "Biotech Firms Battle Over Same Day Genomes" names no subject "Illumina" could miss."""
+    with the title or the lead, or it names nothing and lacks no subject the source names (a name of the
+    title that the text uses again). "Biotech Firms Battle Over Same Day Genomes" names no subject."""
     lead = f"{source.title}\n{source.text[:_LEAD]}"
     if names & {_key(n) for n in latin_names(lead, rules.allowed_terms)}:
         return True
