@@ -122,8 +122,6 @@ class Summarizer:
         # A small local model paraphrases its "verbatim" quotes and pays for every token it writes, so it
         # is not asked for them: each bullet's evidence is found by alignment (checks.align).
         self.ask_quotes = not length_constraints
-        # The local model names the kind of story and its section follows (config.Section.topics).
-        self.topics = self.rules.topics if length_constraints else ()
         # Trust problems worth a re-ask: the local model's re-asks came back with the same problems.
         self.reask_kinds = LOCAL_REASK_KINDS if length_constraints else None
         # The grammar holds the asked lengths (the local model: 50-93 Chinese characters a bullet).
@@ -137,6 +135,11 @@ class Summarizer:
         return output_schema(self.asked, lengths=True, quote_max=self.checks.quote_max_chars,
                              quotes=self.ask_quotes, latin=source.latin.allowed,
                              figures=source.figures)
+
+    @property
+    def topics(self) -> tuple[tuple[str, str], ...]:
+        """The local model names the kind of story and its section follows (config.Section.topics)."""
+        return () if self.ask_quotes else self.rules.topics
 
     @property
     def asked(self) -> Rules:
