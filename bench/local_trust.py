@@ -31,7 +31,6 @@ from realdata import located  # noqa: E402
 
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
-from summarizer.items import topics_of  # noqa: E402
 from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
 from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
 from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
@@ -80,7 +79,7 @@ def article(page: dict[str, Any], realdata: Path) -> Article | None:
 
 
 async def run(items: list[tuple[dict[str, Any], Article]], model: str) -> list[dict[str, Any]]:
-    rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS), topics=topics_of(DEFAULT_SECTIONS))
+    rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
     rows = []
     with LocalServer(model_path=ensure_model(model), slots=1) as server:
         client = LLMClient(Endpoint(model, server.base_url, "local"), max_retries=0, timeout=1800, seed=0,

@@ -47,24 +47,13 @@ class _Strict(BaseModel):
 class Section(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=20)]
     description: str = ""
-    # Kinds of story that belong here. When every section has some, the local model names the kind and
-    # the section follows from it: asked for the section itself, the 1.5B model put a court case and a
-    # device launch under 产业资讯.
-    topics: list[Annotated[str, Field(min_length=1, max_length=20)]] = []
 
 
 DEFAULT_SECTIONS = [
-    Section(name="产品介绍", description="新产品、新模型、新功能的发布与介绍",
-            topics=["新产品发布", "新模型发布", "新功能上线", "新设备或硬件发布", "软件或应用推荐",
-                    "新服务上线"]),
-    Section(name="产业资讯", description="公司动态、融资并购、政策监管、市场与行业趋势",
-            topics=["融资或投资", "收购或合并", "财报或营收", "股价或市场行情", "公司合作", "公司人事变动",
-                    "裁员或招聘", "产业政策或监管", "公司诉讼或罚款", "行业数据或趋势"]),
-    Section(name="技术教程", description="技术原理讲解、论文解读、实践指南与教程",
-            topics=["教程或操作指南", "技术原理讲解", "论文或研究解读", "开发实践经验"]),
-    Section(name="其他", description="不属于以上类别的内容",
-            topics=["社会新闻", "政治或外交", "刑事或民事案件", "体育", "文化或娱乐", "疾病或公共卫生",
-                    "天气或灾害", "教育", "其他"]),
+    Section(name="产品介绍", description="新产品、新模型、新功能的发布与介绍"),
+    Section(name="产业资讯", description="公司动态、融资并购、政策监管、市场与行业趋势"),
+    Section(name="技术教程", description="技术原理讲解、论文解读、实践指南与教程"),
+    Section(name="其他", description="不属于以上类别的内容"),
 ]
 
 

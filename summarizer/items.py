@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from .config import LLMSettings, Section
 from .text import (
@@ -174,24 +174,16 @@ class Rules:
     bullet_max: int = 220
     headline_max: int = 40
     min_chinese_share: float = 0.6
-    topics: tuple[tuple[str, str], ...] = ()  # (kind of story, its section); see config.Section.topics
 
     @classmethod
     def from_settings(cls, llm: LLMSettings, sections: list[Section]) -> Rules:
         return cls(
-            sections=tuple(s.name for s in sections), topics=topics_of(sections),
+            sections=tuple(s.name for s in sections),
             bullet_min=llm.bullet_min_chars,
             bullet_max=llm.bullet_max_chars,
             headline_max=llm.headline_max_chars,
             min_chinese_share=llm.min_chinese_share,
         )
-
-
-def topics_of(sections: list[Section]) -> tuple[tuple[str, str], ...]:
-    """Each kind of story with its section, when every section names its kinds (else none)."""
-    if not sections or not all(s.topics for s in sections):
-        return ()
-    return tuple((topic, s.name) for s in sections for topic in s.topics)
 
 
 # List marks, and the part labels of the prompt a small model echoes ("第一部分：", even "第部分：").
@@ -228,17 +220,6 @@ class Summary(BaseModel):
     emoji: str
     section: str
     importance: int
-
-    @model_validator(mode="before")
-    @classmethod
-    def _topic(cls, data: Any, info: ValidationInfo) -> Any:
-        # The local model names the kind of story, not its section (config.Section.topics).
-        if isinstance(data, dict) and "section" not in data and isinstance(data.get("topic"), str):
-            section = dict(_rules(info).topics).get(data["topic"].strip())
-            if section is None:
-                raise ValueError(f"类型“{data['topic']}”不存在")
-            data = {**data, "section": section}
-        return data
 
     @field_validator("quotes", mode="before")
     @classmethod

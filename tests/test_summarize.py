@@ -417,23 +417,3 @@ def test_a_local_bullet_cut_by_the_grammar_loses_its_broken_tail(fake_llm: FakeO
     fake_llm.push(Reply(json.dumps(local_reply, ensure_ascii=False)))
     result = run(fake_llm, length_constraints=True)
     assert result.summary.bullets == GOOD["bullets"] and len(fake_llm.requests) == 1
-
-
-def test_the_local_model_names_the_kind_of_story_and_its_section_follows() -> None:
-    # Asked for the section itself, the 1.5B model put a court case and a device launch under 产业资讯.
-    from summarizer.items import topics_of
-    from summarizer.model.replies import output_schema
-
-    rules = replace(RULES, topics=topics_of(DEFAULT_SECTIONS))
-    local = output_schema(rules, lengths=True)["properties"]
-    assert "section" not in local and "刑事或民事案件" in local["topic"]["enum"]
-    assert list(local)[-1] == "importance"
-    assert output_schema(rules)["properties"]["section"]["enum"] == list(RULES.sections)  # hosted: as before
-    reply = json.loads(good())
-    del reply["section"]
-    assert parse_summary(json.dumps({**reply, "topic": "刑事或民事案件"}), rules).section == "其他"
-    assert parse_summary(json.dumps({**reply, "topic": "新设备或硬件发布"}), rules).section == "产品介绍"
-    with pytest.raises(ValueError, match="类型"):
-        parse_summary(json.dumps({**reply, "topic": "体育新闻"}), rules)
-    # A custom section without kinds: sections are asked for as before.
-    assert topics_of([*DEFAULT_SECTIONS, Section(name="开源")]) == ()

@@ -50,10 +50,6 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40, q
         "section": {"type": "string", "enum": list(rules.sections)},
         "importance": importance,
     }
-    if lengths and rules.topics:  # the local model names the kind of story; its section follows
-        del properties["section"]
-        properties = {**properties, "topic": {"type": "string", "enum": [t for t, _ in rules.topics]}}
-        properties["importance"] = properties.pop("importance")
     if not quotes:
         del properties["quotes"]  # evidence comes from alignment (checks.align)
     return {

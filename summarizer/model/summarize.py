@@ -137,11 +137,6 @@ class Summarizer:
                              figures=source.figures)
 
     @property
-    def topics(self) -> tuple[tuple[str, str], ...]:
-        """The local model names the kind of story and its section follows (config.Section.topics)."""
-        return () if self.ask_quotes else self.rules.topics
-
-    @property
     def asked(self) -> Rules:
         """What the prompt and the grammar ask for (the local model: shorter bullets than it is held to)."""
         return self.rules if self.ask_quotes else local_ask(self.rules)
@@ -150,7 +145,6 @@ class Summarizer:
         body, truncated = fit_to_budget(article.text, self.token_budget)
         body = as_data(annotate(body))  # "$310 million（3.1亿美元）": the model copies, never converts
         system = self.prompts.render("system.j2", sections=self.sections, rules=self.asked,
-                                     topics=self.topics,
                                      checks=self.checks, quotes=self.ask_quotes)
         user = self.prompts.render(
             "article.j2", title=as_data(" ".join(article.title.split())),
@@ -252,7 +246,7 @@ class Summarizer:
                 if talk.best is None:
                     talk.best = self._language_only(completion.text, talk.source)
                 return None
-            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.asked, topics=self.topics,
+            return self.prompts.render("reask.j2", errors=attempt.error, rules=self.asked,
                                        quotes=self.ask_quotes)
         if not self.ask_quotes:  # the local model: its grammar cuts a long bullet where Chinese runs out
             summary.bullets = [fix_magnitudes(drop_cut_tail(b, self.rules.bullet_min), talk.source)
@@ -266,7 +260,7 @@ class Summarizer:
             return None
         talk.check_reasks += 1
         attempt.error = "核查未通过：" + "；".join(check.flags)
-        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.asked, topics=self.topics,
+        return self.prompts.render("recheck.j2", problems=check.flags, rules=self.asked,
                                    checks=self.checks, quotes=self.ask_quotes)
 
 
