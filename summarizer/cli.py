@@ -333,9 +333,11 @@ def push(config: str | None, date: str, only: str | None, missing: bool) -> None
     """Send a published issue to the push targets again (all, or --target NAME)."""
     from .publish.issue import read_issue
     from .publish.push import push_issue
+    from .store.lock import run_lock
 
     settings = _settings(config)
-    with Store(settings.database_path) as store:
+    # Two pushes at once would both find a part unsent and deliver it twice: one at a time.
+    with run_lock(settings.database_path, date), Store(settings.database_path) as store:
         stored = store.review(date)
         if stored is None or stored.state != "published":
             raise ReviewError(f"{date}: not published yet (`summarizer publish {date}` first)")
