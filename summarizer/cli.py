@@ -331,10 +331,12 @@ def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, 
 @_guard
 def push(config: str | None, date: str, only: str | None, missing: bool) -> None:
     """Send a published issue to the push targets again (all, or --target NAME)."""
+    from .dates import check_key
     from .publish.issue import read_issue
     from .publish.push import push_issue
     from .store.lock import run_lock
 
+    check_key(date)  # it names a file: '../../x' must never reach a path
     settings = _settings(config)
     # Two pushes at once would both find a part unsent and deliver it twice: one at a time.
     with run_lock(settings.database_path, date), Store(settings.database_path) as store:

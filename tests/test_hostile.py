@@ -180,7 +180,8 @@ def test_redact_keeps_json_json_and_words_words(monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.mark.parametrize(
-    "command", [["publish"], ["review", "--list"], ["review", "--approve-all"], ["review"]]
+    "command", [["publish"], ["review", "--list"], ["review", "--approve-all"], ["review"], ["push"],
+                ["push", "--missing"]]
 )
 @pytest.mark.parametrize("bad", ["../../../x", "2026-13-01", "2026-11-20/../../x", "x" * 300, "2026-11-20\n"])
 def test_a_date_that_is_not_a_day_is_one_line(
@@ -193,6 +194,27 @@ def test_a_date_that_is_not_a_day_is_one_line(
     assert "YYYY-MM-DD" in result.output or "real day" in result.output
     assert not [p for p in tmp_path.rglob("x*")]
     assert not (tmp_path.parent / "x.md").exists()
+
+
+@pytest.mark.parametrize("command", [["publish"], ["review", "--list"], ["review"], ["push", "--missing"]])
+@pytest.mark.parametrize("bad", ["weekly-2026-W99", "weekly-2025-W53", "weekly-2026-W00"])
+def test_a_week_that_does_not_exist_is_one_line(
+    command: list[str], bad: str, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=[])
+    result = CliRunner().invoke(cli, [command[0], "-c", str(config), bad, *command[1:]])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: DATE '{bad}' is not a real ISO week (Invalid week: {int(bad[-2:])})"]
+
+
+def test_a_week_that_exists_is_taken(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    # 2026 has a week 53 (it starts on a Thursday): the key passes, there is just no weekly for it.
+    config = write_config(tmp_path, site, fake_llm, feeds=[])
+    result = CliRunner().invoke(cli, ["review", "-c", str(config), "weekly-2026-W53", "--list"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: weekly-2026-W53: no weekly under review " \
+        "(run `summarizer weekly --from DATE --to DATE` first)"
 
 
 # -- 11: fail once, before the work -------------------------------------------------------------------------
