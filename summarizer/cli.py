@@ -13,7 +13,15 @@ import click
 
 from .config import Settings, load_settings
 from .digest.render import render_item
-from .errors import ConfigError, LocalModelError, ReviewError, RunLocked, StoreError, SummarizerError
+from .errors import (
+    ConfigError,
+    EncodingError,
+    LocalModelError,
+    ReviewError,
+    RunLocked,
+    StoreError,
+    SummarizerError,
+)
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .redact import redact
@@ -52,7 +60,7 @@ def _guard(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StoreError, LocalModelError) as exc:
+        except (ConfigError, StoreError, LocalModelError, EncodingError) as exc:
             _fail(str(exc), EXIT_CONFIG)
         except RunLocked as exc:
             _fail(str(exc), EXIT_LOCKED)

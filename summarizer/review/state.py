@@ -18,7 +18,7 @@ from typing import Any
 from ..config import Settings
 from ..dates import check_key
 from ..digest.build import Digest, compute_stats
-from ..digest.files import write_atomic
+from ..digest.files import read_text, write_atomic
 from ..digest.parse import parse_digest
 from ..digest.render import render_markdown
 from ..errors import ReviewError
@@ -297,7 +297,7 @@ class Review:
 
     def _read_draft(self) -> str | None:
         try:
-            return self.draft_path.read_text(encoding="utf-8")
+            return read_text(self.draft_path)
         except FileNotFoundError:
             return None
 
