@@ -389,6 +389,68 @@ def test_a_read_only_database_is_one_line(tmp_path: Path, site: SiteServer, fake
     assert db.read_bytes() == before
 
 
+def lose_index_rows(db: Path, index: str, keep: int) -> bytes:
+    """Damage the one leaf page of ``index`` so it lists only its first ``keep`` rows: every read still
+    works, the table and its index just disagree (a torn write, a bad sector rewritten)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    header = (root - 1) * size
+    assert data[header] == 10, "a leaf index page"  # the number of cells is at bytes 3-4 of its header
+    data[header + 3:header + 5] = keep.to_bytes(2, "big")
+    db.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_a_damaged_migrations_index_is_reported_as_damage(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
+    # Only m001 is still listed: the store re-applied m003 and said "duplicate column name: duplicate_of".
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    assert run(config).exit_code == 0
+    db = tmp_path / "state" / "jiandu.db"
+    damaged = lose_index_rows(db, "sqlite_autoindex_migrations_1", keep=1)
+    for args in (["digest", "--date", DATE], ["feeds"], ["review", DATE, "--list"]):
+        result = CliRunner().invoke(cli, [args[0], "-c", str(config), *args[1:]])
+        assert result.exit_code == 2, (args, result.output)
+        assert one_error_line(result.output) == (
+            f"error: {db}: database error (database disk image is malformed); the file is damaged; "
+            "restore it from a backup, or move it away to start a new one")
+    assert db.read_bytes() == damaged
+
+
+def test_a_leftover_read_only_shm_file_is_named(tmp_path: Path, site: SiteServer,
+                                                fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    db = tmp_path / "state" / "jiandu.db"
+    assert CliRunner().invoke(cli, ["feeds", "-c", str(config)]).exit_code == 0  # creates the database
+    # A run killed while it had the database open leaves jiandu.db-wal and jiandu.db-shm behind.
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]);"
+                               " c.execute('SELECT COUNT(*) FROM feeds').fetchall(); print(1, flush=True);"
+                               " time.sleep(60)", str(db)], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline()
+    holder.kill()
+    holder.wait()
+    shm = db.with_name("jiandu.db-shm")
+    assert shm.exists()
+    shm.chmod(0o444)  # as when it was made by another user, or root
+    immutable = os.getuid() == 0  # root writes to a 0444 file anyway: the immutable flag stops it
+    if immutable and subprocess.run(["chattr", "+i", str(shm)], capture_output=True).returncode != 0:
+        pytest.skip("running as root without chattr: a read-only file cannot be made here")
+    try:
+        result = run(config)
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(shm)], check=True)
+    assert result.exit_code == 2, result.output
+    assert one_error_line(result.output) == (
+        f"error: {shm}: database error (attempt to write a readonly database); the file is read-only; "
+        "give this user write access to it and its folder")
+
+
 def test_a_full_disk_is_one_line_and_keeps_the_data(
     tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
 ) -> None:
