@@ -428,9 +428,9 @@ def test_a_leftover_read_only_shm_file_is_named(tmp_path: Path, site: SiteServer
     db = tmp_path / "state" / "jiandu.db"
     assert CliRunner().invoke(cli, ["feeds", "-c", str(config)]).exit_code == 0  # creates the database
     # A run killed while it had the database open leaves jiandu.db-wal and jiandu.db-shm behind.
-    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]);"
-                               " c.execute('SELECT COUNT(*) FROM feeds').fetchall(); print(1, flush=True);"
-                               " time.sleep(60)", str(db)], stdout=subprocess.PIPE)
+    hold = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]);"
+            " c.execute('SELECT COUNT(*) FROM feeds').fetchall(); print(1, flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE)
     assert holder.stdout is not None and holder.stdout.readline()
     holder.kill()
     holder.wait()
