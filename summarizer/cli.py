@@ -13,7 +13,15 @@ import click
 
 from .config import Settings, load_settings
 from .digest.render import render_item
-from .errors import ConfigError, LocalModelError, ReviewError, RunLocked, StoreError, SummarizerError
+from .errors import (
+    ConfigError,
+    EncodingError,
+    LocalModelError,
+    ReviewError,
+    RunLocked,
+    StoreError,
+    SummarizerError,
+)
 from .pipeline import RunReport, extract_only, run_digest, summarize_url
 from .progress import reporter_for
 from .redact import redact
@@ -52,7 +60,7 @@ def _guard(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StoreError, LocalModelError) as exc:
+        except (ConfigError, StoreError, LocalModelError, EncodingError) as exc:
             _fail(str(exc), EXIT_CONFIG)
         except RunLocked as exc:
             _fail(str(exc), EXIT_LOCKED)
@@ -331,11 +339,15 @@ def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, 
 @_guard
 def push(config: str | None, date: str, only: str | None, missing: bool) -> None:
     """Send a published issue to the push targets again (all, or --target NAME)."""
+    from .dates import check_key
     from .publish.issue import read_issue
     from .publish.push import push_issue
+    from .store.lock import run_lock
 
+    check_key(date)  # it names a file: '../../x' must never reach a path
     settings = _settings(config)
-    with Store(settings.database_path) as store:
+    # Two pushes at once would both find a part unsent and deliver it twice: one at a time.
+    with run_lock(settings.database_path, date), Store(settings.database_path) as store:
         stored = store.review(date)
         if stored is None or stored.state != "published":
             raise ReviewError(f"{date}: not published yet (`summarizer publish {date}` first)")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .digest.files import read_text
 from .errors import ConfigError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -429,10 +430,10 @@ def settings_from_dict(data: dict[str, object], *, base_dir: Path, source: str =
 
 
 def load_settings(path: str | Path) -> Settings:
-    """Read and validate a feeds.yaml. Raises ConfigError."""
+    """Read and validate a feeds.yaml. Raises ConfigError, or EncodingError if it is not UTF-8."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from exc
     try:

@@ -29,6 +29,21 @@ def check_date(text: str, *, what: str = "DATE") -> str:
     return text
 
 
+def check_key(text: str, *, what: str = "DATE") -> str:
+    """``text`` if it names an issue (a real day, or a real ISO week); raises ConfigError otherwise."""
+    if not text.startswith("weekly-"):
+        return check_date(text, what=what)
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    if not is_weekly(text):
+        raise ConfigError(f"{what} {shown!r} is not a week like weekly-2026-W47 (weekly-YYYY-Www)")
+    year, week = int(text[7:11]), int(text[13:15])
+    try:  # W53 only in the years that have one; W00 and W99 never
+        date.fromisocalendar(year, week, 1)
+    except ValueError as exc:
+        raise ConfigError(f"{what} {shown!r} is not a real ISO week ({exc})") from None
+    return text
+
+
 def weekly_key(end: Date) -> str:
     """The review key of the weekly ending on ``end``: its ISO week, never a daily's YYYY-MM-DD."""
     year, week, _ = end.isocalendar()

@@ -10,6 +10,7 @@
     │   └── ProviderAuthError the key was refused (401): no article can succeed, the run stops
     ├── LocalModelError    the bundled local model could not be assembled or served
     ├── StoreError         the SQLite file could not be opened or migrated
+    ├── EncodingError      a file a person may edit (draft, issue, config) is not UTF-8 (.path, .offset)
     ├── ReviewError        a review action or publish was refused (unknown item, bad edit, no draft)
     │   ├── PublishRefused a draft not reviewed, or with unacknowledged trust flags
     │   └── DraftFormatError the hand-edited draft Markdown breaks the format (.line)
@@ -82,6 +83,13 @@ class LocalModelError(SummarizerError):
 
 class StoreError(SummarizerError):
     """The SQLite store could not be used."""
+
+
+class EncodingError(SummarizerError):
+    def __init__(self, message: str, *, path: str, offset: int) -> None:
+        super().__init__(message)
+        self.path = path
+        self.offset = offset
 
 
 class ReviewError(SummarizerError):

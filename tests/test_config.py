@@ -103,3 +103,12 @@ def test_checks_section_is_validated_and_becomes_check_rules(tmp_path: Path) -> 
         load_settings(write(tmp_path, "checks:\n  copy_max: 45\n"))
     with pytest.raises(ConfigError, match="checks.duplicate_similarity"):
         load_settings(write(tmp_path, "checks:\n  duplicate_similarity: 2\n"))
+
+
+def test_a_config_saved_in_another_encoding_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_bytes("feeds:\n  - url: https://example.com/feed.xml\n    name: 中文源\n".encode("gbk"))
+    result = CliRunner().invoke(cli, ["feeds", "--config", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: {path}: not UTF-8 text (byte 0xd6 at offset 55); save the file as UTF-8 and run again"]

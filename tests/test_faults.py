@@ -518,6 +518,21 @@ def test_model_fault_fails_one_article_and_the_run_goes_on(fault: str, tmp_path:
     assert status == "failed" and reason in error
 
 
+def test_an_answer_the_provider_filtered_is_one_line_and_not_re_asked(
+        tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    # Asking again gets the same filter: three calls paid for, then a misleading "not JSON" (issue 25.7).
+    fake_llm.aim(MARK, *[Reply(None, finish_reason="content_filter")] * 3)
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    result = run(config)
+    assert result.exit_code == 0, result.output
+    url = site.url("pages/zh-1.html")
+    assert report_line(result, url) == (
+        f"failed:   {url}: fake-model @ {fake_llm.base_url}: the provider filtered the answer "
+        "(finish_reason content_filter); not re-asked")
+    assert sum(1 for r in fake_llm.requests if MARK in json.dumps(r, ensure_ascii=False)) == 1
+    assert items_in_draft(tmp_path) == 2
+
+
 def test_every_model_call_failing_exits_1(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
     config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"], llm__max_retries=0)
     fake_llm.responder = lambda body: Reply(status=503)

@@ -180,7 +180,8 @@ def test_redact_keeps_json_json_and_words_words(monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.mark.parametrize(
-    "command", [["publish"], ["review", "--list"], ["review", "--approve-all"], ["review"]]
+    "command", [["publish"], ["review", "--list"], ["review", "--approve-all"], ["review"], ["push"],
+                ["push", "--missing"]]
 )
 @pytest.mark.parametrize("bad", ["../../../x", "2026-13-01", "2026-11-20/../../x", "x" * 300, "2026-11-20\n"])
 def test_a_date_that_is_not_a_day_is_one_line(
@@ -193,6 +194,27 @@ def test_a_date_that_is_not_a_day_is_one_line(
     assert "YYYY-MM-DD" in result.output or "real day" in result.output
     assert not [p for p in tmp_path.rglob("x*")]
     assert not (tmp_path.parent / "x.md").exists()
+
+
+@pytest.mark.parametrize("command", [["publish"], ["review", "--list"], ["review"], ["push", "--missing"]])
+@pytest.mark.parametrize("bad", ["weekly-2026-W99", "weekly-2025-W53", "weekly-2026-W00"])
+def test_a_week_that_does_not_exist_is_one_line(
+    command: list[str], bad: str, tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=[])
+    result = CliRunner().invoke(cli, [command[0], "-c", str(config), bad, *command[1:]])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: DATE '{bad}' is not a real ISO week (Invalid week: {int(bad[-2:])})"]
+
+
+def test_a_week_that_exists_is_taken(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI) -> None:
+    # 2026 has a week 53 (it starts on a Thursday): the key passes, there is just no weekly for it.
+    config = write_config(tmp_path, site, fake_llm, feeds=[])
+    result = CliRunner().invoke(cli, ["review", "-c", str(config), "weekly-2026-W53", "--list"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: weekly-2026-W53: no weekly under review " \
+        "(run `summarizer weekly --from DATE --to DATE` first)"
 
 
 # -- 11: fail once, before the work -------------------------------------------------------------------------
@@ -365,6 +387,68 @@ def test_a_read_only_database_is_one_line(tmp_path: Path, site: SiteServer, fake
     assert result.exit_code == 2, result.output
     assert "read-only" in one_error_line(result.output)
     assert db.read_bytes() == before
+
+
+def lose_index_rows(db: Path, index: str, keep: int) -> bytes:
+    """Damage the one leaf page of ``index`` so it lists only its first ``keep`` rows: every read still
+    works, the table and its index just disagree (a torn write, a bad sector rewritten)."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    header = (root - 1) * size
+    assert data[header] == 10, "a leaf index page"  # the number of cells is at bytes 3-4 of its header
+    data[header + 3:header + 5] = keep.to_bytes(2, "big")
+    db.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_a_damaged_migrations_index_is_reported_as_damage(
+    tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI
+) -> None:
+    # Only m001 is still listed: the store re-applied m003 and said "duplicate column name: duplicate_of".
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    assert run(config).exit_code == 0
+    db = tmp_path / "state" / "jiandu.db"
+    damaged = lose_index_rows(db, "sqlite_autoindex_migrations_1", keep=1)
+    for args in (["digest", "--date", DATE], ["feeds"], ["review", DATE, "--list"]):
+        result = CliRunner().invoke(cli, [args[0], "-c", str(config), *args[1:]])
+        assert result.exit_code == 2, (args, result.output)
+        assert one_error_line(result.output) == (
+            f"error: {db}: database error (database disk image is malformed); the file is damaged; "
+            "restore it from a backup, or move it away to start a new one")
+    assert db.read_bytes() == damaged
+
+
+def test_a_leftover_read_only_shm_file_is_named(tmp_path: Path, site: SiteServer,
+                                                fake_llm: FakeOpenAI) -> None:
+    config = write_config(tmp_path, site, fake_llm, feeds=["feeds/rss2.xml"])
+    db = tmp_path / "state" / "jiandu.db"
+    assert CliRunner().invoke(cli, ["feeds", "-c", str(config)]).exit_code == 0  # creates the database
+    # A run killed while it had the database open leaves jiandu.db-wal and jiandu.db-shm behind.
+    hold = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]);"
+            " c.execute('SELECT COUNT(*) FROM feeds').fetchall(); print(1, flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline()
+    holder.kill()
+    holder.wait()
+    shm = db.with_name("jiandu.db-shm")
+    assert shm.exists()
+    shm.chmod(0o444)  # as when it was made by another user, or root
+    immutable = os.getuid() == 0  # root writes to a 0444 file anyway: the immutable flag stops it
+    if immutable and subprocess.run(["chattr", "+i", str(shm)], capture_output=True).returncode != 0:
+        pytest.skip("running as root without chattr: a read-only file cannot be made here")
+    try:
+        result = run(config)
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(shm)], check=True)
+    assert result.exit_code == 2, result.output
+    assert one_error_line(result.output) == (
+        f"error: {shm}: database error (attempt to write a readonly database); the file is read-only; "
+        "give this user write access to it and its folder")
 
 
 def test_a_full_disk_is_one_line_and_keeps_the_data(

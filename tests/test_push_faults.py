@@ -3,7 +3,10 @@ secrets in configured URLs stay out of every line and row. Real HTTP on loopback
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,7 +16,7 @@ from typing import Any
 
 import pytest
 from support.push_servers import WeCom
-from test_push import make_issue, settings_for
+from test_push import DATE, make_issue, settings_for
 
 from summarizer.publish.push import push_issue
 from summarizer.store import Store
@@ -184,3 +187,61 @@ def test_a_huge_reply_is_cut_at_the_cap(tmp_path: Path, wecom: WeCom, declared: 
     assert lines[0] == "push big: HTTP 200: the reply is over the 1,000,000-byte limit; not read further"
     assert lines[1].startswith("push wx (wecom): sent")
     assert peak < 50_000_000, peak  # 200 MB read whole would be far over
+
+
+# -- 4: two `push --missing` at once deliver once -------------------------------------------------------
+
+
+def published(tmp_path: Path, targets: list[dict[str, Any]]) -> Path:
+    """A config on disk and an issue published in its database, as `publish --no-push` leaves them."""
+    import yaml
+
+    from summarizer.store import ReviewWrite
+
+    make_issue(tmp_path, 3)
+    config = tmp_path / "feeds.yaml"
+    config.write_text(yaml.safe_dump({"push": targets, "database": "jiandu.db", "output_dir": "out"}))
+    with Store(tmp_path / "jiandu.db") as store:
+        store.save_review(ReviewWrite(date=DATE, state="published", meta={"title": "简读·AI日报"},
+                                      draft_sha=None, published_sha="x", published_at="2026-11-20T08:00:00Z",
+                                      items={}, history=[]))
+    return config
+
+
+def start_push(config: Path, *args: str) -> subprocess.Popen[str]:
+    # This checkout's package, whatever the environment has installed.
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-m", "summarizer", "push", *args, "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=config.parent,
+                            env=env)
+
+
+def test_two_pushes_at_once_deliver_once(tmp_path: Path) -> None:
+    posts: list[float] = []
+
+    def slow(handler: BaseHTTPRequestHandler) -> None:
+        posts.append(time.monotonic())
+        time.sleep(3)  # the second push starts while the first waits for this answer
+        body(200, b"{}")(handler)
+
+    server = serve(slow)
+    try:
+        config = published(tmp_path, [{"name": "hook", "type": "webhook", "url": url(server)}])
+        first = start_push(config, DATE, "--missing")
+        deadline = time.monotonic() + 30
+        while not posts and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = start_push(config, DATE, "--missing")
+        out2, err2 = second.communicate(timeout=60)
+        out1, err1 = first.communicate(timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert first.returncode == 0, err1
+    assert out1.strip() == "push hook (webhook): sent 1 of 1 messages"
+    assert second.returncode == 3 and out2 == "", err2
+    [line] = err2.strip().splitlines()
+    assert line.startswith(f"error: {tmp_path / 'jiandu.db'}: another digest run is in progress (pid ")
+    assert len(posts) == 1
+    assert logged(tmp_path) == [("hook", "sent", None)]

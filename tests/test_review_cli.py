@@ -5,6 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import feedparser
+import pytest
 from reviewing import DATE, draft_items, invoke, make_draft
 from servers import FakeOpenAI, SiteServer
 
@@ -166,3 +167,28 @@ def test_review_serves_the_page_on_loopback_with_a_token(tmp_path: Path, site: S
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def regbk(path: Path) -> str:
+    """Save ``path`` as an editor set to GB18030 would; the line `review` must print about it."""
+    data = path.read_text(encoding="utf-8").encode("gb18030")
+    path.write_bytes(data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start:exc.start + 1].hex()
+        return (f"error: {path}: not UTF-8 text (byte 0x{byte} at offset {exc.start}); "
+                "save the file as UTF-8 and run again")
+    raise AssertionError("GB18030 text that reads as UTF-8")
+
+
+@pytest.mark.parametrize("command", [["review", DATE, "--list"], ["publish", DATE, "--force"]])
+def test_a_draft_saved_in_another_encoding_is_one_line(command: list[str], tmp_path: Path, site: SiteServer,
+                                                       fake_llm: FakeOpenAI) -> None:
+    day = make_draft(tmp_path, site, fake_llm)
+    assert invoke(day, "review", DATE, "--list").exit_code == 0  # imported: from now on edits are read back
+    line = regbk(day.draft_md)
+    result = invoke(day, *command)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [line]
+    assert not (day.output / f"{DATE}.md").exists()

@@ -263,3 +263,15 @@ def test_bad_arguments_are_one_line_errors(tmp_path: Path, site: SiteServer, fak
     assert empty.exit_code == 1
     assert empty.stderr.startswith(f"error: {KEY}: no published daily item from 2026-11-16 to 2026-11-22")
     assert fake_llm.requests == []
+
+
+def test_a_weekly_draft_saved_in_another_encoding_is_one_line(week: Path) -> None:
+    from test_review_cli import regbk
+
+    assert run(week, "weekly", *RANGE, "--format", "numbered", "--top", "3").exit_code == 0
+    line = regbk(week.parent / "output" / "drafts" / f"{KEY}.md")
+    for args in (["weekly", *RANGE, "--format", "numbered"], ["review", KEY, "--list"], ["publish", KEY]):
+        result = run(week, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.strip().splitlines()[-1] == line
+        assert "Traceback" not in result.output

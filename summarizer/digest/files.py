@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..errors import EncodingError
+
 
 def current_umask() -> int:
     """The process umask, read without changing it where Linux tells (os.umask would, for a moment)."""
@@ -19,6 +21,23 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def read_text(path: Path) -> str:
+    """A file a person may have edited, as UTF-8. Raises FileNotFoundError, or EncodingError naming the
+    file and the first byte that is not UTF-8 (an editor that saved it as GBK)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
+
+
+def not_utf8(path: Path | str, exc: UnicodeDecodeError) -> EncodingError:
+    """One line: which file, at which byte, and what to do."""
+    bad = exc.object[exc.start:exc.start + 1].hex()
+    return EncodingError(f"{path}: not UTF-8 text (byte 0x{bad} at offset {exc.start}); "
+                         "save the file as UTF-8 and run again", path=str(path), offset=exc.start)
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -148,9 +148,7 @@ class LLMClient:
         if not response.choices:
             raise LLMError(f"{self.endpoint.label}: response has no choices")
         choice = response.choices[0]
-        refusal = getattr(choice.message, "refusal", None)
-        if refusal:
-            raise LLMError(f"{self.endpoint.label}: the model refused ({_short(refusal)})")
+        _check_answer(self.endpoint.label, choice.finish_reason, getattr(choice.message, "refusal", None))
         usage = response.usage
         server_seconds, cached = _timings(response)
         return Completion(
@@ -198,12 +196,22 @@ class LLMClient:
         finally:
             beat.cancel()
             tell(done=True)
+        _check_answer(self.endpoint.label, finish_reason)
         return Completion(
             text="".join(parts), input_tokens=usage.prompt_tokens if usage else 0,
             output_tokens=usage.completion_tokens if usage else state["tokens"],
             seconds=time.monotonic() - started, finish_reason=finish_reason,
             server_seconds=timing[0], cached_tokens=timing[1],
         )
+
+
+def _check_answer(label: str, finish_reason: str | None, refusal: str | None = None) -> None:
+    """Raises LLMError for a refusal or an answer the provider's filter withheld: a re-ask gets the same."""
+    if refusal:
+        raise LLMError(f"{label}: the model refused ({_short(refusal)})")
+    if finish_reason == "content_filter":
+        raise LLMError(f"{label}: the provider filtered the answer (finish_reason content_filter); "
+                       "not re-asked")
 
 
 def _timings(response: Any) -> tuple[float | None, int | None]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..digest.files import read_text
 from ..digest.parse import ParsedHighlight, ParsedItem, parse_digest
 from ..jinja import environment, shown_url
 
@@ -52,9 +53,10 @@ class PublishedIssue:
 
 def read_issue(output_dir: Path, date: str, *, title: str, base_url: str | None = None,
                published_at: str = "") -> PublishedIssue:
-    """Parse output/DATE.md. Raises FileNotFoundError, or DraftFormatError if it was edited out of shape."""
+    """Parse output/DATE.md. Raises FileNotFoundError, DraftFormatError if it was edited out of shape,
+    EncodingError if it is not UTF-8."""
     path = output_dir / f"{date}.md"
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     parsed = parse_digest(text, name=str(path))
     return PublishedIssue(date=date, title=title, purpose=parsed.purpose, stats=parsed.stats,
                           highlights=parsed.highlights, sections=parsed.sections, markdown=text,

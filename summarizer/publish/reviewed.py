@@ -119,7 +119,7 @@ def _write_pages(output_dir: Path, date: str, *, title: str, base_url: str | Non
 
 def _write_if_changed(path: Path, text: str) -> bool:
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if path.read_bytes() == text.encode("utf-8"):  # bytes: a copy saved in GBK is just replaced
             return False
     except FileNotFoundError:
         pass

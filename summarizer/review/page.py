@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..digest.files import read_text
 from ..store import Store
 from .evidence import item_view
 from .queue import (
@@ -27,7 +28,7 @@ def _published(review: Review, settings: Settings) -> dict[str, Any] | None:
         return None
     out = settings.output_path
     path = out / f"{review.date}.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = read_text(path) if path.exists() else ""
     return {"at": local_time(review.published_at, settings.digest.tz), "path": path,
             "files": [path, out / "feed.xml", out / "index.md"], "text": text,
             "current": review.state == "published"}

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..dates import check_date, is_weekly
+from ..dates import check_key
 from ..digest.build import Digest, compute_stats
-from ..digest.files import write_atomic
+from ..digest.files import read_text, write_atomic
 from ..digest.parse import parse_digest
 from ..digest.render import render_markdown
 from ..errors import ReviewError
@@ -76,8 +76,7 @@ class Review:
         Raises ReviewError (no draft) or DraftFormatError (the edited draft breaks the format),
         ConfigError for a DATE that is not YYYY-MM-DD (it names files).
         """
-        if not is_weekly(date):  # a weekly key has its own fixed shape (weekly-YYYY-Www)
-            check_date(date)
+        check_key(date)
         if store.review(date) is None:
             import_draft(store, settings, date)
         review = cls(store, settings.output_path, date)
@@ -298,7 +297,7 @@ class Review:
 
     def _read_draft(self) -> str | None:
         try:
-            return self.draft_path.read_text(encoding="utf-8")
+            return read_text(self.draft_path)
         except FileNotFoundError:
             return None
 

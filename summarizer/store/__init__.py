@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .articles import ArticleTables
-from .connection import _Connection, database_error
+from .connection import _Connection, database_error, migration_error
 from .journal import JournalTables
 from .push import PushTables
 from .reviews import ReviewTables
@@ -45,11 +45,16 @@ class Store(ArticleTables, ReviewTables, PushTables, JournalTables):
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.migrate()
         except StoreError:
             raise
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{path}: cannot open the database ({exc})") from exc
+        try:
+            self.migrate()
+        except (sqlite3.Error, StoreError) as exc:
+            error = migration_error(self.db, path, exc)
+            self.db.close()
+            raise error from exc
         self.path = path
 
     def close(self) -> None:

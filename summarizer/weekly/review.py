@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..dates import is_weekly
+from ..dates import check_key, is_weekly
 from ..digest.files import write_atomic
 from ..errors import DraftFormatError, ReviewError
 from ..items import DROPPED, PENDING, Problem, ReviewItem
@@ -209,7 +209,9 @@ def save_weekly(store: Store, output_dir: Path, key: str, meta: dict[str, Any],
 
 
 def open_review(store: Store, settings: Settings, key: str) -> Review:
-    """The review under ``key``: a weekly's (weekly-YYYY-Www) or a day's (YYYY-MM-DD)."""
-    if is_weekly(key):
+    """The review under ``key``: a weekly's (weekly-YYYY-Www) or a day's (YYYY-MM-DD).
+
+    Raises ConfigError for a key that is neither a real day nor a real ISO week (it names files)."""
+    if is_weekly(check_key(key)):
         return WeeklyReview.open(store, settings, key)
     return Review.open(store, settings, key)
