@@ -312,10 +312,13 @@ def format_review(state: Review) -> str:
 def publish(config: str | None, date: str | None, force: bool, acks: tuple[str, ...], no_push: bool) -> None:
     """Publish a reviewed draft (default: the newest, as `review`) to output/DATE.md, feed.xml, index.md."""
     from .publish.reviewed import publish as publish_day
+    from .store.lock import run_lock
 
     settings = _settings(config)
     date = date or _latest_draft(settings)
-    with Store(settings.database_path) as store:
+    # Its push and a `push --missing` at once would both deliver: the push lock, not the run lock, so
+    # that an editor can publish while tonight's digest runs.
+    with run_lock(settings.database_path, date, "push"), Store(settings.database_path) as store:
         result = publish_day(store, settings, date, force=force, ack=acks, push=not no_push)
     if result.changed:
         click.echo(f"published {result.path}; updated {', '.join(p.name for p in result.changed)}")
@@ -347,7 +350,7 @@ def push(config: str | None, date: str, only: str | None, missing: bool) -> None
     check_key(date)  # it names a file: '../../x' must never reach a path
     settings = _settings(config)
     # Two pushes at once would both find a part unsent and deliver it twice: one at a time.
-    with run_lock(settings.database_path, date), Store(settings.database_path) as store:
+    with run_lock(settings.database_path, date, "push"), Store(settings.database_path) as store:
         stored = store.review(date)
         if stored is None or stored.state != "published":
             raise ReviewError(f"{date}: not published yet (`summarizer publish {date}` first)")

@@ -242,6 +242,21 @@ def test_two_pushes_at_once_deliver_once(tmp_path: Path) -> None:
     assert out1.strip() == "push hook (webhook): sent 1 of 1 messages"
     assert second.returncode == 3 and out2 == "", err2
     [line] = err2.strip().splitlines()
-    assert line.startswith(f"error: {tmp_path / 'jiandu.db'}: another digest run is in progress (pid ")
+    assert line.startswith(f"error: {tmp_path / 'jiandu.db'}: another push is in progress (pid ")
     assert len(posts) == 1
     assert logged(tmp_path) == [("hook", "sent", None)]
+
+
+def test_a_push_goes_while_a_digest_run_holds_the_run_lock(tmp_path: Path) -> None:
+    # The push lock is its own: a night's digest run (hours on the local model) must not block delivery.
+    from summarizer.store.lock import run_lock
+
+    server = serve(body(200, b"{}"))
+    try:
+        config = published(tmp_path, [{"name": "hook", "type": "webhook", "url": url(server)}])
+        with run_lock(tmp_path / "jiandu.db", "2026-11-21"):
+            out, err = start_push(config, DATE, "--missing").communicate(timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out.strip() == "push hook (webhook): sent 1 of 1 messages", err

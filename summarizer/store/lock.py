@@ -16,14 +16,19 @@ from pathlib import Path
 from ..errors import RunLocked, StoreError
 
 
-def lock_path(database: Path) -> Path:
-    return database.with_name(database.name + ".lock")
+def lock_path(database: Path, kind: str = "run") -> Path:
+    return database.with_name(database.name + (".lock" if kind == "run" else f".{kind}.lock"))
+
+
+_WHAT = {"run": "digest run", "push": "push"}
 
 
 @contextmanager
-def run_lock(database: Path, label: str) -> Iterator[Path]:
-    """Hold the run lock of ``database`` for the block. Raises RunLocked at once if another run holds it."""
-    path = lock_path(database)
+def run_lock(database: Path, label: str, kind: str = "run") -> Iterator[Path]:
+    """Hold the ``kind`` lock of ``database`` for the block ("run": a digest, weekly or doctor run; "push":
+    sending an issue, so that two sends never both find a message unsent). Raises RunLocked at once if
+    another process holds it."""
+    path = lock_path(database, kind)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -34,7 +39,7 @@ def run_lock(database: Path, label: str) -> Iterator[Path]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-            raise RunLocked(f"{database}: another digest run is in progress ({holder}); "
+            raise RunLocked(f"{database}: another {_WHAT[kind]} is in progress ({holder}); "
                             "this run did nothing, try again when it has finished") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, date {label}".encode(), 0)
