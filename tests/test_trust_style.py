@@ -88,6 +88,8 @@ def test_the_local_grammar_writes_longer_figures_only_as_the_sources() -> None:
     assert not re.fullmatch(pattern, good.replace("2000名", "2023名"))  # no such figure in the source
     assert not re.fullmatch(pattern, good.replace("2000名", "50000000000名"))
     assert not re.fullmatch(pattern, good.replace("2000名", "20002000名"))  # two figures glued
+    assert re.fullmatch(pattern, good.replace("员工12人", "员工31人"))  # a day of the month, a small count
+    assert not re.fullmatch(pattern, good.replace("员工12人", "员工50人"))
     headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
     assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资2023年")
 

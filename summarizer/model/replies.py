@@ -108,9 +108,8 @@ def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str,
                        latin: tuple[str, ...], figures: tuple[str, ...]) -> None:
     """Latin text only as the source's own names, acronyms, products and figures (trust.latin), each a
     whole word: the 1.5B model mixed "triple了" and "runway" into Chinese bullets, and forbidden only
-    lower-case words it camel-cased its way round ("weHere"). Figures of three or more characters only
-    as the source's (trust.magnitudes.written_figures): it wrote "2023" and "50000000000" for sources
-    with neither."""
+    lower-case words it camel-cased its way round ("weHere"). Figures over 31 only as the source's
+    (trust.magnitudes.written_figures): it wrote "2023", "50%" and "50000000000" for sources with none."""
     high = min(rules.bullet_max, rules.bullet_min * 8 // 3)
     run = _latin_run(latin, figures, _NAME_RUN // 2)
     bullet["pattern"] = (
@@ -124,7 +123,8 @@ def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> s
     """What may stand between two Chinese characters: a few marks, and source words or figures each
     followed by marks (so never one straight after another: allowed "IP" and "IPAD", the model wrote
     "IPIPAD"), ``most`` characters' worth at most."""
-    word = f"(?:{'|'.join([*map(_literal, latin), *map(_literal, figures), '[0-9]{1,2}'])})"
+    # Any figure up to 31 (a day of the month, a small count); longer ones only as the source's.
+    word = f"(?:{'|'.join([*map(_literal, latin), *map(_literal, figures), '[0-9]|[12][0-9]|3[01]'])})"
     marks = f"{_MARK}{{1,3}}"
     return f"(?:{marks})?(?:{word}{marks}){{0,{most // 2}}}{word}?"
 
