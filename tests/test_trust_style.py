@@ -102,3 +102,31 @@ def test_between_chinese_characters_only_marks_and_source_words() -> None:
     assert re.fullmatch(pattern, good)
     assert not re.fullmatch(pattern, good[:-1] + "黎永فن。")
     assert not re.fullmatch(pattern, good[:-1] + "，，，，，，，")
+
+
+def test_a_local_headline_one_power_of_ten_off_is_written_in_the_sources_form(fake_llm) -> None:
+    # Seen on a real page: the headline said 45万英镑 for "£45,000".
+    import asyncio
+    import json
+
+    from servers import Reply
+
+    text = ("The clinic was fined £45,000 by the regulator on Monday after an inspection of its implants. " * 4
+            + "It said it would appeal the fine and keep treating patients at its three sites. " * 4)
+    article = Article(url="http://127.0.0.1/a", canonical_url="http://127.0.0.1/a", title="Clinic fined £45,000",
+                      source="s", published=None, text=text, zi=300, text_hash=text_hash(text))
+    bullet = "监管机构在一次检查之后对这家诊所处以罚款，诊所表示将会提出上诉，并且会继续在其三个院区为患者提供治疗服务。"
+    reply = {"bullets": [bullet, bullet + "此外还有更多说明。", "诊所" + bullet], "headline": "诊所被罚45万英镑",
+             "emoji": "💷", "section": "产业资讯", "importance": 5}
+    fake_llm.push(Reply(json.dumps(reply, ensure_ascii=False)))
+    client = LLMClient(Endpoint("m", fake_llm.base_url, "local"), max_retries=0)
+    summarizer = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000,
+                            length_constraints=True)
+    result = asyncio.run(summarizer.summarize(article))
+    assert result.summary.headline == "诊所被罚4.5万英镑"
+    assert not [p for p in result.check.problems if p.kind == "magnitude"]
+
+
+def test_a_local_headline_keeps_room_for_names_and_figures() -> None:
+    headline = _local().schema_for(Source.of("t", SOURCE_ZH))["properties"]["headline"]["pattern"]
+    assert re.fullmatch(headline, "图" * 30) and not re.fullmatch(headline, "图" * 32)

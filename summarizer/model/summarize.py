@@ -251,6 +251,8 @@ class Summarizer:
         if not self.ask_quotes:  # the local model: its grammar cuts a long bullet where Chinese runs out
             summary.bullets = [fix_magnitudes(drop_cut_tail(b, self.rules.bullet_min), talk.source)
                                for b in summary.bullets]
+            # A headline too: it wrote "45万英镑" for "£45,000".
+            summary.headline = fix_magnitudes(summary.headline, talk.source)
         check = self.check(summary, talk.source)
         talk.first_check = talk.first_check or check
         if talk.best is None or len(check.problems) <= len(talk.best[1].problems):
