@@ -1,0 +1,129 @@
+"""Story memory: a new page against the stories of the last days' issues (no I/O here).
+
+``dedup`` says whether two pages tell one story; the memory holds the
+fingerprints (``Sketch``) of every article of the items published in the last
+``digest.memory_days`` days, and says which published item a new page's story
+is, if any. Then ``new_facts`` says whether the page moved the story on: its
+sentences whose names, figures or dates none of the earlier texts has. A page
+with none is a repeat (left out of the draft, listed as 已报道); a page with
+some is a follow-up (one 续报 item, written about what is new).
+
+The memory has its own term frequencies (``salience.Day``) over the published
+stories and the night's pages, so matching against it never changes how the
+night's own pages group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..text import sentences
+from .checks import latin_names
+from .dedup import DedupRules, Sketch, StoryIndex, body, figures
+from .salience import normalize
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """One article of a published item, as the memory is given it."""
+
+    key: str  # the article's canonical URL
+    item: str  # canonical URL of the item's kept article
+    date: str  # the issue it was published in
+    sketch: Sketch
+
+
+@dataclass(frozen=True)
+class Match:
+    item: str
+    date: str
+
+
+class StoryMemory:
+    """The published stories of the last days; ``match`` finds the one a new page tells, if any."""
+
+    def __init__(self, stories: Iterable[Remembered], rules: DedupRules | None = None) -> None:
+        self.index = StoryIndex(rules or DedupRules())
+        self._items: dict[str, Match] = {}
+        for story in stories:
+            item_id = f"{story.date} {story.item}"
+            self._items.setdefault(item_id, Match(story.item, story.date))
+            self.index.add(f"published {story.date} {story.key}", story.sketch, story=item_id)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def match(self, key: str, sk: Sketch) -> Match | None:
+        """The published item whose story the page ``key`` tells (the most similar, newest on a tie)."""
+        if not self._items:
+            return None
+        found = self.index.match(f"night {key}", sk)
+        return self._items[found] if found else None
+
+
+# Dates a follow-up brings: "11月21日", "2026年", "Nov. 21", "21 November".
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
+           "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_DATE = re.compile(r"\d{1,4}\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
+                   rf"|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.I)
+# Names Chinese writing sets off: “星图4”, 《人工智能法》, 「…」.
+_QUOTED = re.compile(r"[“「《]([^”」》\n]{2,20})[”」》]")
+# A sentence shorter than this (字, or two per Latin word) is a caption or a byline, not a fact.
+_MIN_SENTENCE = 12
+
+
+@dataclass(frozen=True)
+class FactRules:
+    """When a page moves a story on (defaults set on bench/fixtures/stories_memory.yaml)."""
+
+    # New sentences (with a name, figure or date no earlier text has) a follow-up needs.
+    new_sentences: int = 2
+    # A sentence whose character trigrams are mostly in the earlier texts is an old sentence reworded.
+    old_share: float = 0.6
+
+
+def facts(text: str) -> set[str]:
+    """The names, figures and dates of a text, as comparable keys."""
+    text = normalize(text)
+    found = {f"#{f}" for f in figures(text)}
+    found |= {"@" + re.sub(r"\s+", "", d).lower() for d in _DATE.findall(text)}
+    found |= {f"${name.lower()}" for name in latin_names(text)}
+    found |= {f"“{q.strip()}" for q in _QUOTED.findall(text)}
+    return found
+
+
+def _trigrams(text: str) -> set[str]:
+    compact = re.sub(r"\s+", "", text.lower())
+    return {compact[i:i + 3] for i in range(len(compact) - 2)}
+
+
+def _length(sentence: str) -> int:
+    cjk = len(re.findall(r"[\u3400-\u9fff]", sentence))
+    return cjk + 2 * len(re.findall(r"[A-Za-z]+", sentence))
+
+
+def new_facts(text: str, earlier: Iterable[str], rules: FactRules = FactRules()) -> list[str]:
+    """The sentences of ``text`` that bring a name, figure or date none of the ``earlier`` texts has."""
+    before = "\n".join(earlier)
+    known = facts(before)
+    flat = re.sub(r"\s+", "", normalize(before).lower())
+    old = _trigrams(before)
+    found = []
+    for sentence in sentences(body(text)):
+        if sentence == "\n" or _length(sentence) < _MIN_SENTENCE:
+            continue
+        fresh = [f for f in facts(sentence) - known if f[1:].replace(" ", "") not in flat]
+        if not fresh:
+            continue
+        grams = _trigrams(sentence)
+        if grams and len(grams & old) / len(grams) >= rules.old_share:
+            continue
+        found.append(sentence.strip())
+    return found
+
+
+def moves_on(text: str, earlier: Iterable[str], rules: FactRules = FactRules()) -> bool:
+    """Whether a page of a published story brings enough new facts to be a follow-up (续报)."""
+    return len(new_facts(text, earlier, rules)) >= rules.new_sentences
