@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ..text import sentences
 from .checks import latin_names
 from .dedup import DedupRules, Sketch, StoryIndex, body, figures
+from .latin import name_like
 from .salience import normalize
 
 
@@ -66,10 +67,17 @@ class StoryMemory:
 # Dates a follow-up brings: "11月21日", "2026年", "Nov. 21", "21 November".
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
            "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-_DATE = re.compile(r"\d{1,4}\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
+_DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?"
+                   r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]"
                    rf"|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.I)
-# Names Chinese writing sets off: “星图4”, 《人工智能法》, 「…」.
-_QUOTED = re.compile(r"[“「《]([^”」》\n]{2,20})[”」》]")
+# A dateline or a byline's time says when the page was written, not what happened: "新华网北京1月16日电",
+# "新浪财经讯 1月12日消息", "(2012-01-17 14:55)".
+_DATELINE = re.compile(r"^[^，,。\n]{0,16}?\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯|消息|报道)"
+                       r"|[（(]\s*\d{4}-\d{2}-\d{2}[^)）]*[)）]")
+_OPENS = re.compile(r"(?:^|[.!?:;\"“”'‘’(\n]\s*|[。！？：；]\s*)$")
+# Names Chinese writing sets off: 《人工智能法》, and a quoted product name with a figure (“星图4”); other
+# quotes are as often emphasis (「练刀」) as names.
+_QUOTED = re.compile(r"《([^》\n]{2,20})》|[“「]([^”」\n]{0,12}[0-9A-Za-z][^”」\n]{0,12})[”」]")
 # A sentence shorter than this (字, or two per Latin word) is a caption or a byline, not a fact.
 _MIN_SENTENCE = 12
 
@@ -86,11 +94,27 @@ class FactRules:
 
 def facts(text: str) -> set[str]:
     """The names, figures and dates of a text, as comparable keys."""
-    text = normalize(text)
-    found = {f"#{f}" for f in figures(text)}
-    found |= {"@" + re.sub(r"\s+", "", d).lower() for d in _DATE.findall(text)}
-    found |= {f"${name.lower()}" for name in latin_names(text)}
-    found |= {f"“{q.strip()}" for q in _QUOTED.findall(text)}
+    text = _DATELINE.sub(" ", normalize(text))
+    dates = _DATE.findall(text)
+    found = {"@" + re.sub(r"\s+", "", d).lower() for d in dates}
+    found |= {f"#{f}" for f in figures(_DATE.sub(" ", text))}
+    found |= {f"${name.lower()}" for name in _names(text)}
+    found |= {f"“{(a or b).strip()}" for a, b in _QUOTED.findall(text)}
+    return found
+
+
+def _names(text: str) -> list[str]:
+    """Latin names: capitalised words, acronyms, model names; a capitalised word opening a sentence
+    ("However", "Her") only with a digit or a capital inside ("iPhone", "GPT-4")."""
+    found = []
+    for match in re.finditer(r"[A-Za-z][A-Za-z0-9]*(?:[-.&'+][A-Za-z0-9]+)*", text):
+        token = match.group(0)
+        if token not in latin_names(token) or not name_like(token):
+            continue
+        opens = _OPENS.search(text[max(0, match.start() - 3):match.start()])
+        if opens and not re.search(r"\d|.[A-Z]", token):
+            continue
+        found.append(token)
     return found
 
 
