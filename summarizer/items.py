@@ -368,6 +368,8 @@ class DigestItem:
     # and that item's date and headline as the link's text.
     follows: str = ""
     follows_title: str = ""
+    # A weekly item: the daily issues its story ran in, oldest first (shown when more than one).
+    days: list[str] = field(default_factory=list)
 
     @property
     def zi(self) -> int:
@@ -397,6 +399,10 @@ class DigestItem:
         """The item in the user's DATE.json: flags as lines, 字 counted, highlight in the digest's list."""
         data = self.to_dict()
         data.pop("highlight")
+        data.pop("days")  # a weekly's
+        if not self.follows:  # only a 续报 says which earlier item it continues
+            data.pop("follows")
+            data.pop("follows_title")
         data["flags"] = [p.message for p in self.flags if p.trust]
         data["notes"] = [p.message for p in self.flags if not p.trust]
         data["zi"] = self.zi

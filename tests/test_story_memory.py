@@ -6,6 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import write_config
 from servers import FakeOpenAI, SiteServer
+from test_weekly import weekly_responder
 
 from summarizer.cli import cli
 from summarizer.store import Store, StoryLink
@@ -125,6 +126,16 @@ def test_two_nights_leave_out_a_told_story_and_mark_a_follow_up(tmp_path: Path, 
     run(config, "publish", "2026-11-21", "--no-push")
     html = (tmp_path / "output" / "2026-11-21.html").read_text(encoding="utf-8")
     assert f'href="2026-11-20.html#{anchor}"' in html
+
+    # The week: the chip story ran on both days, one item with its days; the launch ran once.
+    fake_llm.responder = weekly_responder
+    run(config, "weekly", "--from", "2026-11-16", "--to", "2026-11-22", "--format", "numbered")
+    weekly = (tmp_path / "output" / "drafts" / "weekly-2026-W47.md").read_text(encoding="utf-8")
+    assert weekly.count("\n### ") == 3  # launch, chip (two days), earnings
+    chip = next(part for part in weekly.split("\n### ") if "chip" in part)
+    assert "报道日期：2026-11-20、2026-11-21" in chip
+    assert chip.count("n1/chip.html") == 1 and "chip-news" in chip
+    assert weekly.count("报道日期") == 1
 
 
 def test_a_story_link_is_kept_and_can_be_restored(tmp_path: Path) -> None:
