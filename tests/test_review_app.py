@@ -316,8 +316,9 @@ def _told_page(day: Day) -> None:
         store.save_article(canonical_url=TOLD, url=TOLD, source="told", feed_url=None, title="星图3再报道",
                            published=None, status=ArticleStatus.EXTRACTED, digest_date=DATE, text=TOLD_TEXT,
                            text_hash=text_hash(TOLD_TEXT), zi=len(TOLD_TEXT))
-        store.record_published("2026-11-19", [PublishedStory("2026-11-19", "https://a.example/1",
-                                                             "https://a.example/1", "item-3", "星图3发布", (), {})])
+        earlier = "https://a.example/1"
+        store.record_published("2026-11-19", [PublishedStory("2026-11-19", earlier, earlier, "item-3",
+                                                             "星图3发布", (), {})])
         store.save_story_link(StoryLink(TOLD, DATE, "repeat", "2026-11-19", "https://a.example/1"))
 
 

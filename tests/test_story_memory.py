@@ -1,6 +1,7 @@
 """Story memory across days: a story an earlier issue told is left out, a follow-up is one 续报 item."""
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -9,7 +10,10 @@ from servers import FakeOpenAI, SiteServer
 from test_weekly import weekly_responder
 
 from summarizer.cli import cli
+from summarizer.items import Article, Earlier
+from summarizer.model.summarize import source_of
 from summarizer.store import Store, StoryLink
+from summarizer.trust.checks import CheckRules, grounding
 from summarizer.trust.dedup import sketch
 from summarizer.trust.memory import Remembered, StoryMemory, moves_on, new_facts
 
@@ -163,3 +167,14 @@ def test_memory_matches_a_published_story_and_not_another() -> None:
     assert memory.match("https://c.cn/2", sketch("青禾机器人财报", EARNINGS)) is None
     follow = memory.match("https://c.cn/3", sketch("凌霄2获大单", f"{CHIP}\n{CHIP_NEWS}"))
     assert follow is not None and follow.item == "https://a.cn/2"
+
+
+def test_the_checks_of_a_follow_up_accept_the_earlier_source_too() -> None:
+    earlier = Earlier("2026-11-20", "item-2", "北辰半导体发布“凌霄2”", "https://a.cn/chip",
+                      ("“凌霄2”单卡算力达到每秒320万亿次。",), CHIP)
+    article = Article(url="https://b.cn/news", canonical_url="https://b.cn/news", title="“凌霄2”获大单",
+                      source="b", published=None, text=CHIP_NEWS, zi=len(CHIP_NEWS), text_hash="x")
+    bullet = "北辰半导体的“凌霄2”单卡算力为每秒320万亿次，Stratus首批采购8000张，合同金额约19亿元。"
+    alone = grounding(bullet, source_of(article), 1, CheckRules())
+    assert [p.term for p in alone] == ["320万亿"]  # the figure of yesterday's page, not today's
+    assert grounding(bullet, source_of(replace(article, earlier=earlier)), 1, CheckRules()) == []

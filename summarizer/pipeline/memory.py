@@ -14,7 +14,7 @@ from datetime import date as Date
 from datetime import timedelta
 
 from ..items import Earlier
-from ..store import FOLLOW, REPEAT, StoryLink
+from ..store import FOLLOW, REPEAT, Store, StoryLink
 from ..trust.dedup import Sketch
 from ..trust.memory import Match, Remembered, StoryMemory, moves_on
 from .report import Run
@@ -86,13 +86,16 @@ class Memory:
             report.follow_ups.append(f"{url}: continues {told.earlier.href}")
 
     def _earlier(self, match: Match) -> tuple[Earlier, list[str]]:
-        """The published item as the follow-up's prompt and checks see it, and every text of its story."""
-        store = self.run.store
-        members = store.published_item(match.date, match.item)
-        texts = [a.text for m in members if (a := store.article(m.canonical_url)) and a.text]
-        head = members[0] if members else None
-        kept = store.article(match.item)
-        earlier = Earlier(date=match.date, anchor=head.anchor if head else "",
-                          headline=head.headline if head else "", item=match.item,
-                          bullets=head.bullets if head else (), text=(kept.text or "") if kept else "")
-        return earlier, [*texts, *earlier.bullets, earlier.headline]
+        return earlier_item(self.run.store, match.date, match.item)
+
+
+def earlier_item(store: Store, date: str, item_url: str) -> tuple[Earlier, list[str]]:
+    """The published item as a follow-up's prompt and checks see it, and every text of its story."""
+    members = store.published_item(date, item_url)
+    texts = [a.text for m in members if (a := store.article(m.canonical_url)) and a.text]
+    head = members[0] if members else None
+    kept = store.article(item_url)
+    earlier = Earlier(date=date, anchor=head.anchor if head else "", headline=head.headline if head else "",
+                      item=item_url, bullets=head.bullets if head else (),
+                      text=(kept.text or "") if kept else "")
+    return earlier, [*texts, *earlier.bullets, earlier.headline]
