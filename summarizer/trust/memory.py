@@ -72,7 +72,7 @@ _DATE = re.compile(r"(?:19|20)\d\d\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[�
                    rf"|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.I)
 # A dateline or a byline's time says when the page was written, not what happened: "新华网北京1月16日电",
 # "新浪财经讯 1月12日消息", "(2012-01-17 14:55)".
-_DATELINE = re.compile(r"^[^，,。\n]{0,16}?\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯|消息|报道)"
+_DATELINE = re.compile(r"^[^，,。\n]{0,16}?\d{1,2}\s*月\s*\d{1,2}\s*日[^，,。\n]{0,6}?(?:电|讯|消息|报道)"
                        r"|[（(]\s*\d{4}-\d{2}-\d{2}[^)）]*[)）]")
 _OPENS = re.compile(r"(?:^|[.!?:;\"“”'‘’(\n]\s*|[。！？：；]\s*)$")
 # Names Chinese writing sets off: 《人工智能法》, and a quoted product name with a figure (“星图4”); other
@@ -92,9 +92,12 @@ class FactRules:
     old_share: float = 0.6
 
 
+_DOTS = re.compile(r"[・•‧∙･]")  # the middle dots of one name ("中国网事·感动2011") as sites write them
+
+
 def facts(text: str) -> set[str]:
     """The names, figures and dates of a text, as comparable keys."""
-    text = _DATELINE.sub(" ", normalize(text))
+    text = _DATELINE.sub(" ", _DOTS.sub("·", normalize(text)))
     dates = _DATE.findall(text)
     found = {"@" + re.sub(r"\s+", "", d).lower() for d in dates}
     found |= {f"#{f}" for f in figures(_DATE.sub(" ", text))}
@@ -118,6 +121,36 @@ def _names(text: str) -> list[str]:
     return found
 
 
+def _known(fact: str, known: set[str], flat: str) -> bool:
+    """A fact the earlier texts have in another form: written in them, a figure rounded (521 and 522万),
+    a name spelt otherwise (Alex and Alexis, Rodriguez and Rodriquez)."""
+    kind, value = fact[0], fact[1:]
+    if value.replace(" ", "") in flat:
+        return True
+    if kind == "#" and (number := _number(value)) is not None:
+        return any(abs(number - other) <= 0.01 * max(abs(number), abs(other))
+                   for k in known if k[0] == "#" and (other := _number(k[1:])) is not None)
+    if kind == "$" and len(value) >= 4:
+        return any(_spelt_otherwise(value, k[1:]) for k in known if k[0] == "$" and len(k) >= 5)
+    return False
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _spelt_otherwise(a: str, b: str) -> bool:
+    """One name in two spellings: one opens the other, or they differ by one letter."""
+    if a.startswith(b) or b.startswith(a):
+        return True
+    if len(a) != len(b) or len(a) < 5:
+        return False
+    return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
 def _trigrams(text: str) -> set[str]:
     compact = re.sub(r"\s+", "", text.lower())
     return {compact[i:i + 3] for i in range(len(compact) - 2)}
@@ -138,7 +171,7 @@ def new_facts(text: str, earlier: Iterable[str], rules: FactRules = FactRules())
     for sentence in sentences(body(text)):
         if sentence == "\n" or _length(sentence) < _MIN_SENTENCE:
             continue
-        fresh = [f for f in facts(sentence) - known if f[1:].replace(" ", "") not in flat]
+        fresh = [f for f in facts(sentence) - known if not _known(f, known, flat)]
         if not fresh:
             continue
         grams = _trigrams(sentence)
