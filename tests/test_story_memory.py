@@ -130,6 +130,8 @@ def test_two_nights_leave_out_a_told_story_and_mark_a_follow_up(tmp_path: Path, 
     run(config, "publish", "2026-11-21", "--no-push")
     html = (tmp_path / "output" / "2026-11-21.html").read_text(encoding="utf-8")
     assert f'href="2026-11-20.html#{anchor}"' in html
+    wechat = (tmp_path / "output" / "2026-11-21.wechat.html").read_text(encoding="utf-8")
+    assert "续报:接 2026-11-20 " in wechat
 
     # The week: the chip story ran on both days, one item with its days; the launch ran once.
     fake_llm.responder = weekly_responder
