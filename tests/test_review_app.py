@@ -351,3 +351,20 @@ def test_a_page_already_published_is_listed_and_can_be_brought_back(app: tuple[D
         link = store.story_link(TOLD)
         assert link is not None and link.restored
     assert f"({TOLD})" in day.draft_md.read_text(encoding="utf-8")  # the draft holds it too
+
+
+def test_a_follow_up_is_marked_and_the_editor_can_unmark_it(app: tuple[Day, Browserless]) -> None:
+    day, client = app
+    review = _review(day)
+    item = review.item(2)
+    review.change(item, "follows", "2026-11-19.html#item-3")
+    review.change(item, "follows_title", "2026-11-19 星图3发布")
+    review.commit()
+    assert "续报:[2026-11-19 星图3发布](2026-11-19.html#item-3)" in day.draft_md.read_text(encoding="utf-8")
+    block = _block(client.get()[1], 2)
+    assert "续报：接 2026-11-19 星图3发布" in block and "不是续报" in block
+    assert client.post("/item/2/unfollow", token=None)[0] == 403
+    status, _ = client.post("/item/2/unfollow")
+    assert status == 303 and _review(day).item(2).follows == ""
+    assert "续报" not in _block(client.get()[1], 2)
+    assert "续报:" not in day.draft_md.read_text(encoding="utf-8")

@@ -220,11 +220,19 @@ def _unapprove(review: Review, ref: int) -> None:
         review.restore(ref)
 
 
+def _not_follow_up(review: Review, ref: int) -> None:
+    """The editor judges the item news of its own, not a 续报: its link to the earlier item goes."""
+    item = review.item(ref)
+    review.change(item, "follows", "")
+    review.change(item, "follows_title", "")
+    review.commit()
+
+
 ITEM_ACTIONS: dict[str, Callable[[Review, int], None]] = {
     "approve": Review.approve, "unapprove": _unapprove, "drop": Review.drop, "restore": Review.restore,
     "highlight": Review.toggle_highlight,
     "up": lambda r, i: r.reorder(i, -1), "down": lambda r, i: r.reorder(i, 1),
-    "ack": Review.ack,
+    "ack": Review.ack, "unfollow": _not_follow_up,
 }
 FORM_ACTIONS = {"edit", "move", "regenerate"}  # run by ReviewApp._do with the form's fields
 DECISIONS = {"approve", "drop"}
