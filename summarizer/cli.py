@@ -105,12 +105,9 @@ def format_report(report: RunReport) -> str:
         lines.insert(-1, format_checks(report))
     if not report.digest_date:  # `summarize URL`: no feeds were read and no digest was built
         lines = [line for line in lines if not line.startswith(("  feeds:", "  digest:"))]
-    for message in report.errors:
-        lines.append(f"  failed:   {message}")
-    for message in report.skipped:
-        lines.append(f"  skipped:  {message}")
-    for message in report.duplicates:
-        lines.append(f"  merged:   {message}")
+    listed = (("failed:  ", report.errors), ("skipped: ", report.skipped), ("merged:  ", report.duplicates),
+              ("already published:", report.already_published), ("续报:    ", report.follow_ups))
+    lines += [f"  {label} {message}" for label, messages in listed for message in messages]
     if report.articles_over_budget:
         used = report.input_tokens + report.output_tokens
         lines.append(f"  budget:   stopped at the {report.budget}-token budget ({used} used); "

@@ -88,6 +88,9 @@ class DigestSettings(_Strict):
     min_article_chars: Annotated[int, Field(ge=0)] = 150
     # Items the model rated below this importance (1-10) are left out, so a slow day is a short issue.
     min_importance: Annotated[int, Field(ge=0, le=10)] = 0
+    # Days of published issues a new page is matched against (trust/memory.py): a story already told is
+    # left out, a follow-up with new facts is marked 续报. 0: no memory.
+    memory_days: Annotated[int, Field(ge=0, le=60)] = 7
 
     @field_validator("since")
     @classmethod

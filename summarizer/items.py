@@ -54,6 +54,24 @@ class Article:
     text: str
     zi: int
     text_hash: str
+    earlier: Earlier | None = None  # a follow-up (续报): the published item its story continues
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A published item the article's story continues (trust/memory.py): what the model is told of it,
+    and the link a 续报 item gives to it (``DATE.html#anchor``)."""
+
+    date: str
+    anchor: str
+    headline: str
+    item: str = ""  # canonical URL of the item's kept article
+    bullets: tuple[str, ...] = ()
+    text: str = ""  # the earlier article's text: the checks accept its names and figures too
+
+    @property
+    def href(self) -> str:
+        return f"{self.date}.html#{self.anchor}"
 
 
 # -- trust problems ---------------------------------------------------------------
@@ -348,6 +366,12 @@ class DigestItem:
     flags: list[Problem] = field(default_factory=list)
     highlight: int = 0  # 0: not in 看点; otherwise its place in the 看点 list
     sources: int = 1  # feeds that carried this story (the kept article and its merged copies); 热度
+    # 续报: the earlier issue's item this one continues, as a relative link ("2026-11-20.html#item-2"),
+    # and that item's date and headline as the link's text.
+    follows: str = ""
+    follows_title: str = ""
+    # A weekly item: the daily issues its story ran in, oldest first (shown when more than one).
+    days: list[str] = field(default_factory=list)
 
     @property
     def zi(self) -> int:
@@ -357,10 +381,13 @@ class DigestItem:
     @classmethod
     def of(cls, article: Article, summary: Summary, *, links: list[str], flags: list[Problem],
            published: str | None = None, sources: int = 1) -> DigestItem:
+        earlier = article.earlier
         return cls(canonical_url=article.canonical_url, headline=summary.headline, emoji=summary.emoji,
                    section=summary.section, bullets=list(summary.bullets), importance=summary.importance,
                    links=links, source=article.source, source_title=article.title, source_zi=article.zi,
-                   published=published, flags=list(flags), sources=sources)
+                   published=published, flags=list(flags), sources=sources,
+                   follows=earlier.href if earlier else "",
+                   follows_title=f"{earlier.date} {earlier.headline}" if earlier else "")
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, problems included: what the store keeps."""
@@ -374,6 +401,10 @@ class DigestItem:
         """The item in the user's DATE.json: flags as lines, 字 counted, highlight in the digest's list."""
         data = self.to_dict()
         data.pop("highlight")
+        data.pop("days")  # a weekly's
+        if not self.follows:  # only a 续报 says which earlier item it continues
+            data.pop("follows")
+            data.pop("follows_title")
         data["flags"] = [p.message for p in self.flags if p.trust]
         data["notes"] = [p.message for p in self.flags if not p.trust]
         data["zi"] = self.zi

@@ -46,9 +46,14 @@ def link_text(url: str) -> str:
     return link_target(url).replace("[", "%5B").replace("]", "%5D")
 
 
+# A 续报's link to an earlier issue's item, relative so it works in the published folder and feed readers.
+_ISSUE_ITEM = re.compile(r"^\d{4}-\d{2}-\d{2}\.html#item-\d+$")
+
+
 def safe_href(url: str) -> str:
-    """Only web links become links: a hand-edited javascript: or data: target turns into '#'."""
-    return url if re.match(r"^https?://", url, re.IGNORECASE) else "#"
+    """Only web links (and links to an issue's item) become links: a hand-edited javascript: or data:
+    target turns into '#'."""
+    return url if re.match(r"^https?://", url, re.IGNORECASE) or _ISSUE_ITEM.match(url) else "#"
 
 
 def shown_url(url: str) -> str:

@@ -210,7 +210,7 @@ def test_every_channel_gets_the_whole_issue_in_its_own_shape(
         "links": data["items"][0]["links"],
         "sources": issue.items[0][1].sources,
     }
-    assert "<h3>" in data["html"] and data["markdown"] == issue.markdown
+    assert '<h3 id="item-1">' in data["html"] and data["markdown"] == issue.markdown
     [(rcpt, mail)] = smtp.messages
     assert rcpt == ["a@example.com", "b@example.com"] and smtp.logins == ["digest@example.com"]
     assert mail["Subject"] == f"简读·AI日报 {DATE}"

@@ -299,3 +299,72 @@ def test_editing_a_published_issue_is_an_explicit_step(app: tuple[Day, Browserle
     _, location = client.post("/publish")
     assert _message(location).startswith("已发布到")
     assert (day.output / f"{DATE}.md").read_text(encoding="utf-8") != published
+
+
+TOLD = "https://told.example/xinghe-again"
+TOLD_TEXT = ("星河智能在杭州举行发布会，正式推出千亿参数大模型“星图3”。公司称，新模型在中文阅读理解和代码生成"
+             "两项评测中均超过上一代，推理成本下降60%。首席技术官林若溪介绍，“星图3”采用混合专家架构。")
+
+
+def _told_page(day: Day) -> None:
+    """A page of the day the night left out: its story ran on the 19th and it brought nothing new."""
+    from summarizer.items import ArticleStatus
+    from summarizer.store import PublishedStory, StoryLink
+    from summarizer.text import text_hash
+
+    with Store(day.settings.database_path) as store:
+        store.save_article(canonical_url=TOLD, url=TOLD, source="told", feed_url=None, title="星图3再报道",
+                           published=None, status=ArticleStatus.EXTRACTED, digest_date=DATE, text=TOLD_TEXT,
+                           text_hash=text_hash(TOLD_TEXT), zi=len(TOLD_TEXT))
+        earlier = "https://a.example/1"
+        store.record_published("2026-11-19", [PublishedStory("2026-11-19", earlier, earlier, "item-3",
+                                                             "星图3发布", (), {})])
+        store.save_story_link(StoryLink(TOLD, DATE, "repeat", "2026-11-19", "https://a.example/1"))
+
+
+def test_a_page_already_published_is_listed_and_can_be_brought_back(app: tuple[Day, Browserless],
+                                                                    fake_llm: FakeOpenAI) -> None:
+    day, client = app
+    _told_page(day)
+    before = {i.canonical_url for i in _review(day).items.values()}
+    page = client.get()[1]
+    told = page.split('<details id="told">')[1].split("</details>")[0]
+    assert "已报道（1 篇）" in told and "星图3再报道" in told and "2026-11-19 已报道：星图3发布" in told
+    assert TOLD not in before
+
+    # The guard holds as for every action: no token, no change.
+    assert client.post("/told/restore", {"url": TOLD}, token=None)[0] == 403
+    status, location = client.post("/told/restore", {"url": "https://not.told/x"})
+    assert status == 303 and "出错" in _message(location)
+
+    calls = len(fake_llm.requests)
+    status, location = client.post("/told/restore", {"url": TOLD})
+    assert status == 303 and "已放回草稿" in _message(location), _message(location)
+    asked = {r["messages"][1]["content"] for r in fake_llm.requests[calls:]}
+    assert len(asked) == 1 and "星图3再报道" in asked.pop()  # summarized like any page of the night
+    added = [i for i in _review(day).items.values() if i.canonical_url == TOLD]
+    assert len(added) == 1 and added[0].status == "pending" and added[0].links == [TOLD]
+    assert location.endswith(f"#item-{added[0].id}")
+    page = client.get()[1]
+    assert 'id="told"' not in page and f'id="item-{added[0].id}"' in page
+    with Store(day.settings.database_path) as store:
+        link = store.story_link(TOLD)
+        assert link is not None and link.restored
+    assert f"({TOLD})" in day.draft_md.read_text(encoding="utf-8")  # the draft holds it too
+
+
+def test_a_follow_up_is_marked_and_the_editor_can_unmark_it(app: tuple[Day, Browserless]) -> None:
+    day, client = app
+    review = _review(day)
+    item = review.item(2)
+    review.change(item, "follows", "2026-11-19.html#item-3")
+    review.change(item, "follows_title", "2026-11-19 星图3发布")
+    review.commit()
+    assert "续报:[2026-11-19 星图3发布](2026-11-19.html#item-3)" in day.draft_md.read_text(encoding="utf-8")
+    block = _block(client.get()[1], 2)
+    assert "续报：接 2026-11-19 星图3发布" in block and "不是续报" in block
+    assert client.post("/item/2/unfollow", token=None)[0] == 403
+    status, _ = client.post("/item/2/unfollow")
+    assert status == 303 and _review(day).item(2).follows == ""
+    assert "续报" not in _block(client.get()[1], 2)
+    assert "续报:" not in day.draft_md.read_text(encoding="utf-8")

@@ -5,7 +5,8 @@ published issue into HTML for the Atom feed. The format is the one
 ``render.render_markdown`` writes: ``## 目的``, ``## 看点`` with the stats line
 and the highlight list, then one ``##`` per section holding items of the shape
 ``### headline emoji`` / ``> 要点解析:`` / three ``- `` bullets / optional
-reviewer markers / one or more ``原文链接:[url](url)`` lines.
+reviewer markers / optional ``续报:[DATE 标题](DATE.html#item-N)`` / one or more
+``原文链接:[url](url)`` lines.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ..text import split_emoji
 _LINK = re.compile(r"^原文链接:\[([^\]]+)\]\((\S+)\)$")
 # "热度:3个来源": how many feeds carried the story; only written when more than one did.
 _SOURCES = re.compile(r"^热度:(\d+)个来源$")
+# "续报:[2026-11-20 标题](2026-11-20.html#item-2)": the item continues a story an earlier issue told.
+_FOLLOWS = re.compile(r"^续报:\[(.+)\]\((\S+)\)$")
 _STATS = re.compile(
     r"^> 原文共计\*\*\d+\*\*字,简读后为\*\*\d+\*\*字,阅读时间为\d+分钟,为您提高阅读效率为\*\*\d+%\*\*$"
 )
@@ -34,6 +37,8 @@ class ParsedItem:
     flags: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # link targets as written (percent-encoded)
     sources: int = 1  # feeds that carried the story (the 热度 line)
+    follows: str = ""  # the 续报 line's link to the earlier issue's item
+    follows_title: str = ""
 
 
 @dataclass
@@ -147,7 +152,8 @@ def _parse_section(cur: _Cursor, sections: list[str] | None,
 
 
 def _parse_item_line(cur: _Cursor, item: ParsedItem, at: int, text: str) -> None:
-    """One line inside an item, added to ``item``: a bullet, the 热度 line, a reviewer marker or a link."""
+    """One line inside an item, added to ``item``: a bullet, the 热度 or 续报 line, a reviewer marker or a
+    link."""
     if text.startswith("- ") and not item.flags and not item.links:
         bullet = text[2:].strip()
         if not bullet:
@@ -155,6 +161,8 @@ def _parse_item_line(cur: _Cursor, item: ParsedItem, at: int, text: str) -> None
         item.bullets.append(bullet)
     elif (count := _SOURCES.match(text)) and not item.links:
         item.sources = int(count.group(1))
+    elif (follows := _FOLLOWS.match(text)) and not item.links:
+        item.follows_title, item.follows = follows.group(1), follows.group(2)
     elif text.startswith(REVIEW_MARKER) and not item.links:
         item.flags.append(text[len(REVIEW_MARKER):].lstrip(":： ").strip())
     elif match := _LINK.match(text):

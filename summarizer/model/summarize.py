@@ -106,6 +106,16 @@ class SummaryResult:
         return sum(a.seconds for a in self.attempts)
 
 
+def source_of(article: Article) -> Source:
+    """What the checks hold a summary to: the article, and for a 续报 also the earlier item's source and
+    bullets (its names and figures are the story's, and the bullets may recall them)."""
+    earlier = article.earlier
+    if earlier is None:
+        return Source.of(article.title, article.text)
+    both = "\n".join([article.text, earlier.text, earlier.headline, *earlier.bullets])
+    return Source.of(article.title, both)
+
+
 class Summarizer:
     def __init__(self, client: LLMClient, *, rules: Rules, sections: list[Section], token_budget: int,
                  max_reasks: int = 2, prompts: Prompts | None = None, length_constraints: bool = False,
@@ -150,6 +160,8 @@ class Summarizer:
             "article.j2", title=as_data(" ".join(article.title.split())),
             source=as_data(" ".join(article.source.split())), parts=split_thirds(body), rules=self.asked,
             english=chinese_share(body) < 0.5, checks=self.checks, quotes=self.ask_quotes,
+            earlier=article.earlier, earlier_bullets=[as_data(b) for b in article.earlier.bullets]
+            if article.earlier else [],
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], truncated
 
@@ -185,7 +197,7 @@ class Summarizer:
         fewest problems is kept, its remaining problems as flags.
         """
         messages, truncated = self.messages(article)
-        source = Source.of(article.title, article.text)
+        source = source_of(article)
         talk = _Conversation(article, messages, source, journal=journal, schema=self.schema_for(source),
                              replay=journal.replay() if journal is not None else [])
         while True:

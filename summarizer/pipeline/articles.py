@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from ..errors import ExtractError, FetchError
@@ -21,6 +22,7 @@ from ..store import StoredArticle
 from ..text import text_hash
 from ..trust.dedup import Sketch, sketch
 from ..trust.stories import Stories, Story
+from .memory import Memory, Told
 from .report import Run
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
@@ -60,6 +62,7 @@ class Articles:
         self.extractor = extract_stage.Extractor(fetch.extract_processes, page_seconds=fetch.extract_seconds,
                                                  page_memory_mb=fetch.extract_memory_mb)
         self.stories = Stories()
+        self.memory = Memory(run)
         self._sketch_lock = threading.Lock()
         self._in_run: dict[str, Article] = {}  # canonical URL -> article extracted or read from the store
         self._urls: dict[str, str] = {}
@@ -139,11 +142,15 @@ class Articles:
                   if a.text and a.text_hash and a.status in _WITH_TEXT]
         stored.sort(key=lambda a: (a.duplicate_of is not None, a.status != ArticleStatus.SUMMARIZED, -a.zi,
                                    a.canonical_url))
+        self.memory.load(digest_date)
         for article in stored:
             self._urls[article.canonical_url] = article.url
             self.stories.add_stored(article.canonical_url, title=article.title, text=article.text or "",
                                     zi=article.zi, summarized=article.status == ArticleStatus.SUMMARIZED,
                                     duplicate_of=article.duplicate_of)
+            story = self.stories.known(article.canonical_url)
+            if story is not None and story.kept == article.canonical_url:
+                self._mark(story, self.memory.stored(article.canonical_url, digest_date))
 
     async def place(self, article: Article) -> Story | None:
         """Put one extracted article into the day's stories; returns the story to summarize, if any."""
@@ -153,7 +160,7 @@ class Articles:
         story = self.stories.known(key)
         if story is not None:  # grouped by an earlier run
             if story.kept == key:
-                return story
+                return self._unless_repeat(story, article.url)
             self._duplicate(key, story.kept)
             return None
         sk = await asyncio.to_thread(self._sketch, article)
@@ -161,6 +168,13 @@ class Articles:
         if arrival.duplicate:
             self._duplicate(key, arrival.story.kept)
             return None
+        if arrival.new:
+            # A story new to the night may be one an earlier issue told. On the loop, as the night's own
+            # grouping: no other copy of the story may be placed before the story knows its earlier item.
+            match = self.memory.match(key, sk)
+            told = self.memory.judge(key, article.url, article.title, article.text, match)
+            self._mark(arrival.story, told)
+            return None if arrival.story.repeat else arrival.story
         if arrival.replaced is not None:
             store.set_duplicate_of(key, None)
             for other in arrival.story.duplicates:
@@ -168,7 +182,21 @@ class Articles:
             if arrival.replaced in self._in_run:
                 report.articles_duplicate += 1
                 report.duplicates.append(self._same_story(arrival.replaced, key))
+            story = arrival.story
+            if story.earlier is not None:  # the better copy carries the story's link to its earlier item
+                self.memory.relink(key, story.earlier, repeat=story.repeat)
+            return None if story.repeat else story
         return arrival.story
+
+    def _mark(self, story: Story, told: Told | None) -> None:
+        if told is not None:
+            story.earlier, story.repeat = told.earlier, told.repeat
+
+    def _unless_repeat(self, story: Story, url: str) -> Story | None:
+        """A story an earlier run of the night found already published is listed again, not summarized."""
+        if story.earlier is not None:
+            self.memory.report(url, Told(story.earlier, story.repeat))
+        return None if story.repeat else story
 
     def kept_article(self, story: Story) -> Article:
         """The article a story is summarized from, as extracted in this run or stored by an earlier one."""
@@ -177,6 +205,8 @@ class Articles:
             stored = self.run.store.article(story.kept)
             assert stored is not None
             article = article_from_store(stored)
+        if story.earlier is not None and not story.repeat:
+            article = replace(article, earlier=story.earlier)
         return article
 
     def _sketch(self, article: Article) -> Sketch:

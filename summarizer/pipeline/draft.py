@@ -3,6 +3,8 @@ recorded in the store for review, then written as the user's draft files."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..digest.build import Digest, DigestItem, build_digest
 from ..digest.render import write_draft
 from ..items import ArticleStatus
@@ -10,6 +12,7 @@ from ..model.tokens import count_tokens, fit_to_budget
 from ..store import Store, StoredArticle
 from ..trust.checks import Tally
 from .articles import article_from_store
+from .memory import Memory
 from .report import Run
 from .summaries import SummaryService
 
@@ -22,6 +25,7 @@ def digest_items(run: Run, service: SummaryService, digest_date: str) -> list[Di
     _ = service.cache_key
     items = []
     store = run.store
+    memory = Memory(run)
     for art in store.articles_for_date(digest_date):
         if art.status != ArticleStatus.SUMMARIZED or not art.text_hash:
             continue
@@ -31,7 +35,11 @@ def digest_items(run: Run, service: SummaryService, digest_date: str) -> list[Di
         service.checks[art.canonical_url] = cached.check
         copies = store.duplicates_of(art.canonical_url)
         links = [art.url, *(d.url for d in copies)]
-        items.append(DigestItem.of(article_from_store(art), cached.summary, links=links,
+        article = article_from_store(art)
+        told = memory.stored(art.canonical_url, digest_date)
+        if told is not None and not told.repeat:  # a 续报: the item links the earlier issue's item
+            article = replace(article, earlier=told.earlier)
+        items.append(DigestItem.of(article, cached.summary, links=links,
                                    flags=cached.check.problems, published=art.published,
                                    sources=sources(store, art, copies)))
     return items

@@ -39,6 +39,9 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # "<url>: same story as <url>"
+    # Story memory (pipeline/memory.py): pages whose story an earlier issue told.
+    already_published: list[str] = field(default_factory=list)  # "<url> (<date>)": left out, nothing new
+    follow_ups: list[str] = field(default_factory=list)  # "<url>: continues <date>.html#<anchor>" (续报)
     dry_run_items: list[dict[str, Any]] = field(default_factory=list)
     # Trust checks (checks.py) over the items of this digest, and the re-asks they cost this run.
     flagged_items: int = 0

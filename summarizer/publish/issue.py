@@ -17,6 +17,10 @@ from ..digest.parse import ParsedHighlight, ParsedItem, parse_digest
 from ..jinja import environment, shown_url
 
 
+def item_anchor(place: int) -> str:
+    return f"item-{place}"
+
+
 @dataclass(frozen=True)
 class PublishedIssue:
     date: str
@@ -37,6 +41,11 @@ class PublishedIssue:
     def link(self, name: str) -> str:
         """A file of output/ as readers reach it: absolute under publish.base_url, else relative."""
         return f"{self.base_url}{name}" if self.base_url else name
+
+    @staticmethod
+    def anchor(place: int) -> str:
+        """The id of the ``place``-th item (1-based, in issue order) in DATE.html: what a 续报 links."""
+        return item_anchor(place)
 
     @property
     def url(self) -> str:

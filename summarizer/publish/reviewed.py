@@ -20,6 +20,7 @@ from ..store import Store, now_iso
 from ..weekly.review import open_review
 from .atom import atom_feed
 from .issue import PublishedIssue, page_html, read_issue, wechat_html
+from .stories import record_stories
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def write_published(review: Review, store: Store, output_dir: Path, *,
         review.mark_published(sha(text), now_iso())
     title = review.meta["title"]
     if not is_weekly(review.date):
+        record_stories(review, store)  # later nights leave out what this issue told, or mark 续报
         changed += _write_pages(output_dir, review.date, title=title, base_url=base_url)
     feed, index = output_dir / "feed.xml", output_dir / "index.md"
     issues = _published_issues(store, output_dir, title=title, base_url=base_url)

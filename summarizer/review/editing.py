@@ -10,13 +10,17 @@ fixed goes away and one it introduced must be acknowledged before publishing.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from ..config import Settings
 from ..errors import ReviewError
 from ..items import Problem
 from ..model.providers import resolve_provider
 from ..model.replies import parse_summary
-from ..model.summarize import Rules, Summary, local_rules
+from ..model.summarize import Rules, Summary, local_rules, source_of
+from ..pipeline.articles import article_from_store
+from ..pipeline.memory import earlier_item
+from ..store import FOLLOW, Store, StoredArticle
 from ..trust.checks import CheckRules, Source, check_summary
 from .evidence import stored_quotes
 from .state import Review
@@ -68,6 +72,15 @@ def _trust_flags(review: Review, settings: Settings, url: str, old_headline: str
     if not check_rules.enabled:
         return []
     quotes = stored_quotes(review.store, url, old_headline, old_bullets)
-    result = check_summary(summary.headline, summary.bullets, quotes, Source.of(article.title, article.text),
+    result = check_summary(summary.headline, summary.bullets, quotes, _source(review.store, article),
                            check_rules)
     return result.problems
+
+
+def _source(store: Store, article: StoredArticle) -> Source:
+    """What an edit is checked against: the article, and for a 续报 the earlier item's source too."""
+    link = store.story_link(article.canonical_url)
+    if link is None or link.kind != FOLLOW or link.restored:
+        return Source.of(article.title, article.text or "")
+    earlier, _ = earlier_item(store, link.earlier_date, link.earlier_url)
+    return source_of(replace(article_from_store(article), earlier=earlier))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..dates import is_weekly
 from ..digest.files import read_text
-from ..store import Store
+from ..store import REPEAT, Store
 from .evidence import item_view
 from .queue import (
     FILTERS,
@@ -34,6 +36,32 @@ def _published(review: Review, settings: Settings) -> dict[str, Any] | None:
             "current": review.state == "published"}
 
 
+@dataclass(frozen=True)
+class ToldBefore:
+    """A page the night left out: its story ran in an earlier issue and it brings nothing new (已报道)."""
+
+    canonical_url: str
+    url: str
+    title: str
+    date: str  # the issue that told the story
+    headline: str  # that issue's item
+
+
+def told_before(store: Store, date: str) -> list[ToldBefore]:
+    """The day's 已报道 pages the editor has not brought back."""
+    if is_weekly(date):
+        return []
+    told = []
+    for link in store.story_links(date):
+        article = store.article(link.canonical_url)
+        if link.kind != REPEAT or link.restored or article is None:
+            continue
+        earlier = store.published_item(link.earlier_date, link.earlier_url)
+        told.append(ToldBefore(canonical_url=link.canonical_url, url=article.url, title=article.title,
+                               date=link.earlier_date, headline=earlier[0].headline if earlier else ""))
+    return told
+
+
 def page_context(store: Store, review: Review, settings: Settings, *, show: str) -> dict[str, Any]:
     items = queue(review, show)
     tz = settings.digest.tz
@@ -46,4 +74,5 @@ def page_context(store: Store, review: Review, settings: Settings, *, show: str)
         "published": _published(review, settings),
         "history": history_lines(store.review_history(review.date), tz),
         "output": Path(settings.output_path),
+        "told": told_before(store, review.date),
     }

@@ -22,7 +22,7 @@ from ..digest.files import read_text, write_atomic
 from ..digest.parse import parse_digest
 from ..digest.render import render_markdown
 from ..errors import ReviewError
-from ..items import APPROVED, DROPPED, PENDING, Problem, ReviewItem
+from ..items import APPROVED, DROPPED, PENDING, DigestItem, Problem, ReviewItem
 from ..jinja import inline
 from ..store import ReviewWrite, Store
 from ..text import split_emoji
@@ -316,18 +316,20 @@ class Review:
         for new in stored.items:
             if new.canonical_url in known:
                 continue
-            position = (
-                max((i.position for i in self.items.values() if i.section == new.section), default=-1) + 1
-            )
-            item = ReviewItem.under_review(new, item_id=max(self.items, default=0) + 1, position=position)
-            item.highlight = 0
-            self.items[item.id] = item
-            self.note(item.id, "added by a new digest run", None, item.canonical_url)
+            _add(self, new, "added by a new digest run")
             added += 1
         self.note(None, "new digest run", self.meta.get("digest_sha"), stored.sha)
         self.meta = {**self.meta, "digest_sha": stored.sha}
         self.commit()
         return added
+
+    def add_item(self, new: DigestItem, what: str) -> ReviewItem:
+        """An item the editor brings into the issue (an 已报道 page brought back), at its section's end."""
+        if any(i.canonical_url == new.canonical_url for i in self.items.values()):
+            raise ReviewError(f"{new.canonical_url} is already an item of {self.date}")
+        item = _add(self, new, what)
+        self.commit()
+        return item
 
     # -- the draft file edited by hand ---------------------------------------
     def absorb_draft(self) -> bool:
@@ -342,6 +344,17 @@ class Review:
         self.note(None, "editor", self.draft_sha, sha(text))
         self.commit()
         return True
+
+
+def _add(review: Review, new: DigestItem, what: str) -> ReviewItem:
+    """``new`` under review at the end of its section (saved by the caller's commit)."""
+    items = review.items
+    position = max((i.position for i in items.values() if i.section == new.section), default=-1) + 1
+    item = ReviewItem.under_review(new, item_id=max(items, default=0) + 1, position=position)
+    item.highlight = 0
+    items[item.id] = item
+    review.note(item.id, what, None, item.canonical_url)
+    return item
 
 
 def import_draft(store: Store, settings: Settings, date: str) -> None:

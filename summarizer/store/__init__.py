@@ -1,5 +1,5 @@
 """The store: the only SQL. One SQLite file holding feeds, articles, summaries, LLM calls, runs, the digests
-and their reviews, push records and the call journal; and the lock on it (``lock``).
+and their reviews, push records, the call journal and the story memory; and the lock on it (``lock``).
 
 In: rows to write from every stage (articles, summaries, digests, reviews, pushes). Out: frozen row types
 (``StoredArticle``, ``StoredDigest``, ``StoredReview``, ...). Migrations are all in ``schema``.
@@ -27,12 +27,14 @@ from .rows import (
     now_iso,
 )
 from .schema import MIGRATIONS, migrate
+from .stories import FOLLOW, REPEAT, PublishedStory, StoryLink, StoryTables
 
-__all__ = ["MIGRATIONS", "Cacheable", "HistoryEntry", "ReviewWrite", "Store", "StoredArticle", "StoredDigest",
-           "StoredFeed", "StoredReview", "database_error", "now_iso"]
+__all__ = ["FOLLOW", "MIGRATIONS", "REPEAT", "Cacheable", "HistoryEntry", "PublishedStory", "ReviewWrite",
+           "Store", "StoredArticle", "StoredDigest", "StoredFeed", "StoredReview", "StoryLink",
+           "database_error", "now_iso"]
 
 
-class Store(ArticleTables, ReviewTables, PushTables, JournalTables):
+class Store(ArticleTables, ReviewTables, PushTables, JournalTables, StoryTables):
     """The database: one SQLite file, every table migrated on open."""
 
     def __init__(self, path: Path | str) -> None:

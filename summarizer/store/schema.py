@@ -194,6 +194,39 @@ def _m007_call_journal(db: sqlite3.Connection) -> None:
     )
 
 
+def _m008_story_memory(db: sqlite3.Connection) -> None:
+    # published_stories: every article of every published item (the kept one and its merged copies), with
+    # its story's fingerprint (trust.dedup.Sketch as JSON), the issue date and the item's anchor, so the
+    # pages of a later night are matched against the stories already told (trust/memory.py).
+    # story_links: what a night decided about a page whose story was published before: "repeat" (left out
+    # of the draft, listed as 已报道) or "follow" (a 续报 item); ``restored``: the editor brought it back.
+    db.executescript(
+        """
+        CREATE TABLE published_stories (
+            date TEXT NOT NULL,
+            canonical_url TEXT NOT NULL,
+            item_url TEXT NOT NULL,
+            anchor TEXT NOT NULL,
+            headline TEXT NOT NULL,
+            bullets TEXT NOT NULL,
+            sketch TEXT NOT NULL,
+            PRIMARY KEY (date, canonical_url)
+        );
+        CREATE INDEX published_stories_date ON published_stories(date);
+        CREATE TABLE story_links (
+            canonical_url TEXT PRIMARY KEY,
+            date TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            earlier_date TEXT NOT NULL,
+            earlier_url TEXT NOT NULL,
+            restored INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX story_links_date ON story_links(date);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m001_initial", _m001_initial),
     ("m003_story_groups", _m003_story_groups),
@@ -201,6 +234,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("m005_digests", _m005_digests),
     ("m006_push_and_feed_sightings", _m006_push_and_feed_sightings),
     ("m007_call_journal", _m007_call_journal),
+    ("m008_story_memory", _m008_story_memory),
 ]
 
 

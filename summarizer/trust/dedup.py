@@ -34,6 +34,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .salience import Day, Shared, is_chinese, normalize, term_weights
 
@@ -99,6 +100,17 @@ class Sketch:
     figures: frozenset[str] = frozenset()  # numbers and model names ("60", "2.4", "x3"), years aside
     terms: Mapping[str, float] = field(default_factory=dict)  # salience.term_weights of title and text
     chinese: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """The fingerprint as JSON data: what the story memory stores (store/stories.py)."""
+        return {"size": self.size, "hashes": sorted(self.hashes), "title_grams": sorted(self.title_grams),
+                "figures": sorted(self.figures), "terms": dict(self.terms), "chinese": self.chinese}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Sketch:
+        return cls(size=int(data["size"]), hashes=frozenset(int(h) for h in data["hashes"]),
+                   title_grams=frozenset(data["title_grams"]), figures=frozenset(data["figures"]),
+                   terms={str(k): float(v) for k, v in data["terms"].items()}, chinese=bool(data["chinese"]))
 
 
 @dataclass(frozen=True)

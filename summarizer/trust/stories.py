@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..items import Earlier
 from .dedup import DedupRules, Sketch, StoryIndex
 
 
@@ -25,6 +26,10 @@ class Story:
     started: bool = False  # its summary is written or in flight: the kept article is fixed
     scheduled: bool = False  # the pipeline has a task for it
     duplicates: list[str] = field(default_factory=list)
+    # The story ran in an earlier issue (pipeline/memory.py): a follow-up is summarized given that item;
+    # a repeat (nothing new) is never summarized.
+    earlier: Earlier | None = None
+    repeat: bool = False
 
 
 @dataclass(frozen=True)

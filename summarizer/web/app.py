@@ -35,6 +35,7 @@ from ..store import Store
 from ..weekly.review import open_review
 from .guard import read_form
 from .regenerate import regenerate
+from .restore import bring_back
 
 
 def new_token() -> str:
@@ -55,6 +56,7 @@ class ReviewApp:
             Route("/approve-all", self.approve_all, methods=["POST"]),
             Route("/publish", self.publish, methods=["POST"]),
             Route("/reopen", self.reopen, methods=["POST"]),
+            Route("/told/restore", self.restore_told, methods=["POST"]),
         ])
 
     # -- helpers --------------------------------------------------------------
@@ -195,16 +197,42 @@ class ReviewApp:
         return self._back(message="已重新打开：已发布的文件暂时不变，改完后再发布一次才会更新")
 
 
+    async def restore_told(self, request: Request) -> Response:
+        """An 已报道 page brought back: summarized and added to the issue as an ordinary item."""
+        form = await self._form(request)
+        if not self._allowed(request, form):
+            return PlainTextResponse("禁止访问", status_code=403)
+        with self._store() as store:
+            try:
+                review = open_review(store, self.settings, self.date)
+                if review.state == "published":
+                    raise ReviewError(f"{self.date} 这一期已经发布；"
+                                      "要修改，先按页面上方的“修改已发布的这一期”")
+                item = await bring_back(review, form.get("url", [""])[0], self.settings,
+                                        provider=self.provider)
+            except SummarizerError as exc:
+                return self._back("told", f"出错：{exc}", error=True)
+        return self._back(f"item-{item.id}", f"#{item.id} 已放回草稿，请审一遍")
+
+
 def _unapprove(review: Review, ref: int) -> None:
     if review.item(ref).status == APPROVED:
         review.restore(ref)
+
+
+def _not_follow_up(review: Review, ref: int) -> None:
+    """The editor judges the item news of its own, not a 续报: its link to the earlier item goes."""
+    item = review.item(ref)
+    review.change(item, "follows", "")
+    review.change(item, "follows_title", "")
+    review.commit()
 
 
 ITEM_ACTIONS: dict[str, Callable[[Review, int], None]] = {
     "approve": Review.approve, "unapprove": _unapprove, "drop": Review.drop, "restore": Review.restore,
     "highlight": Review.toggle_highlight,
     "up": lambda r, i: r.reorder(i, -1), "down": lambda r, i: r.reorder(i, 1),
-    "ack": Review.ack,
+    "ack": Review.ack, "unfollow": _not_follow_up,
 }
 FORM_ACTIONS = {"edit", "move", "regenerate"}  # run by ReviewApp._do with the form's fields
 DECISIONS = {"approve", "drop"}

@@ -20,6 +20,7 @@ from ..items import Problem
 from ..jinja import REVIEW_MARKER, environment
 
 PICKS = "我在看"
+DAYS_LINE = "报道日期："  # a story that ran in several daily issues: "报道日期：2026-11-20、2026-11-21"
 Fail = Callable[[int, str], DraftFormatError]
 
 
@@ -29,6 +30,7 @@ class WeeklyEntry:
     paragraph: str
     links: list[tuple[str, str]]  # (label, url)
     flags: list[Problem] = field(default_factory=list)
+    days: list[str] = field(default_factory=list)  # the daily issues the story ran in (a line when 2+)
 
 
 @dataclass
@@ -132,6 +134,8 @@ def _front_matter(lines: list[tuple[int, str]], fail: Fail) -> int:
 
 
 def _item_line(entry: ParsedEntry, number: int, content: str, fail: Fail) -> None:
+    if content.startswith(DAYS_LINE):
+        return  # the days the story ran: from the store, not an edit
     if content.startswith(REVIEW_MARKER):
         entry.flags.append(content[len(REVIEW_MARKER):].lstrip(":： ").strip())
     elif match := (_BARE_LINK.match(content) or _NAMED_LINK.match(content)):

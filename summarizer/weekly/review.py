@@ -47,7 +47,8 @@ class WeeklyReview(Review):
     # -- the issue ------------------------------------------------------------
     def _entry(self, item: ReviewItem, with_flags: bool) -> WeeklyEntry:
         return WeeklyEntry(title=item.headline, paragraph=item.bullets[0] if item.bullets else "",
-                           links=labelled_links(item.links), flags=item.unresolved if with_flags else [])
+                           links=labelled_links(item.links), flags=item.unresolved if with_flags else [],
+                           days=list(item.days))
 
     def issue(self, *, with_flags: bool = True) -> WeeklyIssue:
         live = self.live()

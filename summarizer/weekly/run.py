@@ -230,7 +230,7 @@ class WeeklyRun:
                 section=NUMBERED_SECTION if request.format == "numbered" else section,
                 bullets=[prose.paragraph], links=list(candidate.links), source=item.source,
                 source_title=item.source_title, source_zi=count_zi(item.text), importance=item.importance,
-                position=n - 1, published=item.published, flags=list(flags),
+                position=n - 1, published=item.published, flags=list(flags), days=sorted(candidate.days),
             ))
         return items
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from ..dates import is_weekly
 from ..items import DROPPED
-from ..store import Store
+from ..store import FOLLOW, Store
 from ..trust.dedup import DedupRules, StoryIndex, sketch
 
 FORMATS = ("numbered", "issue")
@@ -38,6 +38,7 @@ class DailyItem:
     source: str
     source_title: str
     text: str
+    follows: str = ""  # a 续报: canonical URL of the earlier issue's item its story continues
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,13 @@ def published_items(store: Store, start: str, end: str) -> list[DailyItem]:
         if is_weekly(day) or item.status == DROPPED:
             continue
         article = store.article(item.canonical_url)
+        link = store.story_link(item.canonical_url)
         items.append(DailyItem(
             date=day, canonical_url=item.canonical_url, headline=item.headline, bullets=tuple(item.bullets),
             section=item.section, importance=int(item.importance), links=tuple(item.links),
             published=item.published, source=item.source, source_title=item.source_title,
             text=(article.text or "") if article else "",
+            follows=link.earlier_url if link and link.kind == FOLLOW and not link.restored else "",
         ))
     return items
 
@@ -91,6 +94,7 @@ def stories(items: list[DailyItem], rules: DedupRules | None = None) -> list[Can
     for item in sorted(items, key=_newest_first):
         story = index.add(item.canonical_url, sketch(item.source_title, item.text or item.headline))
         members.setdefault(story, []).append(item)
+    members = _follow_ups_joined(members)
     candidates = []
     for group in members.values():
         links = list(dict.fromkeys(link for member in group for link in member.links))
@@ -98,6 +102,21 @@ def stories(items: list[DailyItem], rules: DedupRules | None = None) -> list[Can
         importance = max(member.importance for member in group)
         candidates.append(Candidate(item=group[0], links=tuple(links), days=days, importance=importance))
     return candidates
+
+
+def _follow_ups_joined(members: dict[str, list[DailyItem]]) -> dict[str, list[DailyItem]]:
+    """A 续报 is in the story of the item it continues (story memory), whatever its text's sketch says."""
+    story_of = {item.canonical_url: story for story, group in members.items() for item in group}
+    for story in list(members):
+        group = members.get(story, [])
+        earlier = next((story_of[i.follows] for i in group if i.follows in story_of
+                        and story_of[i.follows] != story), None)
+        if earlier is None or earlier not in members:
+            continue
+        joined = sorted([*members.pop(story), *members[earlier]], key=_newest_first)
+        members[earlier] = joined
+        story_of.update({item.canonical_url: earlier for item in joined})
+    return members
 
 
 def rank(candidates: list[Candidate], top: int) -> list[Candidate]:

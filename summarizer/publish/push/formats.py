@@ -43,6 +43,9 @@ def _lines(issue: PublishedIssue, chunk: Chunk, *, heading: Callable[[str], str]
             lines += [f"{bullet}{text(b)}" for b in item.bullets]
             if item.sources > 1:
                 lines.append(f"热度:{item.sources}个来源")
+            if item.follows:  # a chat has no folder to resolve a relative link in: linked under base_url only
+                follows = f"续报:接 {text(item.follows_title)}"
+                lines.append(link(follows, issue.link(item.follows)) if issue.base_url else follows)
             lines += [link("原文链接", safe_href(target)) for target in item.links]
     return lines
 
@@ -102,5 +105,7 @@ def feishu_post(issue: PublishedIssue, chunk: Chunk) -> dict[str, Any]:
             rows += [text(f"• {b}") for b in item.bullets]
             if item.sources > 1:
                 rows.append(text(f"热度:{item.sources}个来源"))
+            if item.follows:
+                rows.append(text(f"续报:接 {item.follows_title}"))
             rows += [link("原文链接", target) for target in item.links]
     return {"post": {"zh_cn": {"title": issue.heading + chunk.label, "content": rows}}}
