@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from servers import FakeOpenAI, SiteServer
-from test_weekly import DAY1, DAY2, KEY, RANGE, run, week  # noqa: F401  (week: the fixture)
+from test_weekly import DAY1, DAY2, ISSUE_KEY, KEY, RANGE, run, week  # noqa: F401  (week: the fixture)
 
 from summarizer.testing import launch, playwright_missing
 
@@ -25,8 +25,9 @@ LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 
 
 def _published_site(week: Path) -> Path:  # noqa: F811
-    for args in (("weekly", *RANGE, "--format", "numbered"), ("review", KEY, "--approve-all"),
-                 ("publish", KEY)):
+    for args in (("weekly", *RANGE, "--format", "numbered"), ("weekly", *RANGE, "--format", "issue"),
+                 ("review", KEY, "--approve-all"), ("publish", KEY),
+                 ("review", ISSUE_KEY, "--approve-all"), ("publish", ISSUE_KEY)):
         result = run(week, *args)
         assert result.exit_code == 0, (args, result.output)
     return week.parent / "output"
@@ -68,9 +69,9 @@ def test_the_site_opens_from_disk_and_no_link_is_broken(week: Path, site: SiteSe
             page.goto((output / "index.html").as_uri())
             _check_page(page, width)
             listed = page.locator("ol.issues a")
-            # Newest first: the weekly (it ends on 2026-11-22), then the two days.
+            # Newest first: the week in both formats (it ends on 2026-11-22), then the two days.
             assert [listed.nth(n).get_attribute("href") for n in range(listed.count())] == [
-                f"{KEY}.html", f"{DAY2}.html", f"{DAY1}.html"]
+                f"{KEY}.html", f"{ISSUE_KEY}.html", f"{DAY2}.html", f"{DAY1}.html"]
             page.click(f"a[href='{DAY2}.html']")
             assert page.url.endswith(f"/{DAY2}.html")
             _check_page(page, width)
@@ -92,6 +93,7 @@ def test_the_site_opens_from_disk_and_no_link_is_broken(week: Path, site: SiteSe
                     _check_page(page, width)
                 todo += [p for p in _local_links(page) if p not in seen]
             names = {p.name for p in seen}
-            assert {f"{DAY1}.html", f"{DAY2}.html", f"{KEY}.html", "feed.xml", "feed.json"} <= names
+            assert {f"{DAY1}.html", f"{DAY2}.html", f"{KEY}.html", f"{ISSUE_KEY}.html", "feed.xml",
+                    "feed.json"} <= names
         finally:
             browser.close()

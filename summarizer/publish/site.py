@@ -45,6 +45,6 @@ def weekly_html(key: str, weekly: WeeklyIssue, *, heading: str, feed: str) -> st
 
 def index_html(listed: list[Listed], *, title: str, feed: str) -> str:
     """output/index.html: every issue, newest first, with its date, item count and 看点."""
-    ordered = sorted(listed, key=lambda entry: (entry.date, entry.kind == "周刊", entry.page), reverse=True)
+    ordered = sorted(listed, key=lambda entry: (entry.date, entry.kind != "日报", entry.page), reverse=True)
     return environment().get_template("site_index.html.j2").render(
         listed=ordered, title=title, stylesheet=STYLESHEET, feed=feed)
