@@ -29,4 +29,4 @@ def test_skipped_browser_tests_say_why_in_one_line(tmp_path: Path) -> None:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     reason = "no chromium on PATH (apt-get install -y chromium, or set JIANDU_CHROMIUM)"
-    assert f"browser tests skipped (2): {reason}" in done.stdout
+    assert f"browser tests skipped (3): {reason}" in done.stdout

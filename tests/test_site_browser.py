@@ -1,6 +1,7 @@
 """The published folder as a static site, in a real browser: Debian's chromium (Playwright) opens
 output/index.html from disk (file://), follows a link to an issue and to its previous issue, and finds no
-broken link on any page; each page reads at 390 px and at 1280 px with its headings in order.
+broken link on any page; each page reads at 390 px and at 1280 px with its headings in order. And each
+evidence link, followed to the source page served on 127.0.0.1, lands on its passage.
 
 Skipped (with the reason in the summary line) when playwright or chromium is missing.
 """
@@ -95,5 +96,60 @@ def test_the_site_opens_from_disk_and_no_link_is_broken(week: Path, site: SiteSe
             names = {p.name for p in seen}
             assert {f"{DAY1}.html", f"{DAY2}.html", f"{KEY}.html", f"{ISSUE_KEY}.html", "feed.xml",
                     "feed.json"} <= names
+        finally:
+            browser.close()
+
+
+# Where the first words of a fragment's textStart are on screen after the jump: top of their box, or None.
+_PLACE = """start => {
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const at = node.data.indexOf(start);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + start.length);
+    return range.getBoundingClientRect().top;
+  }
+  return null;
+}"""
+
+
+def test_each_evidence_link_scrolls_to_its_passage_on_the_source_page(tmp_path: Path, site: SiteServer,
+                                                                     fake_llm: FakeOpenAI) -> None:
+    """Chromium follows the text fragments as a reader's browser does: each lands on its passage."""
+    import html
+    import re
+
+    from playwright.sync_api import sync_playwright
+    from reviewing import DATE, invoke, make_draft
+
+    day = make_draft(tmp_path, site, fake_llm)
+    assert invoke(day, "review", DATE, "--approve-all").exit_code == 0
+    assert invoke(day, "publish", DATE).exit_code == 0
+    page_html = (day.output / f"{DATE}.html").read_text(encoding="utf-8")
+    links = [html.unescape(h) for h in re.findall(r'<a class="evidence" href="([^"]+)"', page_html)]
+    assert len(links) >= 6
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 390, "height": 240})  # a short window: most need a jump
+        try:
+            jumped = 0
+            for link in links:
+                start = unquote(link.split("#:~:text=")[1].split(",")[0])
+                page.goto("about:blank")
+                page.goto(link)
+                page.wait_for_timeout(200)
+                top = page.evaluate(_PLACE, start)
+                assert top is not None and 0 <= top < 240, (link, top)  # on screen
+                jumped += page.evaluate("window.scrollY") > 0
+            assert jumped  # not all at the top of their page: the fragment did move the view
+            # A passage that is not on the page moves nothing (the check above can fail).
+            absent = "%E6%B2%A1%E6%9C%89%E8%BF%99%E5%8F%A5%E8%AF%9D"  # 没有这句话
+            wrong = links[-1].split("#:~:text=")[0] + "#:~:text=" + absent
+            page.goto("about:blank")
+            page.goto(wrong)
+            page.wait_for_timeout(200)
+            assert page.evaluate("window.scrollY") == 0
         finally:
             browser.close()
