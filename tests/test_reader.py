@@ -16,6 +16,7 @@ from servers import FakeOpenAI, SiteServer
 from summarizer.digest.parse import parse_digest
 from summarizer.publish.reader import sentence_around, text_fragment
 from summarizer.store import Store
+from summarizer.trust.checks import numbers
 
 FLAG = "数字“42%”在原文中找不到"
 EVIDENCE = re.compile(r'<li>([^<]*) <a class="evidence" href="([^"]+)"')
@@ -98,6 +99,22 @@ def test_the_trust_line_counts_what_was_checked_in_every_form(tmp_path: Path, si
     assert issue.trust.startswith(f"本期 {total} 条要点，{linked} 条与原文逐条核对；")
     assert f"{linked} 段引文" in issue.trust and "检查标记 1 处，编辑核实后放行 1 处" in issue.trust
     figures = re.search(r"核对了 (\d+) 个数字、(\d+) 个名称", issue.trust)
-    assert figures is not None
+    texts = [t for item in issue.items for t in (item.headline, *item.bullets)]
+    assert figures is not None and int(figures.group(1)) == sum(len(numbers(t)) for t in texts)
+    assert "未经标记" not in issue.trust and "未能核对" not in issue.trust
     for name in (f"{DATE}.html", f"{DATE}.wechat.html", "feed.xml", "feed.json"):
         assert issue.trust in (day.output / name).read_text(encoding="utf-8"), name
+
+
+def test_a_figure_edited_into_the_draft_by_hand_is_counted_as_unchecked(tmp_path: Path, site: SiteServer,
+                                                                        fake_llm: FakeOpenAI) -> None:
+    """The draft read back is not re-checked; the trust line runs the number check on what is published."""
+    day = make_draft(tmp_path, site, fake_llm)
+    draft = day.draft_md.read_text(encoding="utf-8")
+    first = parse_digest(draft).items[0].bullets[0]
+    edited = draft.replace(f"- {first}", f"- 据称用户已达 4321 万，{first}", 1)
+    day.draft_md.write_text(edited, encoding="utf-8")
+    assert invoke(day, "review", DATE, "--approve-all").exit_code == 0
+    assert invoke(day, "publish", DATE).exit_code == 0
+    trust = parse_digest((day.output / f"{DATE}.md").read_text(encoding="utf-8")).trust
+    assert trust.endswith("；另有 1 处数字或名称原文未见，未经标记"), trust

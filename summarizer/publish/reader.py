@@ -19,7 +19,7 @@ from ..items import CheckedSummary, ReviewItem
 from ..jinja import inline, link_target, safe_href
 from ..review.evidence import locate
 from ..store import Store
-from ..trust.checks import latin_names, numbers
+from ..trust.checks import CheckRules, Source, grounding, latin_names, numbers
 
 # Text fragments (https://wicg.github.io/scroll-to-text-fragment/): a passage longer than WHOLE_MAX is given
 # as textStart,textEnd of at most PART_MAX characters each, so the directive stays short enough to match.
@@ -129,19 +129,50 @@ def item_passages(store: Store, item: ReviewItem) -> dict[str, Passage]:
     return out
 
 
-def trust_line(items: list[ReviewItem], passages: dict[str, Passage], checks: CheckSettings) -> str:
+@dataclass
+class Recheck:
+    """The number and name checks run again on the text as published, against each item's stored source:
+    a bullet edited in the draft by hand is counted as it stands, not as the model wrote it."""
+
+    figures: int = 0  # numbers in headlines and bullets compared with the source
+    names: int = 0  # Latin-script names compared with the source
+    unflagged: int = 0  # of them, not in the source and never flagged (so never acknowledged)
+    unchecked: int = 0  # items whose source text is not in the store: nothing to compare with
+
+    def add(self, store: Store, item: ReviewItem, rules: CheckRules) -> None:
+        article = store.article(item.canonical_url)
+        if article is None or not article.text:
+            self.unchecked += 1
+            return
+        source = Source.of(article.title, article.text)
+        texts = [(None, inline(item.headline))] + [(n, inline(b)) for n, b in enumerate(item.bullets, 1)]
+        known = {f.term for f in item.flags if f.term}
+        for bullet, text in texts:
+            self.figures += len(numbers(text))
+            self.names += len(latin_names(text, rules.allowed_terms))
+            found = grounding(text, source, bullet, rules)
+            self.unflagged += sum(1 for p in found if p.unsupported_claim and p.term not in known)
+
+
+def trust_line(store: Store, items: list[ReviewItem], passages: dict[str, Passage],
+               checks: CheckSettings) -> str:
     """'本期 N 条要点，M 条与原文逐条核对…': every figure counted from the published items and checks."""
-    bullets = [inline(b) for item in items for b in item.bullets]
-    total = len(bullets)
+    total = sum(len(item.bullets) for item in items)
     if not checks.enabled:
         return f"本期 {total} 条要点，未与原文核对（trust 检查已关闭）"
-    texts = [inline(item.headline) for item in items] + bullets
-    figures = sum(len(numbers(t)) for t in texts)
-    names = sum(len(latin_names(t, checks.allowed_terms)) for t in texts)
+    rules = CheckRules.from_settings(checks)
+    again = Recheck()
+    for item in items:
+        again.add(store, item, rules)
     matched = len(passages)
     flagged, acked = _flag_counts(items)
-    return (f"本期 {total} 条要点，{matched} 条与原文逐条核对；核对了 {figures} 个数字、{names} 个名称、"
-            f"{matched} 段引文；检查标记 {flagged} 处，编辑核实后放行 {acked} 处")
+    line = (f"本期 {total} 条要点，{matched} 条与原文逐条核对；核对了 {again.figures} 个数字、"
+            f"{again.names} 个名称、{matched} 段引文；检查标记 {flagged} 处，编辑核实后放行 {acked} 处")
+    if again.unflagged:
+        line += f"；另有 {again.unflagged} 处数字或名称原文未见，未经标记"
+    if again.unchecked:
+        line += f"；{again.unchecked} 项原文未存，未能核对"
+    return line
 
 
 def _flag_counts(items: list[ReviewItem]) -> tuple[int, int]:

@@ -123,7 +123,7 @@ def _reader_text(review: Review, store: Store, settings: Settings, text: str,
         meta["corrections"] = corrections
     meta["evidence"] = [[bullet, p.url, p.text] for bullet, p in passages.items()]
     meta["first_published"] = meta.get("first_published") or review.published_at or now_iso()
-    line = "> " + trust_line(live, passages, settings.checks)
+    line = "> " + trust_line(store, live, passages, settings.checks)
     return with_reader_lines(text, [line, *corrections]), meta
 
 
