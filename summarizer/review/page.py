@@ -29,7 +29,8 @@ def _published(review: Review, settings: Settings) -> dict[str, Any] | None:
     path = out / f"{review.date}.md"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     return {"at": local_time(review.published_at, settings.digest.tz), "path": path,
-            "files": [path, out / "feed.xml", out / "index.md"], "text": text,
+            "files": [path, out / "feed.xml", out / "feed.json", out / "index.md", out / "index.html"],
+            "text": text,
             "current": review.state == "published"}
 
 
