@@ -289,6 +289,7 @@ def test_both_formats_of_a_week_are_reviewed_and_published_side_by_side(week: Pa
     assert numbered.startswith("---\ndate: 2026/11/22\n---\n") and "目录：" in numbered
     assert issue.startswith("---\ntitle: 简读 Weekly 第 1 期\n")
     index = (output / "index.html").read_text(encoding="utf-8")
-    assert f'<a href="{KEY}.html">' in index and f'<a href="{ISSUE_KEY}.html">' in index
+    assert f'<a href="{KEY}.html">简读 Weekly · 编号版 2026-11-16–2026-11-22</a>' in index
+    assert f'<a href="{ISSUE_KEY}.html">简读 Weekly 第 1 期 2026-11-16–2026-11-22</a>' in index
     for key in (KEY, ISSUE_KEY):
         assert '<html lang="zh-CN">' in (output / f"{key}.html").read_text(encoding="utf-8")

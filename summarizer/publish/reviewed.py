@@ -165,7 +165,11 @@ def write_published(review: Review, store: Store, settings: Settings) -> Publish
 
 
 def _weekly_heading(meta: dict[str, Any]) -> str:
-    return f"{meta.get('title') or '周刊'} {meta.get('start', '')}–{meta.get('end', '')}"
+    """'简读 Weekly 第 3 期 2026-11-16–2026-11-22'; a numbered weekly has no issue number of its own."""
+    title = str(meta.get("title") or "周刊")
+    if meta.get("format") == "numbered":
+        title = re.sub(r"\s*第 \d+ 期$", "", title) + " · 编号版"
+    return f"{title} {meta.get('start', '')}–{meta.get('end', '')}"
 
 
 def _write_pages(output_dir: Path, issues: list[PublishedIssue]) -> list[Path]:
@@ -217,7 +221,7 @@ def _listed(store: Store, output_dir: Path, issues: list[PublishedIssue]) -> lis
         fmt = str(stored.meta.get("format", "numbered"))
         entries = parse_weekly(md.read_text(encoding="utf-8"), fmt=fmt, name=str(md)).entries
         lead = stored.meta.get("teaser") or "；".join(e.title for e in entries[:3])
-        kind = "周刊" if fmt == "issue" else "周刊·编号"
+        kind = "周刊"
         listed.append(Listed(date=str(stored.meta.get("end", "")), page=f"{stored.date}.html",
                              title=_weekly_heading(stored.meta), kind=kind, items=len(entries), lead=lead))
     return listed
