@@ -118,3 +118,23 @@ def test_a_figure_edited_into_the_draft_by_hand_is_counted_as_unchecked(tmp_path
     assert invoke(day, "publish", DATE).exit_code == 0
     trust = parse_digest((day.output / f"{DATE}.md").read_text(encoding="utf-8")).trust
     assert trust.endswith("；另有 1 处数字或名称原文未见，未经标记"), trust
+
+
+def test_the_passage_is_the_one_the_checks_tied_to_this_very_bullet() -> None:
+    from summarizer.items import CheckedSummary, CheckResult, Evidence, Summary
+    from summarizer.publish.reader import _quote_for
+
+    def stored(bullets: list[str], quotes: list[str], aligned: list[Evidence | None]) -> CheckedSummary:
+        summary = Summary.model_construct(quotes=quotes, bullets=bullets, headline="标题", emoji="🚀",
+                                          section="其他", importance=5)
+        return CheckedSummary(summary, CheckResult(evidence=aligned))
+
+    # The local model gives no quotes: the sentence alignment found is the passage.
+    local = stored(["甲", "乙", "丙"], [], [Evidence("甲的原句。", 0.1), None, Evidence("丙的原句。", 0.9)])
+    found = [_quote_for([local], n, b) for n, b in enumerate(["甲", "乙", "丙"])]
+    assert found == ["甲的原句。", "", "丙的原句。"]
+    # A bullet no stored summary has at that place (an editor's rewrite) has no quote at all.
+    hosted = stored(["甲", "乙", "丙"], ["q1", "q2", "q3"], [])
+    assert _quote_for([hosted], 0, "改写过的甲") == "" and _quote_for([hosted], 1, "甲") == ""
+    assert _quote_for([local, hosted], 1, "乙") == ""  # the first summary with this bullet decides
+    assert _quote_for([hosted, local], 1, "乙") == "q2"
