@@ -3,6 +3,7 @@ against a golden file, reviewed and published like a daily; a re-run answered fr
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -293,3 +294,17 @@ def test_both_formats_of_a_week_are_reviewed_and_published_side_by_side(week: Pa
     assert f'<a href="{ISSUE_KEY}.html">简读 Weekly 第 1 期 2026-11-16–2026-11-22</a>' in index
     for key in (KEY, ISSUE_KEY):
         assert '<html lang="zh-CN">' in (output / f"{key}.html").read_text(encoding="utf-8")
+
+
+def test_the_weekly_page_links_each_paragraph_to_its_quote_and_carries_a_trust_line(week: Path) -> None:
+    assert run(week, "weekly", *RANGE, "--format", "issue", "--top", "4").exit_code == 0
+    assert run(week, "review", ISSUE_KEY, "--approve-all").exit_code == 0
+    assert run(week, "publish", ISSUE_KEY).exit_code == 0
+    page = (week.parent / "output" / f"{ISSUE_KEY}.html").read_text(encoding="utf-8")
+    linked = re.findall(r'<a class="evidence" href="([^"]+)"', page)
+    assert len(linked) == 4 and len(set(linked)) == 4  # one per item, each its own source's sentence
+    with Store(week.parent / "state" / "jiandu.db") as store:
+        articles = [store.article(i.canonical_url) for i in store.review_items(ISSUE_KEY).values()]
+    urls = {a.url for a in articles if a}
+    assert {html.unescape(h).split("#:~:text=")[0] for h in linked} == urls
+    assert "本期 4 段短评，4 段与原文逐条核对；" in page and "检查标记 0 处，编辑核实后放行 0 处" in page

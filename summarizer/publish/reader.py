@@ -154,19 +154,33 @@ class Recheck:
             self.unflagged += sum(1 for p in found if p.unsupported_claim and p.term not in known)
 
 
+def weekly_passages(store: Store, item: ReviewItem) -> dict[str, Passage]:
+    """A weekly item's paragraph -> the passage its quote sits in (item_key of its first link), if any."""
+    article = store.article(item.canonical_url)
+    if article is None or not article.text or not item.bullets or not item.links:
+        return {}
+    paragraph = item.bullets[0]
+    quote_ = next((q for p, q in store.prose_quotes(item.canonical_url) if p == paragraph), "")
+    span = locate(quote_, article.text) if quote_.strip() else None
+    if span is None:
+        return {}
+    passage = Passage(article.url, sentence_around(article.text, *span))
+    return {item_key(item.links[0], paragraph): passage} if passage.href else {}
+
+
 def trust_line(store: Store, items: list[ReviewItem], passages: dict[str, Passage],
-               checks: CheckSettings) -> str:
+               checks: CheckSettings, *, unit: str = "条要点") -> str:
     """'本期 N 条要点，M 条与原文逐条核对…': every figure counted from the published items and checks."""
     total = sum(len(item.bullets) for item in items)
     if not checks.enabled:
-        return f"本期 {total} 条要点，未与原文核对（trust 检查已关闭）"
+        return f"本期 {total} {unit}，未与原文核对（trust 检查已关闭）"
     rules = CheckRules.from_settings(checks)
     again = Recheck()
     for item in items:
         again.add(store, item, rules)
     matched = len(passages)
     flagged, acked = _flag_counts(items)
-    line = (f"本期 {total} 条要点，{matched} 条与原文逐条核对；核对了 {again.figures} 个数字、"
+    line = (f"本期 {total} {unit}，{matched} {unit[0]}与原文逐条核对；核对了 {again.figures} 个数字、"
             f"{again.names} 个名称、{matched} 段引文；检查标记 {flagged} 处，编辑核实后放行 {acked} 处")
     if again.unflagged:
         line += f"；另有 {again.unflagged} 处数字或名称原文未见，未经标记"

@@ -27,7 +27,7 @@ from .atom import atom_feed
 from .issue import STYLESHEET, PublishedIssue, page_html, read_issue, wechat_html
 from .jsonfeed import NAME as JSON_FEED
 from .jsonfeed import json_feed
-from .reader import item_passages, trust_line, what_changed
+from .reader import item_passages, trust_line, weekly_passages, what_changed
 from .site import Listed, daily_listed, index_html, stylesheet, weekly_html
 
 
@@ -144,10 +144,7 @@ def write_published(review: Review, store: Store, settings: Settings) -> Publish
         review.mark_published(sha(text), now_iso())
     title = review.meta["title"]
     if isinstance(review, WeeklyReview):
-        html = weekly_html(review.date, review.issue(with_flags=False), heading=_weekly_heading(review.meta),
-                           feed="feed.xml")
-        if _write_if_changed(output_dir / f"{review.date}.html", html):
-            changed.append(output_dir / f"{review.date}.html")
+        changed += _write_weekly_page(review, store, settings)
     issues = _published_issues(store, output_dir, title=title, base_url=base_url)
     changed += _write_pages(output_dir, issues)
     feed, index = output_dir / "feed.xml", output_dir / "index.md"
@@ -162,6 +159,17 @@ def write_published(review: Review, store: Store, settings: Settings) -> Publish
         if _write_if_changed(target, content):
             changed.append(target)
     return PublishResult(date=review.date, path=path, feed=feed, index=index, changed=changed)
+
+
+def _write_weekly_page(review: WeeklyReview, store: Store, settings: Settings) -> list[Path]:
+    """output/KEY.html: the weekly as published, each paragraph's passage linked, its trust line."""
+    live = review.live()
+    passages = {key: p for item in live for key, p in weekly_passages(store, item).items()}
+    trust = trust_line(store, live, passages, settings.checks, unit="段短评")
+    html = weekly_html(review.date, review.issue(with_flags=False), heading=_weekly_heading(review.meta),
+                       feed="feed.xml", trust=trust, passages=passages)
+    path = settings.output_path / f"{review.date}.html"
+    return [path] if _write_if_changed(path, html) else []
 
 
 def _weekly_heading(meta: dict[str, Any]) -> str:

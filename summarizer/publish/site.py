@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..jinja import environment
-from ..weekly.render import WeeklyIssue
+from ..weekly.render import WeeklyEntry, WeeklyIssue
 from .issue import STYLESHEET, PublishedIssue
+from .reader import Passage, item_key
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,17 @@ def daily_listed(issue: PublishedIssue) -> Listed:
                   items=len(issue.items), lead=lead)
 
 
-def weekly_html(key: str, weekly: WeeklyIssue, *, heading: str, feed: str) -> str:
-    """output/weekly-YYYY-Www[-issue].html, from the weekly as it was published."""
+def weekly_html(key: str, weekly: WeeklyIssue, *, heading: str, feed: str, trust: str = "",
+                passages: dict[str, Passage] | None = None) -> str:
+    """output/weekly-YYYY-Www[-issue].html, from the weekly as it was published; ``passages`` by
+    reader.item_key of an entry's first link and its paragraph."""
+    found = passages or {}
+
+    def passage(entry: WeeklyEntry) -> Passage | None:
+        return found.get(item_key(entry.links[0][1], entry.paragraph)) if entry.links else None
+
     return environment().get_template("weekly_page.html.j2").render(
-        key=key, w=weekly, heading=heading, stylesheet=STYLESHEET, feed=feed)
+        key=key, w=weekly, heading=heading, stylesheet=STYLESHEET, feed=feed, trust=trust, passage=passage)
 
 
 def index_html(listed: list[Listed], *, title: str, feed: str) -> str:
