@@ -353,7 +353,7 @@ def push(config: str | None, date: str, only: str | None, missing: bool) -> None
             raise ReviewError(f"{date}: not published yet (`summarizer publish {date}` first)")
         try:
             issue = read_issue(settings.output_path, date, title=stored.meta["title"],
-                               base_url=settings.publish.base_url)
+                               base_url=settings.publish.base_url, meta=stored.meta)
         except FileNotFoundError as exc:
             missing_path = settings.output_path / f"{date}.md"
             raise ReviewError(f"{missing_path}: the published issue is missing") from exc

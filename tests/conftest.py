@@ -52,3 +52,14 @@ def write_config(tmp_path: Path, site: SiteServer, fake_llm: FakeOpenAI, *, feed
     path = tmp_path / "feeds.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line when the browser tests did not run, with the reason (never a silent 's' in the dots)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
+    if skipped:
+        longrepr = skipped[0].longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        line = f"browser tests skipped ({len(skipped)}): {reason}"
+        terminalreporter.write_line(line, yellow=True, bold=True)

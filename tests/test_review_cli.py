@@ -50,7 +50,8 @@ def test_review_list_drop_approve_then_publish(tmp_path: Path, site: SiteServer,
 
     published = invoke(day, "publish", DATE, "--ack", "2")
     assert published.exit_code == 0, published.output
-    assert ("updated 2026-11-20.md, 2026-11-20.html, 2026-11-20.wechat.html, feed.xml, index.md"
+    assert ("updated 2026-11-20.md, 2026-11-20.html, 2026-11-20.wechat.html, feed.xml, feed.json, index.md, "
+            "index.html, style.css"
             in published.stdout)
     issue = (day.output / f"{DATE}.md").read_text(encoding="utf-8")
     assert REVIEW_MARKER not in issue and FLAG not in issue
@@ -127,7 +128,8 @@ def test_published_issue_changes_when_edited_and_republished(tmp_path: Path, sit
     # An edit after publishing is absorbed; the approvals stand, so it can be published again.
     assert invoke(day, "publish", DATE).exit_code == 0
     issue = (day.output / f"{DATE}.md").read_text(encoding="utf-8")
-    assert "发布后更正的标题" in issue and first not in issue
+    headlines = [item.headline for item in parse_digest(issue).items]
+    assert "发布后更正的标题" in headlines and first not in headlines
     assert (day.output / "feed.xml").read_text(encoding="utf-8") != first_feed
 
 

@@ -3,6 +3,7 @@ against a golden file, reviewed and published like a daily; a re-run answered fr
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -20,7 +21,8 @@ from summarizer.store import Store
 
 GOLDEN = Path(__file__).parent / "golden"
 DAY1, DAY2 = "2026-11-20", "2026-11-21"
-KEY = "weekly-2026-W47"
+KEY = "weekly-2026-W47"  # the numbered weekly of the week
+ISSUE_KEY = "weekly-2026-W47-issue"  # its issue format, a draft of its own
 RANGE = ["--from", "2026-11-16", "--to", "2026-11-22"]
 
 # Generic prose (no figures, no names): grounded in any source, copies none of it.
@@ -108,11 +110,11 @@ def test_issue_weekly_golden_review_picks_and_publish(week: Path, site: SiteServ
     result = run(week, "weekly", *RANGE, "--format", "issue", "--top", "4")
     assert result.exit_code == 0, result.output
     output = week.parent / "output"
-    draft = output / "drafts" / f"{KEY}.md"
+    draft = output / "drafts" / f"{ISSUE_KEY}.md"
     text = check_golden(draft, site, "weekly-issue.md")
     assert text.startswith("---\ntitle: 简读 Weekly 第 1 期\ncategory: 技术\ndate: 2026-11-22\n---\n")
 
-    refused = run(week, "publish", KEY)
+    refused = run(week, "publish", ISSUE_KEY)
     assert refused.exit_code == 1 and "not reviewed" in refused.stderr
 
     # The editor moves the last item under ## 我在看 in their own editor: it becomes a pick.
@@ -120,19 +122,19 @@ def test_issue_weekly_golden_review_picks_and_publish(week: Path, site: SiteServ
     real = draft.read_text(encoding="utf-8")
     last = real.index(heads[-1])
     draft.write_text(real[:last] + "## 我在看\n\n" + real[last:], encoding="utf-8")
-    listed = run(week, "review", KEY, "--approve-all")
+    listed = run(week, "review", ISSUE_KEY, "--approve-all")
     assert listed.exit_code == 0, listed.output
-    assert listed.stdout.strip().endswith(f"{KEY}: reviewed")
+    assert listed.stdout.strip().endswith(f"{ISSUE_KEY}: reviewed")
 
-    published = run(week, "publish", KEY)
+    published = run(week, "publish", ISSUE_KEY)
     assert published.exit_code == 0, published.output
-    issue = (output / f"{KEY}.md").read_text(encoding="utf-8")
+    issue = (output / f"{ISSUE_KEY}.md").read_text(encoding="utf-8")
     assert issue.endswith("\n## 我在看\n\n" + real[last:])
     assert issue.count("\n## 技术教程\n") == 0  # its only item is now a pick: the section is left out
     # The daily feed and index list the daily issues only.
-    assert KEY not in (output / "index.md").read_text(encoding="utf-8")
+    assert ISSUE_KEY not in (output / "index.md").read_text(encoding="utf-8")
     with sqlite3.connect(week.parent / "state" / "jiandu.db") as db:
-        state = db.execute("SELECT state FROM review_digests WHERE date = ?", (KEY,)).fetchone()[0]
+        state = db.execute("SELECT state FROM review_digests WHERE date = ?", (ISSUE_KEY,)).fetchone()[0]
     assert state == "published"
 
     # The next weekly counts this one (第 2 期); its items are the same stories, so the cache answers.
@@ -140,13 +142,13 @@ def test_issue_weekly_golden_review_picks_and_publish(week: Path, site: SiteServ
     result = run(week, "weekly", "--from", "2026-11-20", "--to", "2026-11-23", "--format", "issue",
                  "--top", "4")
     assert result.exit_code == 0, result.output
-    second = (output / "drafts" / "weekly-2026-W48.md").read_text(encoding="utf-8")
+    second = (output / "drafts" / "weekly-2026-W48-issue.md").read_text(encoding="utf-8")
     assert second.startswith("---\ntitle: 简读 Weekly 第 2 期\n")
     assert len(weekly_requests(fake_llm)) == asked
 
     result = run(week, "weekly", "--from", "2026-11-30", "--to", "2026-12-06", "--format", "issue")
     assert result.exit_code == 1
-    assert "weekly-2026-W49: no published daily item from 2026-11-30 to 2026-12-06" in result.stderr
+    assert "weekly-2026-W49-issue: no published daily item from 2026-11-30 to 2026-12-06" in result.stderr
 
 
 def test_an_ungrounded_figure_is_flagged_and_publish_waits_for_its_acknowledgement(
@@ -163,23 +165,23 @@ def test_an_ungrounded_figure_is_flagged_and_publish_waits_for_its_acknowledgeme
     asked = weekly_requests(fake_llm)
     assert len(asked) == 4  # each item: the first ask and one re-ask naming the figure
     assert "数字“九千万”在原文中找不到" in asked[-1]["messages"][-1]["content"]
-    draft = (week.parent / "output" / "drafts" / f"{KEY}.md").read_text(encoding="utf-8")
+    draft = (week.parent / "output" / "drafts" / f"{ISSUE_KEY}.md").read_text(encoding="utf-8")
     assert "> ⚠️ 待核实: 段落：数字“九千万”在原文中找不到" in draft
     # Structured like a daily's flags (the review page marks the term), and so from the cache on a re-run.
     assert run(week, "weekly", *RANGE, "--format", "issue", "--top", "2").exit_code == 0
     assert len(weekly_requests(fake_llm)) == 4
     with Store(week.parent / "state" / "jiandu.db") as store:
-        flags = [f for item in store.review_items(KEY).values() for f in item.flags]
+        flags = [f for item in store.review_items(ISSUE_KEY).values() for f in item.flags]
     assert {(f.kind, f.bullet, f.term) for f in flags} == {("number", 1, "九千万")} and len(flags) == 2
 
-    assert run(week, "review", KEY, "--approve-all").exit_code == 0
-    refused = run(week, "publish", KEY)
+    assert run(week, "review", ISSUE_KEY, "--approve-all").exit_code == 0
+    refused = run(week, "publish", ISSUE_KEY)
     assert refused.exit_code == 1
     assert "unacknowledged trust flags (" in refused.stderr
     assert "item 1: 段落：数字“九千万”" in refused.stderr and "item 2: 段落：数字“九千万”" in refused.stderr
-    published = run(week, "publish", KEY, "--ack", "1", "--ack", "2")
+    published = run(week, "publish", ISSUE_KEY, "--ack", "1", "--ack", "2")
     assert published.exit_code == 0, published.output
-    issue = (week.parent / "output" / f"{KEY}.md").read_text(encoding="utf-8")
+    issue = (week.parent / "output" / f"{ISSUE_KEY}.md").read_text(encoding="utf-8")
     assert "待核实" not in issue and "九千万" in issue
 
 
@@ -203,7 +205,8 @@ def test_an_item_the_model_cannot_write_is_left_out_and_the_rest_goes_on(week: P
     assert "1 new in the draft" in again.stderr and len(weekly_requests(fake_llm)) == before + 1
 
 
-def test_hand_edits_survive_a_rerun_and_another_format_is_refused(week: Path, site: SiteServer) -> None:
+def test_hand_edits_survive_a_rerun_and_the_other_format_is_its_own_draft(week: Path,
+                                                                          site: SiteServer) -> None:
     assert run(week, "weekly", *RANGE, "--format", "numbered", "--top", "3").exit_code == 0
     draft = week.parent / "output" / "drafts" / f"{KEY}.md"
     text = draft.read_text(encoding="utf-8")
@@ -219,9 +222,13 @@ def test_hand_edits_survive_a_rerun_and_another_format_is_refused(week: Path, si
     assert "### 1、编辑改过的标题" in now and "1、编辑改过的标题  \n" in now and "<small>" not in now
     assert len(re.findall(r"^### \d+、", now, flags=re.M)) == 5
 
+    # The issue format of the same week is a draft of its own, beside the numbered one under review.
     other = run(week, "weekly", *RANGE, "--format", "issue")
-    assert other.exit_code == 1
-    assert f"{KEY}: already under review as a numbered weekly" in other.stderr
+    assert other.exit_code == 0, other.output
+    assert f"weekly {ISSUE_KEY} (issue)" in other.output
+    assert draft.read_text(encoding="utf-8") == now  # the numbered draft is untouched
+    assert (week.parent / "output" / "drafts" / f"{ISSUE_KEY}.md").read_text(encoding="utf-8").startswith(
+        "---\ntitle: ")
 
 
 def test_the_review_page_serves_a_weekly(week: Path, fake_llm: FakeOpenAI) -> None:
@@ -232,7 +239,7 @@ def test_the_review_page_serves_a_weekly(week: Path, fake_llm: FakeOpenAI) -> No
 
     assert run(week, "weekly", *RANGE, "--format", "issue", "--top", "3").exit_code == 0
     token = new_token()
-    base, server, thread = start_app(ReviewApp(load_settings(week), KEY, token=token))
+    base, server, thread = start_app(ReviewApp(load_settings(week), ISSUE_KEY, token=token))
     try:
         client = Browserless(base, token)
         status, page = client.get()
@@ -249,7 +256,7 @@ def test_the_review_page_serves_a_weekly(week: Path, fake_llm: FakeOpenAI) -> No
     finally:
         server.should_exit = True
         thread.join()
-    draft = (week.parent / "output" / "drafts" / f"{KEY}.md").read_text(encoding="utf-8")
+    draft = (week.parent / "output" / "drafts" / f"{ISSUE_KEY}.md").read_text(encoding="utf-8")
     assert "### 新标题\n" in draft and "补充。" in draft
     assert re.search(r"## 我在看\n\n### \S+\n", draft)
 
@@ -277,3 +284,41 @@ def test_a_weekly_draft_saved_in_another_encoding_is_one_line(week: Path) -> Non
         assert result.exit_code == 2, (args, result.output)
         assert result.output.strip().splitlines()[-1] == line
         assert "Traceback" not in result.output
+
+
+def test_both_formats_of_a_week_are_reviewed_and_published_side_by_side(week: Path) -> None:
+    assert run(week, "weekly", *RANGE, "--format", "numbered").exit_code == 0
+    assert run(week, "weekly", *RANGE, "--format", "issue").exit_code == 0
+    output = week.parent / "output"
+    # Each format is its own review: approving and publishing one leaves the other a draft.
+    assert run(week, "review", KEY, "--approve-all").exit_code == 0
+    published = run(week, "publish", KEY)
+    assert published.exit_code == 0, published.output
+    with sqlite3.connect(week.parent / "state" / "jiandu.db") as db:
+        states = dict(db.execute("SELECT date, state FROM review_digests WHERE date LIKE 'weekly-%'"))
+    assert states == {KEY: "published", ISSUE_KEY: "draft"}
+    assert not (output / f"{ISSUE_KEY}.md").exists()
+    assert run(week, "review", ISSUE_KEY, "--approve-all").exit_code == 0
+    assert run(week, "publish", ISSUE_KEY).exit_code == 0
+    numbered, issue = ((output / f"{k}.md").read_text(encoding="utf-8") for k in (KEY, ISSUE_KEY))
+    assert numbered.startswith("---\ndate: 2026/11/22\n---\n") and "目录：" in numbered
+    assert issue.startswith("---\ntitle: 简读 Weekly 第 1 期\n")
+    index = (output / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="{KEY}.html">简读 Weekly · 编号版 2026-11-16–2026-11-22</a>' in index
+    assert f'<a href="{ISSUE_KEY}.html">简读 Weekly 第 1 期 2026-11-16–2026-11-22</a>' in index
+    for key in (KEY, ISSUE_KEY):
+        assert '<html lang="zh-CN">' in (output / f"{key}.html").read_text(encoding="utf-8")
+
+
+def test_the_weekly_page_links_each_paragraph_to_its_quote_and_carries_a_trust_line(week: Path) -> None:
+    assert run(week, "weekly", *RANGE, "--format", "issue", "--top", "4").exit_code == 0
+    assert run(week, "review", ISSUE_KEY, "--approve-all").exit_code == 0
+    assert run(week, "publish", ISSUE_KEY).exit_code == 0
+    page = (week.parent / "output" / f"{ISSUE_KEY}.html").read_text(encoding="utf-8")
+    linked = re.findall(r'<a class="evidence" href="([^"]+)"', page)
+    assert len(linked) == 4 and len(set(linked)) == 4  # one per item, each its own source's sentence
+    with Store(week.parent / "state" / "jiandu.db") as store:
+        articles = [store.article(i.canonical_url) for i in store.review_items(ISSUE_KEY).values()]
+    urls = {a.url for a in articles if a}
+    assert {html.unescape(h).split("#:~:text=")[0] for h in linked} == urls
+    assert "本期 4 段短评，4 段与原文逐条核对；" in page and "检查标记 0 处，编辑核实后放行 0 处" in page

@@ -27,6 +27,8 @@ _STATS = re.compile(
     r"^> 原文共计\*\*\d+\*\*字,简读后为\*\*\d+\*\*字,阅读时间为\d+分钟,为您提高阅读效率为\*\*\d+%\*\*$"
 )
 
+TRUST_PREFIX, CORRECTION_PREFIX = "> 本期 ", "> 更正"
+
 
 @dataclass
 class ParsedItem:
@@ -54,6 +56,9 @@ class ParsedDigest:
     highlights: list[ParsedHighlight]
     sections: list[tuple[str, list[ParsedItem]]]
     stats: str = ""  # the 看点 stats line without its quote marker
+    # A published issue's own lines after the stats (publish/reader.py), quote markers dropped:
+    trust: str = ""  # "本期 N 条要点，M 条与原文逐条核对…"
+    corrections: list[str] = field(default_factory=list)  # "更正（TIME）：what changed"
 
     @property
     def items(self) -> list[ParsedItem]:
@@ -120,6 +125,13 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
     if not cur.more() or not _STATS.match(cur.lines[cur.pos][1]):
         raise cur.fail(cur.line_no(), "expected the stats line '> 原文共计**N**字,简读后为**M**字,…'")
     stats = cur.take()[1][2:]
+    trust, corrections = "", []
+    while cur.more(TRUST_PREFIX) or cur.more(CORRECTION_PREFIX):
+        line = cur.take()[1][2:]
+        if line.startswith(TRUST_PREFIX[2:]):
+            trust = line
+        else:
+            corrections.append(line)
     highlights: list[ParsedHighlight] = []
     while cur.more("- "):
         number, content = cur.take()
@@ -130,7 +142,7 @@ def parse_digest(text: str, *, sections: list[str] | None = None, name: str = "d
     if not parsed_sections:
         raise cur.fail(cur.line_no(), "the digest has no section")
     return ParsedDigest(purpose="\n".join(purpose), highlights=highlights, sections=parsed_sections,
-                        stats=stats)
+                        stats=stats, trust=trust, corrections=corrections)
 
 
 def _parse_section(cur: _Cursor, sections: list[str] | None,

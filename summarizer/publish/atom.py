@@ -24,6 +24,16 @@ def _el(parent: ET.Element, name: str, text: str | None = None, **attrs: str) ->
     return node
 
 
+def entry_id(issue: PublishedIssue) -> str:
+    """An issue's id in every feed: fixed by its date, so neither a correction nor a move changes it."""
+    return f"tag:jiandu.local,{issue.date}:issue"
+
+
+def entry_summary(issue: PublishedIssue) -> str:
+    lead = "；".join(h.headline for h in issue.highlights) or issue.items[0][1].headline
+    return "；".join([*(c for c in issue.corrections), lead])
+
+
 def atom_feed(issues: list[PublishedIssue], *, title: str, base_url: str | None) -> str:
     """The feed of ``issues`` (newest first as given), each entry carrying the issue's HTML."""
     ET.register_namespace("", ATOM)
@@ -38,11 +48,12 @@ def atom_feed(issues: list[PublishedIssue], *, title: str, base_url: str | None)
     for issue in issues:
         entry = _el(root, "entry")
         _el(entry, "title", issue.heading)
-        _el(entry, "id", f"tag:jiandu.local,{issue.date}:issue")
-        _el(entry, "updated", issue.published_at or EPOCH)
+        _el(entry, "id", entry_id(issue))
+        _el(entry, "updated", issue.published_at or EPOCH)  # a correction moves it
+        if issue.first_published and issue.first_published != issue.published_at:
+            _el(entry, "published", issue.first_published)
         _el(entry, "link", rel="alternate", type="text/html", href=issue.url)
-        summary = "；".join(h.headline for h in issue.highlights) or issue.items[0][1].headline
-        _el(entry, "summary", summary)
+        _el(entry, "summary", entry_summary(issue))
         _el(entry, "content", body_html(issue), type="html")
     for element in root.iter():  # a hand edit or an old draft may still hold characters XML cannot
         element.text = clean_text(element.text) if element.text else element.text

@@ -6,7 +6,7 @@ push message) is made from this one object, so each shows exactly the text that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,9 @@ from markupsafe import Markup
 from ..digest.files import read_text
 from ..digest.parse import ParsedHighlight, ParsedItem, parse_digest
 from ..jinja import environment, shown_url
+from .reader import Passage, item_key
+
+STYLESHEET = "style.css"  # beside the pages in output/
 
 
 def item_anchor(place: int) -> str:
@@ -31,7 +34,11 @@ class PublishedIssue:
     sections: list[tuple[str, list[ParsedItem]]]
     markdown: str
     base_url: str | None = None
-    published_at: str = ""
+    published_at: str = ""  # the last publication: moves with a correction
+    trust: str = ""  # the trust line, "本期 N 条要点，…"
+    corrections: list[str] = field(default_factory=list)
+    evidence: dict[str, Passage] = field(default_factory=dict)  # reader.item_key -> the bullet's passage
+    first_published: str = ""
 
     @property
     def items(self) -> list[tuple[str, ParsedItem]]:
@@ -55,21 +62,31 @@ class PublishedIssue:
     def heading(self) -> str:
         return f"{self.title} {self.date}"
 
+    def passage(self, item: ParsedItem, bullet: str) -> Passage | None:
+        """The source passage a bullet of ``item`` rests on, if the checks tied one to it."""
+        return self.evidence.get(item_key(item.links[0], bullet)) if item.links else None
+
     @property
     def stats_plain(self) -> str:
         return self.stats.replace("**", "")
 
 
 def read_issue(output_dir: Path, date: str, *, title: str, base_url: str | None = None,
-               published_at: str = "") -> PublishedIssue:
-    """Parse output/DATE.md. Raises FileNotFoundError, DraftFormatError if it was edited out of shape,
-    EncodingError if it is not UTF-8."""
+               published_at: str = "", meta: dict[str, Any] | None = None) -> PublishedIssue:
+    """Parse output/DATE.md; ``meta`` is the review's (its bullets' passages, its first publication).
+
+    Raises FileNotFoundError, DraftFormatError if it was edited out of shape, EncodingError if it is not
+    UTF-8."""
     path = output_dir / f"{date}.md"
     text = read_text(path)
     parsed = parse_digest(text, name=str(path))
+    meta = meta or {}
+    evidence = {str(k): Passage(str(u), str(t)) for k, u, t in meta.get("evidence") or []}
     return PublishedIssue(date=date, title=title, purpose=parsed.purpose, stats=parsed.stats,
                           highlights=parsed.highlights, sections=parsed.sections, markdown=text,
-                          base_url=base_url, published_at=published_at)
+                          base_url=base_url, published_at=published_at, trust=parsed.trust,
+                          corrections=parsed.corrections, evidence=evidence,
+                          first_published=str(meta.get("first_published") or published_at))
 
 
 def body_html(issue: PublishedIssue) -> str:
@@ -77,10 +94,12 @@ def body_html(issue: PublishedIssue) -> str:
     return environment().get_template("issue_body.html.j2").render(issue=issue)
 
 
-def page_html(issue: PublishedIssue) -> str:
-    """output/DATE.html: a plain page beside the Markdown, no script and nothing from elsewhere."""
+def page_html(issue: PublishedIssue, *, previous: str | None = None, following: str | None = None) -> str:
+    """output/DATE.html: the issue and links to the issues before and after it (relative, as every link
+    between pages of the site), no script and nothing from elsewhere."""
     template = environment().get_template("issue_page.html.j2")
-    return template.render(issue=issue, body=Markup(body_html(issue)))
+    return template.render(issue=issue, body=Markup(body_html(issue)), previous=previous,
+                           following=following, stylesheet=STYLESHEET)
 
 
 def wechat_html(issue: PublishedIssue) -> str:

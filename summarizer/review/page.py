@@ -32,7 +32,8 @@ def _published(review: Review, settings: Settings) -> dict[str, Any] | None:
     path = out / f"{review.date}.md"
     text = read_text(path) if path.exists() else ""
     return {"at": local_time(review.published_at, settings.digest.tz), "path": path,
-            "files": [path, out / "feed.xml", out / "index.md"], "text": text,
+            "files": [path, out / "feed.xml", out / "feed.json", out / "index.md", out / "index.html"],
+            "text": text,
             "current": review.state == "published"}
 
 

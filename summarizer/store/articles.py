@@ -174,6 +174,14 @@ class ArticleTables:
         # The table also caches a weekly's prose of the same article: a row without bullets is not a summary.
         return [CheckedSummary.from_dict(data) for data in found if "bullets" in data]
 
+    def prose_quotes(self, canonical_url: str) -> list[tuple[str, str]]:
+        """(paragraph, quote) of every weekly prose stored for one article, newest first."""
+        rows = self.db.execute(
+            "SELECT json FROM summaries WHERE canonical_url = ? ORDER BY created_at DESC, id DESC",
+            (canonical_url,))
+        found = [json.loads(row[0]) for row in rows]
+        return [(str(d["paragraph"]), str(d.get("quote") or "")) for d in found if "paragraph" in d]
+
     def save_summary(self, *, canonical_url: str, text_hash: str, prompt_hash: str, model: str,
                      data: Cacheable, input_tokens: int, output_tokens: int, seconds: float,
                      attempts: int) -> None:

@@ -1,6 +1,6 @@
 """The weekly digest, all of it. In: the published daily issues of a week (store reviews in ``published``
-state). Out: a weekly under review (review.WeeklyReview, key weekly-YYYY-Www) and its draft
-(output/drafts/weekly-YYYY-Www.md), published like a daily by publish.
+state). Out: a weekly under review (review.WeeklyReview, key weekly-YYYY-Www, or weekly-YYYY-Www-issue for
+the issue format) and its draft (output/drafts/KEY.md), published like a daily by publish.
 
     select     published items -> DailyItem -> Candidate stories, ranked
     prose      the model's title, paragraph and teaser (Prose), checked by trust.checks

@@ -2,8 +2,9 @@
 
 A weekly item is a ``ReviewItem`` whose headline is the short title and whose
 one "bullet" is the prose paragraph; ``highlight`` marks the editor's picks,
-which the issue format prints under ``## 我在看``. The key is ``weekly-YYYY-Www``
-(``dates.weekly_key``), so it never collides with a daily's date. The meta
+which the issue format prints under ``## 我在看``. The key is ``weekly-YYYY-Www`` for the numbered
+format and ``weekly-YYYY-Www-issue`` for the issue format (``dates.weekly_key``): each format of a week
+is its own draft, reviewed and published on its own, and neither collides with a daily's date. The meta
 row holds the format, the range, the teaser and image, and the issue number.
 """
 
@@ -210,7 +211,7 @@ def save_weekly(store: Store, output_dir: Path, key: str, meta: dict[str, Any],
 
 
 def open_review(store: Store, settings: Settings, key: str) -> Review:
-    """The review under ``key``: a weekly's (weekly-YYYY-Www) or a day's (YYYY-MM-DD).
+    """The review under ``key``: a weekly's (weekly-YYYY-Www[-issue]) or a day's (YYYY-MM-DD).
 
     Raises ConfigError for a key that is neither a real day nor a real ISO week (it names files)."""
     if is_weekly(check_key(key)):

@@ -91,7 +91,7 @@ class WeeklyRun:
     async def run(self, request: WeeklyRequest) -> WeeklyReport:
         """Raises WeeklyError (nothing to put in the weekly) or ReviewError (the key is another format's)."""
         started = time.monotonic()
-        key = weekly_key(request.end)
+        key = weekly_key(request.end, request.format)
         self.report = WeeklyReport(key=key, format=request.format)
         items = published_items(self.store, request.start.isoformat(), request.end.isoformat())
         if not items:
@@ -243,7 +243,8 @@ def run_weekly(settings: Settings, request: WeeklyRequest, *, provider: Provider
     """
     from ..store.lock import run_lock
 
-    with run_lock(settings.database_path, weekly_key(request.end)), Store(settings.database_path) as store:
+    key = weekly_key(request.end, request.format)
+    with run_lock(settings.database_path, key), Store(settings.database_path) as store:
 
         async def go() -> WeeklyReport:
             return await WeeklyRun(settings, store, provider=provider, reporter=reporter).run(request)
