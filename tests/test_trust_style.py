@@ -130,3 +130,13 @@ def test_a_local_headline_one_power_of_ten_off_is_written_in_the_sources_form(fa
 def test_a_local_headline_keeps_room_for_names_and_figures() -> None:
     headline = _local().schema_for(Source.of("t", SOURCE_ZH))["properties"]["headline"]["pattern"]
     assert re.fullmatch(headline, "图" * 30) and not re.fullmatch(headline, "图" * 32)
+
+
+def test_a_figure_cannot_loop_on_spaces() -> None:
+    # The 1.5B model wrote "每秒 60 个 60  60  60  60  60…" until max_tokens cut the reply off.
+    source = Source.of("t", "It runs 60 tokens a second on a 6 nm chip with 16GB. " * 3)
+    pattern = _local().schema_for(source)["properties"]["bullets"]["items"]["pattern"]
+    good = "芯片采用 6 纳米工艺，集成 16GB 内存，运行时每秒可超过 60 个，" + "快" * 50 + "。"
+    assert re.fullmatch(pattern, good)
+    assert re.fullmatch(pattern, good.replace("60 个", "16GB、60%～6%，共 60 个"))
+    assert not re.fullmatch(pattern, good.replace("60 个", "60 个 60  60  60  60个"))

@@ -98,6 +98,7 @@ def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullet
 # Between Chinese characters only punctuation, spaces and symbols, or the source's words and figures: "any
 # character but a letter" let the 1.5B model end a bullet in Arabic script and a row of commas.
 _MARK = "[- ，。、；：？！“”‘’（）《》【】—…·～,.;:!?'()%+/&~#*=<>@_$€£¥°℃×％＋]"  # "-" first: a plain dash
+_STOP = "[-，。、；：？！“”‘’（）《》【】—…·～,.;:!?'()%+/&~#*=<>@_$€£¥°℃×％＋]"  # the same but a space
 
 
 def _literal(word: str) -> str:
@@ -122,13 +123,18 @@ def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str,
 
 
 def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> str:
-    """What may stand between two Chinese characters: a few marks, and source words or figures each
+    """What may stand between two Chinese characters: a few marks, then source words or figures each
     followed by marks (so never one straight after another: allowed "IP" and "IPAD", the model wrote
-    "IPIPAD"), ``most`` characters' worth at most."""
+    "IPIPAD"), ``most // 3`` of them at most. A figure is followed by a mark other than a space unless
+    Chinese comes next: the 1.5B model looped "每秒 60 个 60  60  60  60…" until the reply was cut off."""
     # Any figure up to 31 (a day of the month, a small count); longer ones only as the source's.
-    word = f"(?:{'|'.join([*map(_literal, latin), *map(_literal, figures), '[0-9]|[12][0-9]|3[01]'])})"
+    words = f"(?:{'|'.join(map(_literal, latin))})" if latin else None
+    figure = f"(?:{'|'.join([*map(_literal, figures), '[0-9]|[12][0-9]|3[01]'])})"
     marks = f"{_MARK}{{1,3}}"
-    return f"(?:{marks})?(?:{word}{marks}){{0,{most // 2}}}{word}?"
+    stop = f"{_MARK}?{_STOP}{_MARK}?"  # one to three marks, not all of them spaces
+    step = f"(?:{words}{marks}|{figure}{stop})" if words else f"(?:{figure}{stop})"
+    last = f"(?:{words}|{figure})(?:{marks})?" if words else f"{figure}(?:{marks})?"
+    return f"(?:{marks})?{step}{{0,{most // 3}}}(?:{last})?"
 
 
 def clean_output(raw: str) -> str:
