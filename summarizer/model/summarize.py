@@ -143,7 +143,7 @@ class Summarizer:
         if self.ask_quotes:  # a hosted model: its strict mode takes no grammar; the checks hold the rule
             return self.schema
         return output_schema(self.asked, lengths=True, quote_max=self.checks.quote_max_chars,
-                             quotes=self.ask_quotes, latin=source.latin.allowed,
+                             quotes=self.ask_quotes, latin=source.writable,
                              figures=source.figures)
 
     @property
