@@ -113,6 +113,7 @@ def measure(page: dict[str, Any], art: Article, result: Any, seconds: float) -> 
         "english": [w for t in texts for w in english_words(t, source.latin)],
         "magnitudes": sum(1 for p in problems if p.kind == "magnitude"),
         "bullets": result.summary.bullets, "headline": result.summary.headline,
+        "evidence": [e.sentence if e is not None else None for e in result.check.evidence],
     }
 
 
@@ -122,8 +123,9 @@ def print_row(row: dict[str, Any]) -> None:
     print(f"  {page['path'][-58:]:<58} {row['seconds']:>5.0f}s  {row['section']}/{page['section']} {mark}"
           f"  trust {len(row['trust'])}  notes {len(row['notes'])}", flush=True)
     print(f"      {row['headline']}")
-    for bullet in row["bullets"]:
+    for bullet, evidence in zip(row["bullets"], row["evidence"] or [None] * 3, strict=False):
         print(f"      - {bullet}")
+        print(f"        ↳ {evidence[:160] if evidence else '(no aligned source sentence)'}")
     for problem in row["trust"]:
         print(f"      ⚠️ {problem.message}")
     if row["english"]:
