@@ -36,7 +36,7 @@ from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: 
 from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
 from summarizer.sources.extract import choose_text  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
-from summarizer.trust.checks import Source  # noqa: E402
+from summarizer.trust.checks import GENERIC_TERMS, JARGON, Source  # noqa: E402
 from summarizer.trust.latin import english_words  # noqa: E402
 
 LABELS = ROOT / "bench" / "fixtures" / "sections.yaml"
@@ -110,7 +110,9 @@ def measure(page: dict[str, Any], art: Article, result: Any, seconds: float) -> 
         "page": page, "failed": False, "seconds": seconds, "section": result.summary.section,
         "trust": [p for p in problems if p.trust], "notes": [p for p in problems if not p.trust],
         "claims": sum(1 for p in problems if p.unsupported_claim and p.bullet is not None),
-        "english": [w for t in texts for w in english_words(t, source.latin)],
+        # As the check counts them: jargon Chinese keeps ("token") and generic terms ("AI") are not English.
+        "english": [w for t in texts for w in english_words(t, source.latin)
+                    if w.lower() not in JARGON | GENERIC_TERMS],
         "magnitudes": sum(1 for p in problems if p.kind == "magnitude"),
         "bullets": result.summary.bullets, "headline": result.summary.headline,
         "evidence": [e.sentence if e is not None else None for e in result.check.evidence],

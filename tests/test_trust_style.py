@@ -98,10 +98,11 @@ def test_between_chinese_characters_only_marks_and_source_words() -> None:
     # The 1.5B model ended a bullet "黎永فن，，，，，，，": Arabic letters and a row of commas.
     source = Source.of("t", SOURCE_ZH)
     pattern = _local().schema_for(source)["properties"]["bullets"]["items"]["pattern"]
-    good = "图书馆扫描了2.6万张书页，约8%的书页（虫蛀）严重——" + "修" * 60 + "。"
+    good = "图书馆扫描了2.6万张书页，约8%的书页“虫蛀”严重——" + "修" * 60 + "。"
     assert re.fullmatch(pattern, good)
     assert not re.fullmatch(pattern, good[:-1] + "黎永فن。")
     assert not re.fullmatch(pattern, good[:-1] + "，，，，，，，")
+    assert not re.fullmatch(pattern, good.replace("约8%", "约8%（8%）（8%）"))  # how it looped on the demo
 
 
 def test_a_local_headline_one_power_of_ten_off_is_written_in_the_sources_form(fake_llm) -> None:
