@@ -52,6 +52,8 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40, q
     }
     if not quotes:
         del properties["quotes"]  # evidence comes from alignment (checks.align)
+    if lengths:  # the local model chooses the section first, while the article is what it has just read
+        properties = {"section": properties.pop("section"), **properties}
     return {
         "type": "object",
         "properties": properties,
@@ -99,7 +101,9 @@ def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullet
 # character but a letter" let the 1.5B model end a bullet in Arabic script and a row of commas.
 # No brackets: the text it reads carries "$310 million（3.1亿美元）"; the model looped "23%（23%）（23%）".
 _MARK = "[- ，。、；：？！“”‘’《》【】—…·～,.;:!?'%+/&~#*=<>@_$€£¥°℃×％＋]"  # "-" first: a plain dash
-_STOP = "[-，。、；：？！“”‘’《》【】—…·～,.;:!?'%+/&~#*=<>@_$€£¥°℃×％＋]"  # the same but a space
+# After a figure, unless Chinese comes next: no space, and no "." or "," that would join it to the next
+# figure (it wrote "4.3亿" and "2027.3" from 4, 3 and 2027; decimals and "2,000" only as the source's).
+_STOP = "[-，。、；：？！“”‘’《》【】—…·～;:!?'%+/&~#*=<>@_$€£¥°℃×％＋]"
 
 
 def _literal(word: str) -> str:
@@ -132,7 +136,7 @@ def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> s
     words = f"(?:{'|'.join(map(_literal, latin))})" if latin else None
     figure = f"(?:{'|'.join([*map(_literal, figures), '[0-9]|[12][0-9]|3[01]'])})"
     marks = f"{_MARK}{{1,3}}"
-    stop = f"{_MARK}?{_STOP}{_MARK}?"  # one to three marks, not all of them spaces
+    stop = f"{_STOP}{_MARK}?"
     step = f"(?:{words}{marks}|{figure}{stop})" if words else f"(?:{figure}{stop})"
     last = f"(?:{words}|{figure})(?:{marks})?" if words else f"{figure}(?:{marks})?"
     return f"(?:{marks})?{step}{{0,{most // 3}}}(?:{last})?"
