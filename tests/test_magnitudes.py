@@ -61,3 +61,13 @@ def test_a_local_figure_off_by_a_power_of_ten_is_rewritten_in_the_sources_form()
         "公司融资3.1亿美元，拥有4万名用户，70亿参数模型"
     assert fix_magnitudes("营收3000万美元，融资3.1亿美元", source) == "营收3000万美元，融资3.1亿美元"
     assert fix_magnitudes("模型有700亿参数", source) == "模型有70亿参数"
+
+
+def test_a_share_is_never_an_amount_a_power_of_ten_off() -> None:
+    # Seen on a real page: "50%" was called a magnitude error of "$500,000" (and would have been rewritten).
+    from summarizer.trust.checks import CheckRules, Source, check_summary, fix_magnitudes
+
+    source = Source.of("t", "The price fell from $500,000 to less than $5,000 in five years.")
+    assert fix_magnitudes("价格下降了50%", source) == "价格下降了50%"
+    result = check_summary("价格下降", ["价格下降了50%。", "二。", "三。"], [], source, CheckRules())
+    assert [p.kind for p in result.problems if p.term == "50%"] == ["number"]

@@ -410,6 +410,8 @@ def _number_problem(number: Number, source: Source, bullet: int | None) -> Probl
 
 
 def _off_by_power(number: Number, magnitude: Magnitude) -> bool:
+    if number.raw.endswith(("%", "％")) or number.raw.startswith("百分之"):
+        return False  # a share is never an amount: "50%" is not "$500,000" a power of ten off
     ratio = magnitude.value / number.value if number.value else Decimal(0)
     return ratio != 1 and ratio > 0 and ratio.log10() == ratio.log10().to_integral_value()
 
