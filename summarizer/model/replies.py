@@ -52,8 +52,6 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40, q
     }
     if not quotes:
         del properties["quotes"]  # evidence comes from alignment (checks.align)
-    if lengths:  # the local model chooses the section first, while the article is what it has just read
-        properties = {"section": properties.pop("section"), **properties}
     return {
         "type": "object",
         "properties": properties,
