@@ -10,6 +10,7 @@ is kept as the item's flags for the reviewer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -52,6 +53,11 @@ def local_ask(rules: Rules) -> Rules:
     names and figures (each one 字) may go past the asked length; that is no reason to lose it.
     """
     return replace(local_rules(rules), bullet_max=min(rules.bullet_max, LOCAL_BULLET_ZI[1]))
+
+
+def _mended_end(headline: str) -> str:
+    """A local headline without the marks it was cut off after ("…文字识别、AI 、", "…《《")."""
+    return re.sub(r"[\s、，,；;：:《（(“‘—-]+$", "", headline) or headline
 
 
 @dataclass
@@ -264,7 +270,7 @@ class Summarizer:
             summary.bullets = [fix_magnitudes(drop_cut_tail(b, self.rules.bullet_min), talk.source)
                                for b in summary.bullets]
             # A headline too: it wrote "45万英镑" for "£45,000".
-            summary.headline = fix_magnitudes(summary.headline, talk.source)
+            summary.headline = fix_magnitudes(_mended_end(summary.headline), talk.source)
         check = self.check(summary, talk.source)
         talk.first_check = talk.first_check or check
         if talk.best is None or len(check.problems) <= len(talk.best[1].problems):
