@@ -155,6 +155,11 @@ def test_squash_and_tally() -> None:
     tally.add(run())
     tally.add(run(bullets=[BULLETS[0].replace("澄光智能", "Anthropic"), *BULLETS[1:]]))
     assert (tally.items, tally.flagged_items, tally.unsupported_claims, tally.full_coverage_items) == (2, 1, 1, 2)
+    copied = "行业研究机构估计，国内家用陪护机器人市场 2026 年规模约为 35 亿元。" + BULLETS[2]
+    noted = run(bullets=[BULLETS[0], BULLETS[1], copied])
+    assert [p.kind for p in noted.problems] == ["copy"]
+    tally.add(noted)  # a style note alone is not a flagged item (the run report counted it as one)
+    assert (tally.items, tally.flagged_items) == (3, 1)
 
 
 def test_single_chinese_digits_count_in_dates_and_in_source_counts_only() -> None:

@@ -635,7 +635,8 @@ class Tally:
     def add(self, check: CheckResult) -> None:
         """Add one item's stored check record."""
         self.items += 1
-        self.flagged_items += 1 if check.problems else 0
+        # Trust flags only, as the draft marks them: style notes (a copied sentence) never block.
+        self.flagged_items += 1 if check.trust_flags else 0
         self.unsupported_claims += check.unsupported_claims
         self.quotes_found += check.quotes_found
         self.quotes_total += check.quotes_total
