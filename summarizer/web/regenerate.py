@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..config import Settings
 from ..dates import is_weekly
 from ..errors import ReviewError
+from ..items import Article, Summary
 from ..model.providers import Provider
 from ..pipeline import Run, SummaryService, recorded
 from ..pipeline.articles import article_from_store
@@ -25,18 +26,10 @@ async def regenerate(review: Review, ref: str | int, settings: Settings, *,
     if stored is None or not stored.text:
         raise ReviewError(f"{item.canonical_url}: no extracted text stored, cannot regenerate item {item.id}")
     article = article_from_store(stored)
-    run = Run(settings, review.store, Silent())
-    service = SummaryService(run, provider=provider)
-    try:
-        with recorded(run, "regenerate", review.date):
-            # fresh=True: the cached summary is exactly what the reviewer wants replaced.
-            summary = await service.summarize(article, fresh=True)
-            run.status = "ok" if not run.report.errors else "failed"
-    finally:
-        if provider is None:  # a provider passed in belongs to the caller
-            await service.model.aclose()
+    # fresh=True: the cached summary is exactly what the reviewer wants replaced.
+    summary, service, reason = await summarize_recorded(review, article, settings, "regenerate",
+                                                        provider=provider, fresh=True)
     if summary is None:
-        reason = run.report.errors[-1] if run.report.errors else "no summary"
         raise ReviewError(f"item {item.id}: regenerate failed: {reason}")
     # The trust checks of the new text replace the old flags: problems left after the re-ask stay for review.
     review.replace_summary(
@@ -48,3 +41,20 @@ async def regenerate(review: Review, ref: str | int, settings: Settings, *,
         flags=service.problems_of(article.canonical_url),
     )
     return review.item(item.id)
+
+
+async def summarize_recorded(review: Review, article: Article, settings: Settings, kind: str, *,
+                             provider: Provider | None, fresh: bool = False
+                             ) -> tuple[Summary | None, SummaryService, str]:
+    """One article summarized for the review page, as a recorded run: its summary (None if it failed),
+    the service (for its checks' problems) and why it failed."""
+    run = Run(settings, review.store, Silent())
+    service = SummaryService(run, provider=provider)
+    try:
+        with recorded(run, kind, review.date):
+            summary = await service.summarize(article, fresh=fresh)
+            run.status = "ok" if not run.report.errors else "failed"
+    finally:
+        if provider is None:  # a provider passed in belongs to the caller
+            await service.model.aclose()
+    return summary, service, run.report.errors[-1] if run.report.errors else "no summary"

@@ -7,12 +7,11 @@ from ..config import Settings
 from ..errors import ReviewError
 from ..items import DigestItem
 from ..model.providers import Provider
-from ..pipeline import Run, SummaryService, recorded
 from ..pipeline.articles import article_from_store
 from ..pipeline.draft import sources
-from ..progress import Silent
 from ..review.state import Review, ReviewItem
 from ..store import REPEAT
+from .regenerate import summarize_recorded
 
 
 async def bring_back(review: Review, canonical_url: str, settings: Settings, *,
@@ -27,17 +26,9 @@ async def bring_back(review: Review, canonical_url: str, settings: Settings, *,
     if stored is None or not stored.text:
         raise ReviewError(f"{canonical_url}: no extracted text stored, cannot bring it back")
     article = article_from_store(stored)
-    run = Run(settings, store, Silent())
-    service = SummaryService(run, provider=provider)
-    try:
-        with recorded(run, "restore", review.date):
-            summary = await service.summarize(article)
-            run.status = "ok" if not run.report.errors else "failed"
-    finally:
-        if provider is None:  # a provider passed in belongs to the caller
-            await service.model.aclose()
+    summary, service, reason = await summarize_recorded(review, article, settings, "restore",
+                                                        provider=provider)
     if summary is None:
-        reason = run.report.errors[-1] if run.report.errors else "no summary"
         raise ReviewError(f"{stored.url}: not brought back: {reason}")
     store.restore_story(canonical_url)  # a later run of the night keeps it as an ordinary item
     copies = store.duplicates_of(canonical_url)
