@@ -26,6 +26,7 @@ from summarizer.items import Problem
 from summarizer.jinja import inline
 from summarizer.review.state import Review
 from summarizer.store import Store
+from summarizer.store.lock import run_lock
 from summarizer.web.app import ReviewApp, new_token
 
 FLAG = "数字“42%”在原文中找不到"
@@ -278,6 +279,21 @@ def test_approve_ack_and_publish_from_the_page(app: tuple[Day, Browserless]) -> 
     # After publishing: no approve-all, no publish button, no item buttons.
     assert "全部批准" not in page and 'id="publish-button"' not in page and "act-approve" not in page
     assert 'action="/reopen"' in page
+
+
+def test_publishing_from_the_page_waits_for_no_push_but_refuses_beside_one(
+    app: tuple[Day, Browserless],
+) -> None:
+    # A `push DATE --missing` in another process and the page's publish would both find a message unsent
+    # and both deliver it: the page takes the push lock as the CLI's publish does.
+    day, client = app
+    client.post("/approve-all")
+    with run_lock(day.settings.database_path, DATE, "push"):
+        _, location = client.post("/publish", {"ack": "2"})
+    assert _message(location).startswith("出错：") and "another push is in progress" in _message(location)
+    assert not (day.output / f"{DATE}.md").exists()
+    _, location = client.post("/publish", {"ack": "2"})  # the lock released: it goes
+    assert _message(location).startswith(f"已发布到 {day.output / DATE}.md")
 
 
 def test_editing_a_published_issue_is_an_explicit_step(app: tuple[Day, Browserless]) -> None:

@@ -32,6 +32,7 @@ from ..review.page import page_context
 from ..review.queue import FILTERS, next_up, publish_blockers
 from ..review.state import APPROVED, Review
 from ..store import Store
+from ..store.lock import run_lock
 from ..weekly.review import open_review
 from .guard import read_form
 from .regenerate import regenerate
@@ -165,18 +166,21 @@ class ReviewApp:
         form = await self._form(request)
         if not self._allowed(request, form):
             return PlainTextResponse("禁止访问", status_code=403)
+        # The CLI's publish takes the push lock too: a `push --missing` beside it would deliver twice.
         with self._store() as store:
             try:
-                review = open_review(store, self.settings, self.date)
-                # Ticked on the page: the same acknowledgement as `summarizer publish --ack ITEM`.
-                for ref in form.get("ack", []):
-                    review.ack(ref)
-                blockers = publish_blockers(review)
-                try:
-                    check_publishable(review, force=False)  # the CLI's rule, not a copy of it
-                except PublishRefused:
-                    return self._back("publish", "不能发布：" + "；".join(blockers or ["见上"]), error=True)
-                result = publish_reviewed(review, store, self.settings)
+                with run_lock(self.settings.database_path, self.date, "push"):
+                    review = open_review(store, self.settings, self.date)
+                    # Ticked on the page: the same acknowledgement as `summarizer publish --ack ITEM`.
+                    for ref in form.get("ack", []):
+                        review.ack(ref)
+                    blockers = publish_blockers(review)
+                    try:
+                        check_publishable(review, force=False)  # the CLI's rule, not a copy of it
+                    except PublishRefused:
+                        refused = "不能发布：" + "；".join(blockers or ["见上"])
+                        return self._back("publish", refused, error=True)
+                    result = publish_reviewed(review, store, self.settings)
             except SummarizerError as exc:
                 return self._back("publish", f"出错：{exc}", error=True)
         written = "、".join(p.name for p in result.changed)
