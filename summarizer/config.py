@@ -48,13 +48,19 @@ class _Strict(BaseModel):
 class Section(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=20)]
     description: str = ""
+    # Words that mark the section's stories, weighed with the bundled model's choice (model/sections.py);
+    # unset: the built-in ones of a default section's name.
+    cues: list[str] | None = None
 
 
 DEFAULT_SECTIONS = [
-    Section(name="产品介绍", description="新产品、新模型、新功能的发布与介绍"),
-    Section(name="产业资讯", description="公司动态、融资并购、政策监管、市场与行业趋势"),
-    Section(name="技术教程", description="技术原理讲解、论文解读、实践指南与教程"),
-    Section(name="其他", description="不属于以上类别的内容"),
+    Section(name="产品介绍",
+            description="新产品、新模型、新功能、新版本、新设备、新应用或新服务的发布与介绍"),
+    Section(name="产业资讯",
+            description="公司的经营、融资、并购、财报、诉讼、裁员、人事，政策监管，市场与行业趋势"),
+    Section(name="技术教程", description="技术原理讲解、科普、论文解读、实践指南、操作步骤与教程"),
+    Section(name="其他",
+            description="其他新闻：政治、犯罪、法庭、体育、天气、社会、娱乐、健康与医学研究等"),
 ]
 
 

@@ -46,6 +46,7 @@ class Reply:
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
     message: str | None = None  # the error message of a non-200 reply (default "fake error STATUS")
+    top_logprobs: dict[str, float] | None = None  # the first token's candidates, as llama.cpp's server sends
 
 
 def chat_completion(
@@ -56,8 +57,14 @@ def chat_completion(
     refusal: str | None = None,
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
+    top_logprobs: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """A response body in the real OpenAI chat.completion wire format."""
+    logprobs = None if top_logprobs is None else {"content": [{
+        "token": max(top_logprobs, key=lambda t: top_logprobs[t]), "logprob": max(top_logprobs.values()),
+        "bytes": None,
+        "top_logprobs": [{"token": t, "logprob": v, "bytes": None} for t, v in top_logprobs.items()],
+    }]}
     return {
         "id": "chatcmpl-test",
         "object": "chat.completion",
@@ -66,7 +73,7 @@ def chat_completion(
         "choices": [{
             "index": 0,
             "message": {"role": "assistant", "content": content, "refusal": refusal},
-            "logprobs": None,
+            "logprobs": logprobs,
             "finish_reason": finish_reason,
         }],
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
@@ -131,6 +138,7 @@ class _ChatHandler(BaseHTTPRequestHandler):
         self._send(200, chat_completion(
             reply.content, model=body.get("model", "fake-model"), finish_reason=reply.finish_reason,
             refusal=reply.refusal, prompt_tokens=prompt, completion_tokens=len(reply.content or ""),
+            top_logprobs=reply.top_logprobs,
         ), reply.headers)
         with self.fake._lock:
             self.fake.completed.append(body)

@@ -9,6 +9,7 @@ they belong to summarize.py.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -111,6 +112,31 @@ class LLMClient:
         except openai.OpenAIError as exc:
             raise _llm_error(self.endpoint.label, exc) from exc
         return time.monotonic() - started
+
+    async def first_token_odds(self, messages: list[Message], options: str) -> list[float]:
+        """The probability of each one-character option (a letter) as the reply's first token, from the
+        server's top log-probabilities (llama.cpp and OpenAI send them). Raises LLMError without them."""
+        if self.refused is not None:
+            raise self.refused
+        try:
+            request: dict[str, Any] = dict(model=self.endpoint.model, messages=messages, max_tokens=1,
+                                           temperature=0.0, logprobs=True, top_logprobs=20)
+            response = await self._client.chat.completions.create(**request)
+        except openai.OpenAIError as exc:
+            raise _llm_error(self.endpoint.label, exc) from exc
+        choice = response.choices[0] if response.choices else None
+        content = choice.logprobs.content if choice is not None and choice.logprobs is not None else None
+        if not content:
+            raise LLMError(f"{self.endpoint.label}: the reply has no log-probabilities")
+        odds = dict.fromkeys(options, 0.0)
+        for candidate in content[0].top_logprobs:
+            token = candidate.token.strip()
+            if token in odds:
+                odds[token] += math.exp(candidate.logprob)
+        total = sum(odds.values())
+        if total <= 0:
+            raise LLMError(f"{self.endpoint.label}: no option among the reply's likely first tokens")
+        return [odds[o] / total for o in options]
 
     async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str,
                        retry: int = 0, label: str = "") -> Completion:

@@ -47,6 +47,7 @@ class Model:
                     client, rules=self.rules, sections=settings.digest.sections,
                     token_budget=settings.llm.input_token_budget, max_reasks=settings.llm.max_reasks,
                     prompts=self.prompts, length_constraints=provider.kind == "local", checks=self.checks,
+                    classify=provider.kind == "local",
                 )
                 self.slots = asyncio.Semaphore(provider.concurrency)
             return self._summarizer
