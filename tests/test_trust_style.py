@@ -88,8 +88,11 @@ def test_the_local_grammar_writes_longer_figures_only_as_the_sources() -> None:
     assert not re.fullmatch(pattern, good.replace("2000名", "2023名"))  # no such figure in the source
     assert not re.fullmatch(pattern, good.replace("2000名", "50000000000名"))
     assert not re.fullmatch(pattern, good.replace("2000名", "20002000名"))  # two figures glued
-    assert re.fullmatch(pattern, good.replace("员工12人", "员工31人"))  # a day of the month, a small count
     assert not re.fullmatch(pattern, good.replace("员工12人", "员工50人"))
+    # Small figures too: free digits up to 31 let the 1.5B model write "8" and "3" no source had.
+    assert not re.fullmatch(pattern, good.replace("员工12人", "员工31人"))
+    assert not re.fullmatch(pattern, good.replace("员工12人", "员工8人"))
+    assert re.fullmatch(pattern, good.replace("员工12人", "模型7B"))  # the source's "7B", a name
     headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
     assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资2023年")
 

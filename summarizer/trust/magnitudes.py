@@ -120,7 +120,7 @@ _MAX_FIGURES = 120  # the grammar grows with every figure; the most frequent com
 
 
 def written_figures(text: str, values: list[Decimal] | tuple[Decimal, ...]) -> tuple[str, ...]:
-    """The digit strings of two or more characters a summary of ``text`` may write: the source's own
+    """The digit strings a summary of ``text`` may write: the source's own
     ("2,000" and 2000) and the figures of its values in 万 and 亿 (3.1 of 3.1亿美元, 1200 of 一千二百万).
     The 1.5B model wrote a year, "50%" and an eleven-digit figure no source had."""
     counts: dict[str, int] = {}
@@ -130,5 +130,5 @@ def written_figures(text: str, values: list[Decimal] | tuple[Decimal, ...]) -> t
     for value in values:
         for form in (_plain(value), re.sub(r"[^\d.]", "", chinese_number(value))):
             counts.setdefault(form, 0)
-    ranked = sorted((f for f in counts if len(f) > 1), key=lambda f: -counts[f])
+    ranked = sorted(counts, key=lambda f: -counts[f])
     return tuple(ranked[:_MAX_FIGURES])
