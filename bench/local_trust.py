@@ -173,7 +173,8 @@ def sections(done: list[dict[str, Any]]) -> None:
         print(f"  {label:<6}" + "".join(f"{confusion[(label, m)]:>8}" for m in names))
 
 
-async def run_sections(items: list[tuple[dict[str, Any], Article]], model: str) -> None:
+async def run_sections(items: list[tuple[dict[str, Any], Article]], model: str,
+                       all_pages: list[dict[str, Any]]) -> None:
     """Only the section of every labelled page, as the run chooses it (odds and cues, no summary)."""
     rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
     rows: list[dict[str, Any]] = []
@@ -189,7 +190,9 @@ async def run_sections(items: list[tuple[dict[str, Any], Article]], model: str) 
             print(f"  {page['path'][-58:]:<58} {got}/{page['section']} {mark}", flush=True)
         await client.aclose()
     # The weights of model/sections.py were set on the pages at even places in the labels file.
-    for name, part in (("set on (even)", rows[::2]), ("held out (odd)", rows[1::2])):
+    place = {id(p): i for i, p in enumerate(all_pages)}
+    for name, even in (("set on (even)", True), ("held out (odd)", False)):
+        part = [r for r in rows if (place[id(r["page"])] % 2 == 0) == even]
         right = sum(1 for r in part if r["section"] == r["page"]["section"])
         print(f"section accuracy, {name:<15} {right}/{len(part)} = {right / max(1, len(part)):.0%}")
     sections(rows)
@@ -218,7 +221,7 @@ def main() -> None:
     if args.sections:
         labelled = [(p, a) for p in pages if (a := article(p, realdata)) is not None]
         print(f"{len(labelled)} labelled pages, sections only, model {args.model}", flush=True)
-        asyncio.run(run_sections(labelled, args.model))
+        asyncio.run(run_sections(labelled, args.model, pages))
         return
     chosen = [p for p in pages if args.only in p["path"]] if args.only else pick(pages, args.pages, args.demo)
     items = [(p, a) for p in chosen if (a := article(p, realdata)) is not None]
