@@ -79,19 +79,33 @@ def loop_start(text: str, span: int = 20, short: int = 3, window: int = 32) -> i
     """Where ``text`` starts to repeat itself, if it does: a span of ``span`` characters seen again, or one
     of ``short`` characters a fourth time within ``window`` (spaces and digits aside). That is how a small
     model pads to a length or loops on ("下载地址1，下载地址2，…下载地址22", "DNA”（DNA）“DNA”"); a name
-    used four times in a bullet is not a loop. The index is that of the first repeat."""
+    used four times in a bullet is not a loop, nor a long Latin name twice. The index is that of the first
+    repeat."""
+    words, at = _words_as_one(text)
+    starts = [at[j] for i in range(len(words) - 2 * span + 1)
+              if (j := words.find(words[i : i + span], i + span)) != -1]
     kept = [i for i, ch in enumerate(text) if not ch.isspace() and not ch.isdigit()]
     compact = "".join(text[i] for i in kept)
-    starts = [j for i in range(len(compact) - 2 * span + 1)
-              if (j := compact.find(compact[i : i + span], i + span)) != -1]
     seen: dict[str, list[int]] = {}
     for i in range(len(compact) - short + 1):
         places = seen.setdefault(compact[i : i + short], [])
         places.append(i)
         if len(places) >= 4 and i - places[-4] < window:
-            starts.append(places[-3])
+            starts.append(kept[places[-3]])
             break
-    return kept[min(starts)] if starts else None
+    return min(starts) if starts else None
+
+
+def _words_as_one(text: str) -> tuple[str, list[int]]:
+    """``text`` without spaces and digits, each Latin word one character (so "而Life Technologies的测序仪"
+    twice is a name used twice, not a 20-character loop), and where each character stands in ``text``."""
+    chars, at = [], []
+    words: dict[str, str] = {}
+    for match in re.finditer(r"[A-Za-z]{2,}|[^\s\d]", text):
+        token = match.group(0)
+        chars.append(words.setdefault(token, chr(0xE000 + len(words))) if len(token) > 1 else token)
+        at.append(match.start())
+    return "".join(chars), at
 
 
 def cut_loop(text: str, min_zi: int) -> str:

@@ -171,6 +171,17 @@ def test_a_name_used_four_times_in_a_bullet_is_not_a_loop() -> None:
     assert parse_summary(good(bullets=[bullet, *GOOD["bullets"][1:]]), RULES).bullets[0] == bullet
 
 
+def test_a_long_latin_name_written_twice_is_not_a_loop() -> None:
+    # The 1.5B model's third bullet on a real page (Forbes, DNA sequencers), refused three times as a loop:
+    # "而Life Technologies的测序仪" is a 20-character span seen twice.
+    bullet = ("两台测序仪的主要区别在于质量与成本。Illumina的测序仪成本为740,000美元，而Life Technologies的测序仪"
+              "成本仅为150,000美元。Illumina的测序仪提供科学家们期望的精确数据，而Life Technologies的测序仪则提供"
+              "更快的数据。")
+    assert parse_summary(good(bullets=[bullet, *GOOD["bullets"][1:]]), RULES).bullets[0] == bullet
+    looped = GOOD["bullets"][0] + "Tern Tern Tern Tern Tern Tern Tern"  # a word looping is still a loop
+    assert parse_summary(good(bullets=[looped, *GOOD["bullets"][1:]]), RULES).bullets[0] == GOOD["bullets"][0]
+
+
 @pytest.mark.parametrize("headline", ["C#与F#新版发布", "新网关延迟<10ms", "A|B 测试平台开源", "[Beta] 新模型上线",
                                       "**重磅** 芯片发布", "## 标题里有井号"])
 def test_markup_characters_are_ordinary_text_not_a_reask(headline: str) -> None:
