@@ -77,10 +77,10 @@ def drop_cut_tail(text: str, min_zi: int) -> str:
 
 def loop_start(text: str, span: int = 20, short: int = 3, window: int = 32) -> int | None:
     """Where ``text`` starts to repeat itself, if it does: a span of ``span`` characters seen again, or one
-    of ``short`` characters a fourth time within ``window`` (spaces and digits aside). That is how a small
-    model pads to a length or loops on ("下载地址1，下载地址2，…下载地址22", "DNA”（DNA）“DNA”"); a name
-    used four times in a bullet is not a loop, nor a long Latin name twice. The index is that of the first
-    repeat."""
+    of ``short`` characters a fourth time within ``window`` with the same text between two of its repeats
+    (spaces and digits aside). That is how a small model pads to a length or loops on ("下载地址1，下载地址2，
+    …下载地址22", "DNA”（DNA）“DNA”"); a name used four times in a bullet is not a loop, nor a long Latin
+    name twice, nor a list. The index is that of the first repeat."""
     words, at = _words_as_one(text)
     starts = [at[j] for i in range(len(words) - 2 * span + 1)
               if (j := words.find(words[i : i + span], i + span)) != -1]
@@ -90,10 +90,17 @@ def loop_start(text: str, span: int = 20, short: int = 3, window: int = 32) -> i
     for i in range(len(compact) - short + 1):
         places = seen.setdefault(compact[i : i + short], [])
         places.append(i)
-        if len(places) >= 4 and i - places[-4] < window:
+        if len(places) >= 4 and i - places[-4] < window and _periodic(compact, places[-4:], short):
             starts.append(kept[places[-3]])
             break
     return min(starts) if starts else None
+
+
+def _periodic(compact: str, places: list[int], short: int) -> bool:
+    """Whether what stands between the repeats repeats too ("下载地址1，下载地址2，…", digits aside), as in a
+    loop; a list ("线路查询、车次查询、车站查询、售票点查询") has other words between them."""
+    gaps = [compact[a + short:b] for a, b in zip(places, places[1:], strict=False)]
+    return len(set(gaps)) < len(gaps)
 
 
 def _words_as_one(text: str) -> tuple[str, list[int]]:

@@ -171,6 +171,14 @@ def test_a_name_used_four_times_in_a_bullet_is_not_a_loop() -> None:
     assert parse_summary(good(bullets=[bullet, *GOOD["bullets"][1:]]), RULES).bullets[0] == bullet
 
 
+def test_a_list_of_one_kind_of_thing_is_not_a_loop() -> None:
+    # The 1.5B model's first bullet on a real page (Sina, train-ticket apps), refused three times as a loop:
+    # "查询、" four times within 32 characters, with another word before each.
+    bullet = ("下载地址：【第一部分】：点击【下载地址】即可下载8684火车春运版，提供有两站间线路查询、特定车次查询、"
+              "车站线路查询、售票点查询、春运电话订票助手等功能。")
+    assert parse_summary(good(bullets=[bullet, *GOOD["bullets"][1:]]), RULES).bullets[0] == bullet
+
+
 def test_a_long_latin_name_written_twice_is_not_a_loop() -> None:
     # The 1.5B model's third bullet on a real page (Forbes, DNA sequencers), refused three times as a loop:
     # "而Life Technologies的测序仪" is a 20-character span seen twice.
