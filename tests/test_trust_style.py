@@ -93,6 +93,10 @@ def test_the_local_grammar_writes_longer_figures_only_as_the_sources() -> None:
     assert not re.fullmatch(pattern, good.replace("员工12人", "员工31人"))
     assert not re.fullmatch(pattern, good.replace("员工12人", "员工8人"))
     assert re.fullmatch(pattern, good.replace("员工12人", "模型7B"))  # the source's "7B", a name
+    # How it looped on the demo's laptop article: "甚至14.  甚至16.  甚至14.  …".
+    assert not re.fullmatch(pattern, good.replace("员工12人", "员工12.  人"))
+    assert re.fullmatch(pattern, good.replace("员工12人", "员工12 人"))  # as Chinese sources space them
+    assert re.fullmatch(pattern, good.replace("员工12人", "员工12。人")) and re.fullmatch(pattern, good)
     headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
     assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资2023年")
 

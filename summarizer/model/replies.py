@@ -129,8 +129,9 @@ def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str,
 def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> str:
     """What may stand between two Chinese characters: a few marks, then source words or figures each
     followed by marks (so never one straight after another: allowed "IP" and "IPAD", the model wrote
-    "IPIPAD"), ``most // 3`` of them at most. A figure is followed by a mark other than a space unless
-    Chinese comes next: the 1.5B model looped "每秒 60 个 60  60  60  60…" until the reply was cut off."""
+    "IPIPAD"), ``most // 3`` of them at most. A figure is followed by Chinese (one space between
+    allowed) or by a mark other than a space, "." or ",": the 1.5B model looped "每秒 60 个 60  60  60…"
+    and "甚至14.  甚至16.  …" until the reply was cut off."""
     # Figures only as the source writes them, small ones too: free digits up to 31 let it write "8" and
     # "3" that no source had, the most frequent unsupported claims on real pages.
     marks = f"{_MARK}{{1,3}}"
@@ -139,15 +140,16 @@ def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> s
     if latin:
         words = f"(?:{'|'.join(map(_literal, latin))})"
         steps.append(f"{words}{marks}")
-        lasts.append(words)
+        lasts.append(f"{words}(?:{marks})?")
     if figures:
         figure = f"(?:{'|'.join(map(_literal, figures))})"
         steps.append(f"{figure}{stop}")
-        lasts.append(figure)
+        # Before Chinese too, never "." or two spaces after a figure: it looped "甚至14.  甚至16.  …".
+        lasts.append(f"{figure}(?: |{_STOP}{_MARK}{{0,2}})?")
     if not steps:
         return f"(?:{marks})?"
     step, last = f"(?:{'|'.join(steps)})", f"(?:{'|'.join(lasts)})"
-    return f"(?:{marks})?{step}{{0,{most // 3}}}(?:{last}(?:{marks})?)?"
+    return f"(?:{marks})?{step}{{0,{most // 3}}}{last}?"
 
 
 def clean_output(raw: str) -> str:
