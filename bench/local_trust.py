@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -108,6 +109,16 @@ async def run(items: list[tuple[dict[str, Any], Article]], model: str) -> list[d
     return rows
 
 
+def _magnitude_errors(problems: list[Any], source: Source) -> int:
+    return sum(1 for p in problems if p.kind == "magnitude" or _wrong_scale(p, source))
+
+
+def _wrong_scale(problem: Any, source: Source) -> bool:
+    term = problem.term or ""
+    digits = re.sub(r"[万亿].*", "", term)
+    return problem.kind == "number" and bool(re.search(r"\d[万亿]", term)) and digits in source.figures
+
+
 def measure(page: dict[str, Any], art: Article, result: Any, seconds: float) -> dict[str, Any]:
     source = Source.of(art.title, art.text)
     problems = result.check.problems
@@ -120,7 +131,9 @@ def measure(page: dict[str, Any], art: Article, result: Any, seconds: float) -> 
         # As the check counts them: jargon Chinese keeps ("token") and generic terms ("AI") are not English.
         "english": [w for t in texts for w in english_words(t, source.latin)
                     if w.lower() not in JARGON | GENERIC_TERMS],
-        "magnitudes": sum(1 for p in problems if p.kind == "magnitude"),
+        # The magnitude check's finds, and a source figure given a 万/亿 it does not have ("14亿" for 14 GB),
+        # which the number check flags as a figure not in the source.
+        "magnitudes": _magnitude_errors(problems, source),
         "bullets": result.summary.bullets, "headline": result.summary.headline,
         "evidence": [e.sentence if e is not None else None for e in result.check.evidence],
     }
@@ -184,7 +197,8 @@ async def run_sections(items: list[tuple[dict[str, Any], Article]], model: str,
                                 length_constraints=True, classify=True)
         began = time.monotonic()
         for page, art in items:
-            got = await summarizer.section_of(art)
+            assert summarizer.chooser is not None
+            got = await summarizer.chooser.section_of(art)
             rows.append({"page": page, "section": got or "", "reply_section": None})
             mark = "ok" if got == page["section"] else "WRONG"
             print(f"  {page['path'][-58:]:<58} {got}/{page['section']} {mark}", flush=True)

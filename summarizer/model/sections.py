@@ -14,6 +14,10 @@ import re
 from collections.abc import Sequence
 
 from ..config import Section
+from ..errors import LLMError, ProviderAuthError
+from ..items import Article
+from .llm import LLMClient
+from .prompts import Prompts, as_data
 
 
 def _cues(chinese: str, latin: str) -> tuple[str, ...]:
@@ -76,3 +80,32 @@ def choose(odds: Sequence[float], prior: Sequence[float], scores: Sequence[int])
         return calibrated + CUE_WEIGHT * scores[i] + (CATCH_ALL if i == last else 0.0)
 
     return max(range(len(odds)), key=value)
+
+
+class SectionChooser:
+    """The section of each article for one model: its lean (odds on empty articles) is asked once."""
+
+    def __init__(self, client: LLMClient, prompts: Prompts, sections: Sequence[Section]) -> None:
+        self.client, self.prompts, self.sections = client, prompts, list(sections)
+        self.prior: list[float] | None = None
+
+    async def section_of(self, article: Article) -> str | None:
+        """The section the odds and cues choose; None when the server gives no odds (the reply's stays)."""
+        try:
+            if self.prior is None:  # what the model leans to with nothing to read: divided out
+                empty = [await self._odds(title, lead) for title, lead in EMPTY_ARTICLES]
+                self.prior = [sum(row) / len(row) for row in zip(*empty, strict=True)]
+            odds = await self._odds(article.title, article.text[:LEAD_CHARS])
+        except ProviderAuthError:
+            raise
+        except LLMError:
+            return None
+        scores = cue_scores(article.title, article.text, self.sections)
+        return self.sections[choose(odds, self.prior, scores)].name
+
+    async def _odds(self, title: str, lead: str) -> list[float]:
+        letters = LETTERS[:len(self.sections)]
+        prompt = self.prompts.render("section.j2", title=as_data(" ".join(title.split())),
+                                     lead=as_data(" ".join(lead.split())), sections=self.sections,
+                                     letters=letters)
+        return await self.client.first_token_odds([{"role": "user", "content": prompt}], letters)

@@ -10,6 +10,7 @@ is kept as the item's flags for the reviewer.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -23,7 +24,7 @@ from ..trust.magnitudes import annotate
 from .llm import Completion, LLMClient, Message
 from .prompts import Prompts, as_data
 from .replies import output_schema, parse_summary
-from .sections import EMPTY_ARTICLES, LEAD_CHARS, LETTERS, choose, cue_scores
+from .sections import LETTERS, SectionChooser
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
 __all__ = ["Article", "Rules", "Summary", "Summarizer", "SummaryResult", "local_rules"]
@@ -129,9 +130,6 @@ class Summarizer:
                  max_reasks: int = 2, prompts: Prompts | None = None, length_constraints: bool = False,
                  checks: CheckRules | None = None, classify: bool = False) -> None:
         self.client = client
-        # The bundled model: the section by its calibrated odds and the source's cue words (sections.py).
-        self.classify = classify and 1 < len(sections) <= len(LETTERS)
-        self._prior: list[float] | None = None
         self.rules = local_rules(rules) if length_constraints else rules  # what a reply is held to
         self.sections = sections
         # The local model (the one that needs length constraints) reads about 35 tokens a second on two
@@ -145,9 +143,15 @@ class Summarizer:
         self.ask_quotes = not length_constraints
         # Trust problems worth a re-ask: the local model's re-asks came back with the same problems.
         self.reask_kinds = LOCAL_REASK_KINDS if length_constraints else None
-        # The grammar holds the asked lengths (the local model: 50-93 Chinese characters a bullet).
-        self.schema = output_schema(self.asked, lengths=length_constraints,
-                                    quote_max=self.checks.quote_max_chars, quotes=self.ask_quotes)
+        # The bundled model: the section by its calibrated odds and the source's cue words (sections.py).
+        self.chooser = (SectionChooser(client, self.prompts, sections)
+                        if classify and 1 < len(sections) <= len(LETTERS) else None)
+
+    @functools.cached_property
+    def schema(self) -> dict[str, Any]:
+        """The reply's schema; its grammar holds the asked lengths (local: 50-93 字 a bullet)."""
+        return output_schema(self.asked, lengths=not self.ask_quotes, quote_max=self.checks.quote_max_chars,
+                             quotes=self.ask_quotes)
 
     def schema_for(self, source: Source) -> dict[str, Any]:
         """The reply's schema for one article: the local grammar writes Latin only as the source's names."""
@@ -226,34 +230,13 @@ class Summarizer:
         if talk.best is not None:
             summary, check = talk.best
             reply_section = summary.section
-            if self.classify:
-                summary.section = await self.section_of(article) or summary.section
+            if self.chooser is not None:
+                summary.section = await self.chooser.section_of(article) or summary.section
             return SummaryResult(summary=summary, attempts=talk.attempts, truncated=truncated, check=check,
                                  first_check=talk.first_check or check, check_reasks=talk.check_reasks,
                                  reply_section=reply_section)
         tries, last = len(talk.attempts), talk.attempts[-1]
         raise talk.invalid(f"{article.url}: invalid model output after {tries} attempts: {last.error}")
-
-    async def section_of(self, article: Article) -> str | None:
-        """The section the odds and cues choose; None when the server gives no odds (the reply's stays)."""
-        try:
-            if self._prior is None:  # what the model leans to with nothing to read: divided out
-                empty = [await self._odds(t, lead) for t, lead in EMPTY_ARTICLES]
-                self._prior = [sum(row) / len(row) for row in zip(*empty, strict=True)]
-            odds = await self._odds(article.title, article.text[:LEAD_CHARS])
-        except ProviderAuthError:
-            raise
-        except LLMError:
-            return None
-        scores = cue_scores(article.title, article.text, self.sections)
-        return self.sections[choose(odds, self._prior, scores)].name
-
-    async def _odds(self, title: str, lead: str) -> list[float]:
-        letters = LETTERS[:len(self.sections)]
-        prompt = self.prompts.render("section.j2", title=as_data(" ".join(title.split())),
-                                     lead=as_data(" ".join(lead.split())), sections=self.sections,
-                                     letters=letters)
-        return await self.client.first_token_odds([{"role": "user", "content": prompt}], letters)
 
     async def _ask(self, talk: _Conversation) -> tuple[Completion, bool] | None:
         """One call and whether it was replayed from an earlier run's journal (else it is journaled now);
