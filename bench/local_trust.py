@@ -115,8 +115,8 @@ def _magnitude_errors(problems: list[Any], source: Source) -> int:
 
 def _wrong_scale(problem: Any, source: Source) -> bool:
     term = problem.term or ""
-    digits = re.sub(r"[万亿].*", "", term)
-    return problem.kind == "number" and bool(re.search(r"\d[万亿]", term)) and digits in source.figures
+    digits = re.sub(r"\s*[万亿].*", "", term)
+    return problem.kind == "number" and bool(re.search(r"\d\s?[万亿]", term)) and digits in source.figures
 
 
 def measure(page: dict[str, Any], art: Article, result: Any, seconds: float) -> dict[str, Any]:
