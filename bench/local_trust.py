@@ -37,6 +37,8 @@ from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
 from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
 from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
+from summarizer.model.prompts import Prompts  # noqa: E402
+from summarizer.model.sections import SectionChooser  # noqa: E402
 from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
 from summarizer.sources.extract import choose_text  # noqa: E402
 from summarizer.text import text_hash  # noqa: E402
@@ -173,8 +175,8 @@ def report(rows: list[dict[str, Any]]) -> None:
 
 
 def sections(done: list[dict[str, Any]]) -> None:
-    alone = sum(1 for r in done if r["reply_section"] == r["page"]["section"])
     if any(r["reply_section"] is not None for r in done):
+        alone = sum(1 for r in done if r["reply_section"] == r["page"]["section"])
         print(f"section named in the reply:    {alone}/{len(done)} = {alone / max(1, len(done)):.0%} "
               "(the model alone, before odds and cues)")
     right = sum(1 for r in done if r["section"] == r["page"]["section"])
@@ -189,16 +191,13 @@ def sections(done: list[dict[str, Any]]) -> None:
 async def run_sections(items: list[tuple[dict[str, Any], Article]], model: str,
                        all_pages: list[dict[str, Any]]) -> None:
     """Only the section of every labelled page, as the run chooses it (odds and cues, no summary)."""
-    rules = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
     rows: list[dict[str, Any]] = []
     with LocalServer(model_path=ensure_model(model), slots=1) as server:
         client = LLMClient(Endpoint(model, server.base_url, "local"), max_retries=0, timeout=600)
-        summarizer = Summarizer(client, rules=rules, sections=DEFAULT_SECTIONS, token_budget=3000,
-                                length_constraints=True, classify=True)
+        chooser = SectionChooser(client, Prompts(), DEFAULT_SECTIONS)
         began = time.monotonic()
         for page, art in items:
-            assert summarizer.chooser is not None
-            got = await summarizer.chooser.section_of(art)
+            got = await chooser.section_of(art)
             rows.append({"page": page, "section": got or "", "reply_section": None})
             mark = "ok" if got == page["section"] else "WRONG"
             print(f"  {page['path'][-58:]:<58} {got}/{page['section']} {mark}", flush=True)
