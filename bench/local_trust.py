@@ -197,7 +197,7 @@ async def run_sections(items: list[tuple[dict[str, Any], Article]], model: str,
         chooser = SectionChooser(client, Prompts(), DEFAULT_SECTIONS)
         began = time.monotonic()
         for page, art in items:
-            got = await chooser.section_of(art)
+            got, _ = await chooser.section_of(art)
             rows.append({"page": page, "section": got or "", "reply_section": None})
             mark = "ok" if got == page["section"] else "WRONG"
             print(f"  {page['path'][-58:]:<58} {got}/{page['section']} {mark}", flush=True)

@@ -60,6 +60,30 @@ def test_the_local_summary_takes_the_section_of_odds_and_cues(fake_llm: FakeOpen
     assert ARTICLE.title in prompt and "D. 其他：" in prompt and prompt.endswith("只回答一个字母。")
 
 
+def test_the_section_calls_are_counted_with_the_summarys(fake_llm: FakeOpenAI) -> None:
+    # The run report's llm line left them out: 7 + 3 calls of about 400 prompt tokens on the demo.
+    lean = _odds(0.7, 0.1, 0.1, 0.1)
+    fake_llm.push(Reply(json.dumps({**GOOD, "section": "其他"}, ensure_ascii=False)),
+                  lean, lean, lean, _odds(0.45, 0.45, 0.05, 0.05))
+    client = LLMClient(Endpoint("m", fake_llm.base_url, "local"), max_retries=0)
+    summarizer = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000, classify=True)
+
+    async def go() -> list:
+        try:
+            first = await summarizer.summarize(ARTICLE)
+            fake_llm.push(Reply(json.dumps(GOOD, ensure_ascii=False)), _odds(0.1, 0.1, 0.1, 0.7))
+            return [first, await summarizer.summarize(ARTICLE)]
+        finally:
+            await client.aclose()
+
+    first, second = asyncio.run(go())
+    assert len(first.attempts) == 1 and len(first.section_calls) == 4  # the lean's three, then its own
+    assert len(second.section_calls) == 1  # the lean is asked once
+    assert first.section_calls[-1].raw == "A 0.45 B 0.45 C 0.05 D 0.05"
+    assert all(c.input_tokens > 0 for c in first.section_calls)
+    assert first.input_tokens == sum(c.input_tokens for c in first.calls) > first.attempts[0].input_tokens
+
+
 def test_without_odds_from_the_server_the_replys_section_stays(fake_llm: FakeOpenAI) -> None:
     section, requests = _summarize(fake_llm, Reply("A"))
     assert section == "其他" and len(requests) == 2  # one try, then the reply's section

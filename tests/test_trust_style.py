@@ -101,6 +101,27 @@ def test_the_local_grammar_writes_longer_figures_only_as_the_sources() -> None:
     assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资2023年")
 
 
+def test_a_figure_takes_wan_or_yi_only_as_a_source_magnitude() -> None:
+    # On the demo's laptop article the 1.5B model wrote "14亿" and "4.3亿" for "14 GB" and "4.3 GB".
+    source = Source.of("t", TEXT + " The laptop has 14 GB of memory, 4.3 GB free, and 40K users. "
+                       "一千二百万 readers.")
+    pattern = _local().schema_for(source)["properties"]["bullets"]["items"]["pattern"]
+    good = "公司Kestrel Compute发布" + "了" * 30 + "Tern模型，融资3.1亿美元，内存14吉字节，" + "用户4万名。" + "字" * 20
+    assert re.fullmatch(pattern, good)
+    for wrong in ("14亿", "14 亿", "14万", "14千", "14百", "4.3亿", "310亿", "40万", "3.1万"):
+        assert not re.fullmatch(pattern, good.replace("14吉", wrong)), wrong
+    assert re.fullmatch(pattern, good.replace("14吉字节", "1200万读者"))  # 一千二百万 in figures
+    assert re.fullmatch(pattern, good.replace("14吉", "14，吉"))  # a mark between: no magnitude
+    headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
+    assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资14亿美元")
+    # A Chinese source's own magnitudes stay writable.
+    zh = Source.of("t", "该公司营收3.5万元，用户14 亿人。" * 3)
+    pattern = _local().schema_for(zh)["properties"]["bullets"]["items"]["pattern"]
+    assert re.fullmatch(pattern, "公司" + "的" * 40 + "营收3.5万元，用户14亿人" + "字" * 10)
+    assert re.fullmatch(pattern, "公司" + "的" * 40 + "营收3.5万元，用户14 亿人" + "字" * 10)
+    assert not re.fullmatch(pattern, "公司" + "的" * 40 + "营收3.5亿元，用户14万人" + "字" * 10)
+
+
 def test_between_chinese_characters_only_marks_and_source_words() -> None:
     # The 1.5B model ended a bullet "黎永فن，，，，，，，": Arabic letters and a row of commas.
     source = Source.of("t", SOURCE_ZH)

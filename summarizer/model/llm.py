@@ -113,11 +113,13 @@ class LLMClient:
             raise _llm_error(self.endpoint.label, exc) from exc
         return time.monotonic() - started
 
-    async def first_token_odds(self, messages: list[Message], options: str) -> list[float]:
+    async def first_token_odds(self, messages: list[Message], options: str) -> tuple[list[float], Completion]:
         """The probability of each one-character option (a letter) as the reply's first token, from the
-        server's top log-probabilities (llama.cpp and OpenAI send them). Raises LLMError without them."""
+        server's top log-probabilities (llama.cpp and OpenAI send them), and the call (its text the odds:
+        "A 0.61 B 0.20 …", for the call log). Raises LLMError without them."""
         if self.refused is not None:
             raise self.refused
+        started = time.monotonic()
         try:
             request: dict[str, Any] = dict(model=self.endpoint.model, messages=messages, max_tokens=1,
                                            temperature=0.0, logprobs=True, top_logprobs=20)
@@ -136,7 +138,8 @@ class LLMClient:
         total = sum(odds.values())
         if total <= 0:
             raise LLMError(f"{self.endpoint.label}: no option among the reply's likely first tokens")
-        return [odds[o] / total for o in options]
+        shares = [odds[o] / total for o in options]
+        return shares, _odds_call(options, shares, response, time.monotonic() - started)
 
     async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str,
                        retry: int = 0, label: str = "") -> Completion:
@@ -268,3 +271,12 @@ def _llm_error(label: str, exc: openai.OpenAIError) -> LLMError:
 def _short(text: str, limit: int = 160) -> str:
     line = redact(" ".join(str(text).split()))  # a gateway may echo the key in its error body
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _odds_call(options: str, shares: list[float], response: Any, seconds: float) -> Completion:
+    """The odds call as the call log keeps it: its text the odds ("A 0.61 B 0.20 …"), its usage."""
+    usage = response.usage
+    return Completion(text=" ".join(f"{o} {p:.2f}" for o, p in zip(options, shares, strict=True)),
+                      input_tokens=usage.prompt_tokens if usage else 0,
+                      output_tokens=usage.completion_tokens if usage else 0,
+                      seconds=seconds, finish_reason=response.choices[0].finish_reason or "")

@@ -21,7 +21,8 @@ _NAME_RUN = 24  # "Granite Peak Ventures, " fits
 
 
 def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40, quotes: bool = True,
-                  latin: tuple[str, ...] | None = None, figures: tuple[str, ...] = ()) -> dict[str, Any]:
+                  latin: tuple[str, ...] | None = None, figures: tuple[str, ...] = (),
+                  scaled: tuple[str, ...] = ()) -> dict[str, Any]:
     """JSON schema sent as response_format; quotes, then bullets, come first so the model finds its
     evidence before it writes, and reads before it titles.
 
@@ -41,7 +42,7 @@ def output_schema(rules: Rules, *, lengths: bool = False, quote_max: int = 40, q
         _add_grammar(rules, quote_max, bullet=bullet, bullets=bullets, headline=headline, emoji=emoji,
                      quote=quote, quotes=quote_list, importance=importance)
         if latin is not None:
-            _only_source_latin(rules, bullet, headline, latin, figures)
+            _only_source_latin(rules, bullet, headline, latin, (figures, scaled))
     properties: dict[str, Any] = {
         "quotes": quote_list,
         "bullets": bullets,
@@ -109,31 +110,39 @@ def _literal(word: str) -> str:
 
 
 def _only_source_latin(rules: Rules, bullet: dict[str, Any], headline: dict[str, Any],
-                       latin: tuple[str, ...], figures: tuple[str, ...]) -> None:
+                       latin: tuple[str, ...], figures: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
     """Latin text only as the source's own names, acronyms, products and figures (trust.latin), each a
     whole word: the 1.5B model mixed "triple了" and "runway" into Chinese bullets, and forbidden only
-    lower-case words it camel-cased its way round ("weHere"). Figures over 31 only as the source's
-    (trust.magnitudes.written_figures): it wrote "2023", "50%" and "50000000000" for sources with none."""
+    lower-case words it camel-cased its way round ("weHere"). Figures only as the source's
+    (trust.magnitudes.written_figures): it wrote "2023", "50%" and "50000000000" for sources with none;
+    with 万 or 亿 only as the source's magnitudes (``figures[1]``): it wrote "14亿" for "14 GB"."""
     high = min(rules.bullet_max, rules.bullet_min * 8 // 3)
-    run = _latin_run(latin, figures, _NAME_RUN // 2)
+    run, run_han = _latin_run(latin, figures, _NAME_RUN // 2)
     bullet["pattern"] = (
-        f"^{_HAN}{{2}}(?:{run}{_HAN}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}{run}$"
+        f"^{_HAN}{{2}}(?:{run_han}){{{rules.bullet_min - 2},{high * 5 // 4 - 2}}}{run}$"
     )
     # The same run fits a headline's "售价 6999 元" and "Strider H2 ".
     # Names and figures count as 字 too: a few Chinese characters fewer than the length, or the 1.5B model
     # wrote 43- and 45-字 headlines the validator refused three times (at three quarters, it was cut off
     # mid-phrase: "…文字识别、AI 、").
-    headline["pattern"] = f"^{run}{_HAN}(?:{run}{_HAN}){{1,{rules.headline_max - 6}}}{run}$"
+    headline["pattern"] = f"^{run_han}(?:{run_han}){{1,{rules.headline_max - 6}}}{run}$"
 
 
-def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> str:
-    """What may stand between two Chinese characters: a few marks, then source words or figures each
-    followed by marks (so never one straight after another: allowed "IP" and "IPAD", the model wrote
-    "IPIPAD"), ``most // 3`` of them at most. A figure is followed by Chinese (one space between
-    allowed) or by a mark other than a space, "." or ",": the 1.5B model looped "每秒 60 个 60  60  60…"
-    and "甚至14.  甚至16.  …" until the reply was cut off."""
+# A Chinese character but a place value: after a figure, 万 or 亿 would make it a new magnitude.
+_HAN_UNSCALED = "[\u4e00-\u4e06\u4e08-\u4ebe\u4ec0-\u5342\u5344-\u767d\u767f-\u9fff]"  # no 万亿千百
+
+
+def _latin_run(latin: tuple[str, ...], figures: tuple[tuple[str, ...], tuple[str, ...]],
+               most: int) -> tuple[str, str]:
+    """What may stand between two Chinese characters, alone and with the Chinese character after it: a
+    few marks, then source words or figures each followed by marks (so never one straight after another:
+    allowed "IP" and "IPAD", the model wrote "IPIPAD"), ``most // 3`` of them at most. A figure is
+    followed by Chinese (one space between allowed; 万, 亿, 千 or 百 only in a source magnitude) or by a
+    mark other than a space, "." or ",": the 1.5B model looped "每秒 60 个 60  60  60…" and
+    "甚至14.  甚至16.  …" until the reply was cut off."""
     # Figures only as the source writes them, small ones too: free digits up to 31 let it write "8" and
     # "3" that no source had, the most frequent unsupported claims on real pages.
+    plain, scaled = figures
     marks = f"{_MARK}{{1,3}}"
     stop = f"{_STOP}{_MARK}?"
     steps, lasts = [], []
@@ -141,15 +150,21 @@ def _latin_run(latin: tuple[str, ...], figures: tuple[str, ...], most: int) -> s
         words = f"(?:{'|'.join(map(_literal, latin))})"
         steps.append(f"{words}{marks}")
         lasts.append(f"{words}(?:{marks})?")
-    if figures:
-        figure = f"(?:{'|'.join(map(_literal, figures))})"
-        steps.append(f"{figure}{stop}")
+    figure = f"(?:{'|'.join(map(_literal, plain))})" if plain else ""
+    for number in filter(None, (figure, "|".join(map(_literal, scaled)))):
+        steps.append(f"(?:{number}){stop}")
+    if scaled:
+        lasts.append(f"(?:{'|'.join(map(_literal, scaled))})(?: |{_STOP}{_MARK}{{0,2}})?")
+    if figure:
         # Before Chinese too, never "." or two spaces after a figure: it looped "甚至14.  甚至16.  …".
-        lasts.append(f"{figure}(?: |{_STOP}{_MARK}{{0,2}})?")
+        lasts.append(f"{figure}{_STOP}{_MARK}{{0,2}}")
     if not steps:
-        return f"(?:{marks})?"
-    step, last = f"(?:{'|'.join(steps)})", f"(?:{'|'.join(lasts)})"
-    return f"(?:{marks})?{step}{{0,{most // 3}}}{last}?"
+        return f"(?:{marks})?", f"(?:{marks})?{_HAN}"
+    head = f"(?:{marks})?(?:{'|'.join(steps)}){{0,{most // 3}}}"
+    last = f"(?:{'|'.join(lasts)})"
+    alone = f"{head}(?:{last}|{figure} ?)?" if figure else f"{head}{last}?"
+    with_han = f"{head}(?:{last}?{_HAN}|{figure} ?{_HAN_UNSCALED})" if figure else f"{head}{last}?{_HAN}"
+    return alone, with_han
 
 
 def clean_output(raw: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from ..config import Section
 from ..errors import LLMError, ProviderAuthError
 from ..items import Article
-from .llm import LLMClient
+from .llm import Completion, LLMClient
 from .prompts import Prompts, as_data
 
 
@@ -90,23 +90,28 @@ class SectionChooser:
         self.client, self.prompts, self.sections = client, prompts, list(sections)
         self.prior: list[float] | None = None
 
-    async def section_of(self, article: Article) -> str | None:
-        """The section the odds and cues choose; None when the server gives no odds (the reply's stays)."""
+    async def section_of(self, article: Article) -> tuple[str | None, list[Completion]]:
+        """The section the odds and cues choose, None when the server gives no odds (the reply's stays),
+        and the calls it took: one, and the three of the model's lean the first time (their cost is the
+        run's, so the report counts them)."""
+        calls: list[Completion] = []
         try:
             if self.prior is None:  # what the model leans to with nothing to read: divided out
-                empty = [await self._odds(title, lead) for title, lead in EMPTY_ARTICLES]
+                empty = [await self._odds(title, lead, calls) for title, lead in EMPTY_ARTICLES]
                 self.prior = [sum(row) / len(row) for row in zip(*empty, strict=True)]
-            odds = await self._odds(article.title, article.text[:LEAD_CHARS])
+            odds = await self._odds(article.title, article.text[:LEAD_CHARS], calls)
         except ProviderAuthError:
             raise
         except LLMError:
-            return None
+            return None, calls
         scores = cue_scores(article.title, article.text, self.sections)
-        return self.sections[choose(odds, self.prior, scores)].name
+        return self.sections[choose(odds, self.prior, scores)].name, calls
 
-    async def _odds(self, title: str, lead: str) -> list[float]:
+    async def _odds(self, title: str, lead: str, calls: list[Completion]) -> list[float]:
         letters = LETTERS[:len(self.sections)]
         prompt = self.prompts.render("section.j2", title=as_data(" ".join(title.split())),
                                      lead=as_data(" ".join(lead.split())), sections=self.sections,
                                      letters=letters)
-        return await self.client.first_token_odds([{"role": "user", "content": prompt}], letters)
+        odds, call = await self.client.first_token_odds([{"role": "user", "content": prompt}], letters)
+        calls.append(call)
+        return odds

@@ -93,10 +93,16 @@ class SummaryResult:
     )  # of the first valid summary, before a re-ask
     check_reasks: int = 0
     reply_section: str = ""  # the reply's own, when the section was chosen apart (sections.py)
+    section_calls: list[Attempt] = field(default_factory=list)  # the calls that chose it apart
 
     @property
     def flags(self) -> list[str]:
         return self.check.flags
+
+    @property
+    def calls(self) -> list[Attempt]:
+        """Every call of this summary: the attempts, then the section's."""
+        return [*self.attempts, *self.section_calls]
 
     def stored(self) -> CheckedSummary:
         """What the summary cache keeps: the model's fields, quotes included, and the check record."""
@@ -104,15 +110,15 @@ class SummaryResult:
 
     @property
     def input_tokens(self) -> int:
-        return sum(a.input_tokens for a in self.attempts)
+        return sum(a.input_tokens for a in self.calls)
 
     @property
     def output_tokens(self) -> int:
-        return sum(a.output_tokens for a in self.attempts)
+        return sum(a.output_tokens for a in self.calls)
 
     @property
     def seconds(self) -> float:
-        return sum(a.seconds for a in self.attempts)
+        return sum(a.seconds for a in self.calls)
 
 
 def source_of(article: Article) -> Source:
@@ -159,7 +165,7 @@ class Summarizer:
             return self.schema
         return output_schema(self.asked, lengths=True, quote_max=self.checks.quote_max_chars,
                              quotes=self.ask_quotes, latin=source.writable,
-                             figures=source.figures)
+                             figures=source.figures, scaled=source.scaled)
 
     @property
     def asked(self) -> Rules:
@@ -229,12 +235,14 @@ class Summarizer:
             ]
         if talk.best is not None:
             summary, check = talk.best
-            reply_section = summary.section
+            reply_section, section_calls = summary.section, []
             if self.chooser is not None:
-                summary.section = await self.chooser.section_of(article) or summary.section
+                chosen, calls = await self.chooser.section_of(article)
+                summary.section = chosen or summary.section
+                section_calls = [Attempt(c.text, c.input_tokens, c.output_tokens, c.seconds) for c in calls]
             return SummaryResult(summary=summary, attempts=talk.attempts, truncated=truncated, check=check,
                                  first_check=talk.first_check or check, check_reasks=talk.check_reasks,
-                                 reply_section=reply_section)
+                                 reply_section=reply_section, section_calls=section_calls)
         tries, last = len(talk.attempts), talk.attempts[-1]
         raise talk.invalid(f"{article.url}: invalid model output after {tries} attempts: {last.error}")
 

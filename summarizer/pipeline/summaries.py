@@ -192,11 +192,11 @@ class SummaryService:
         return None
 
     def _save(self, article: Article, result: SummaryResult) -> None:
-        asked = [a for a in result.attempts if not a.replayed]  # replayed ones were paid by a killed run
+        asked = [a for a in result.calls if not a.replayed]  # replayed ones were paid by a killed run
         self.run.report.count_calls(len(asked), sum(a.input_tokens for a in asked),
                                     sum(a.output_tokens for a in asked))
         store, (prompt_hash, model) = self.run.store, self.cache_key
-        for attempt in result.attempts:
+        for attempt in result.calls:
             store.log_call(run_id=self.run.run_id, canonical_url=article.canonical_url, model=model,
                            input_tokens=attempt.input_tokens, output_tokens=attempt.output_tokens,
                            seconds=attempt.seconds, response=attempt.raw, error=attempt.error)

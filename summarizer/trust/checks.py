@@ -34,7 +34,7 @@ from ..config import CheckSettings
 from ..items import CheckResult, Evidence, Problem
 from ..text import chinese_share, sentences
 from .latin import LatinWords, english_words, half_names
-from .magnitudes import Magnitude, chinese_number, find_magnitudes, written_figures
+from .magnitudes import Magnitude, chinese_number, find_magnitudes, scaled_figures, written_figures
 
 # Latin words that are generic vocabulary in Chinese tech writing, not names to ground.
 GENERIC_TERMS = frozenset(
@@ -344,7 +344,8 @@ class Source:
     latin_stream: str  # every Latin letter and digit in a row: "Open AI" still supports "OpenAI"
     magnitudes: tuple[Magnitude, ...] = ()  # "$310 million" and its Chinese form 3.1亿美元
     latin: LatinWords = LatinWords((), (), frozenset())  # the Latin words a summary may keep
-    figures: tuple[str, ...] = ()  # the longer digit strings a summary may write (2,000, 3.1 of 3.1亿)
+    figures: tuple[str, ...] = ()  # the digit strings a summary may write (2,000, 3.1 of 3.1亿)
+    scaled: tuple[str, ...] = ()  # the figures it may write with 万 or 亿 (3.1亿, the source's 3.5万)
 
     @classmethod
     def of(cls, title: str, text: str) -> Source:
@@ -358,6 +359,7 @@ class Source:
         return cls(
             title=title, text=text, squashed=squash(text), values=values,
             magnitudes=magnitudes, latin=LatinWords.of(both), figures=written_figures(_nfkc(both), values),
+            scaled=scaled_figures(_nfkc(both), values),
             name_keys=frozenset(k for k in keys if k),
             latin_stream=re.sub(r"[^0-9a-z\u00c0-\u024f]", "", _nfkc(both).lower()),
         )

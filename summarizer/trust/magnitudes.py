@@ -132,3 +132,21 @@ def written_figures(text: str, values: list[Decimal] | tuple[Decimal, ...]) -> t
             counts.setdefault(form, 0)
     ranked = sorted(counts, key=lambda f: -counts[f])
     return tuple(ranked[:_MAX_FIGURES])
+
+
+_SCALED = re.compile(r"(?<![\d.,])\d+(?:\.\d+)? ?(?:万亿|万|亿)")
+_MAX_SCALED = 40
+
+
+def scaled_figures(text: str, values: list[Decimal] | tuple[Decimal, ...]) -> tuple[str, ...]:
+    """The figures a summary of ``text`` may write with 万 or 亿: the source's own ("3.5万") and its values
+    in Chinese form (3.1亿 for "$310 million", 1200万 for 一千二百万). Any other figure with 万 or 亿 is a
+    magnitude the source lacks: the 1.5B model wrote "14亿" for "14 GB"."""
+    forms: dict[str, None] = {}
+    for written in _SCALED.findall(text):  # "30 亿" as Chinese sources space it, and "30亿"
+        forms.update(dict.fromkeys((written, written.replace(" ", ""))))
+    for value in values:
+        form = chinese_number(value)
+        if form[-1] in "万亿":
+            forms.setdefault(form)
+    return tuple(forms)[:_MAX_SCALED]
