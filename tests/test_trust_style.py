@@ -8,7 +8,8 @@ from summarizer.config import DEFAULT_SECTIONS
 from summarizer.items import Problem, ReviewItem
 from summarizer.model.llm import Endpoint, LLMClient
 from summarizer.model.summarize import Article, Rules, Summarizer
-from summarizer.text import text_hash
+from summarizer.model.replies import fit_headline
+from summarizer.text import count_zi, text_hash
 
 RULES = Rules(sections=tuple(s.name for s in DEFAULT_SECTIONS))
 SOURCE_ZH = "图书馆扫描了2.6万张书页，约8%的书页虫蛀严重，修复团队用了整整三年时间才完成这一项工作。"
@@ -181,3 +182,30 @@ def test_the_jargon_the_checks_allow_the_grammar_writes() -> None:
     assert re.fullmatch(pattern, good) and re.fullmatch(pattern, good.replace("token", "tokens"))
     assert not re.fullmatch(pattern, good.replace("token", "words"))
     assert "token" not in Source.of("t", SOURCE_ZH).writable
+
+
+def test_a_local_headline_too_long_with_latin_names_is_cut_at_a_clause(fake_llm) -> None:
+    # A real page lost its item: the grammar counts Chinese characters only, and a headline with many Latin
+    # names ran to 50 字, refused three times.
+    import asyncio
+    import json
+
+    from servers import Reply
+
+    text = ("Kestrel Compute and Granite Peak Ventures signed a deal with Harborline Capital on Tern. " * 6)
+    article = Article(url="http://127.0.0.1/b", canonical_url="http://127.0.0.1/b", title="Kestrel deal",
+                      source="s", published=None, text=text, zi=300, text_hash=text_hash(text))
+    bullet = "两家公司在周一签署了一项合作协议，双方将共同开发新的模型产品，并且计划在明年年初之前正式向客户推出相关服务。"
+    head = "Kestrel Compute与Granite Peak Ventures和Harborline Capital签约合作开发新一代Tern企业模型"
+    long = head + "，双方将在明年之前共同推出面向企业客户的全新模型服务产品"
+    reply = {"bullets": [bullet, bullet + "此外还有更多说明。", "双方" + bullet], "headline": long,
+             "emoji": "🤝", "section": "产业资讯", "importance": 5}
+    assert count_zi(long) > RULES.headline_max >= count_zi(head)
+    fake_llm.push(Reply(json.dumps(reply, ensure_ascii=False)))
+    client = LLMClient(Endpoint("m", fake_llm.base_url, "local"), max_retries=0)
+    summarizer = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000,
+                            length_constraints=True)
+    result = asyncio.run(summarizer.summarize(article))
+    assert [a.error for a in result.attempts] == [None], [a.raw[:300] for a in result.attempts]
+    assert result.summary.headline == head and len(fake_llm.requests) == 1  # no re-ask, no item lost
+    assert fit_headline("not json", 40) == "not json"

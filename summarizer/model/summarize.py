@@ -23,7 +23,7 @@ from ..trust.checks import CheckRules, Source, check_summary, fix_magnitudes
 from ..trust.magnitudes import annotate
 from .llm import Completion, LLMClient, Message
 from .prompts import Prompts, as_data
-from .replies import output_schema, parse_summary
+from .replies import fit_headline, output_schema, parse_summary
 from .sections import LETTERS, SectionChooser
 from .tokens import count_tokens, fit_to_budget, split_thirds
 
@@ -268,6 +268,10 @@ class Summarizer:
             talk.journal.record(number, completion)
         return completion, False
 
+    def _fitted(self, raw: str) -> str:
+        """The local grammar cannot count a headline's Latin names: one too long is cut at a clause."""
+        return raw if self.ask_quotes else fit_headline(raw, self.rules.headline_max)
+
     def _judge(self, talk: _Conversation, completion: Completion, *, replayed: bool = False) -> str | None:
         """Validate and check one reply; the re-ask to send, or None when the conversation is over."""
         attempt = Attempt(completion.text, completion.input_tokens, completion.output_tokens,
@@ -275,7 +279,7 @@ class Summarizer:
                           cached=completion.cached_tokens)
         talk.attempts.append(attempt)
         try:
-            summary = parse_summary(completion.text, self.rules)
+            summary = parse_summary(self._fitted(completion.text), self.rules)
         except ValueError as exc:
             attempt.error = str(exc)
             if completion.finish_reason == "length":
