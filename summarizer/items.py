@@ -207,6 +207,7 @@ class Rules:
 # List marks, and the part labels of the prompt a small model echoes ("第一部分：", even "第部分：").
 _BULLET_PREFIX = re.compile(r"^\s*(?:[-*•·+]|\d+[.)、]|[（(]?\d+[)）]|第?[一二三123]?(?:部分|条)[：:])\s*")
 HEADLINE_NOT_CHINESE = "标题必须是中文（英文原文也要译成中文）"
+REPEATED_BULLETS = "三条要点不能重复"
 
 
 def headline_is_chinese(value: str, rules: Rules) -> bool:
@@ -304,7 +305,7 @@ class Summary(BaseModel):
         cleaned = [cut_loop(normalize_space(_BULLET_PREFIX.sub("", b)), rules.bullet_min) for b in value]
         problems = [p for i, bullet in enumerate(cleaned, 1) for p in _bullet_problems(i, bullet, rules)]
         if len(set(cleaned)) < 3:
-            problems.append("三条要点不能重复")
+            problems.append(REPEATED_BULLETS)
         if problems:
             raise ValueError("；".join(problems))
         return cleaned

@@ -427,6 +427,30 @@ def test_the_local_sampler_settings_reach_the_server_in_the_request_body(fake_ll
     assert not set(SAMPLING) & set(fake_llm.requests[1])
 
 
+def test_a_reask_after_repeated_bullets_lets_dry_penalise_runs_through_digits(fake_llm: FakeOpenAI) -> None:
+    # A Traditional-Chinese spec sheet ("P6210", "3G+WIFI", "1.2GHz"): digits broke every DRY run and the
+    # 1.5B model wrote one bullet three times in all three attempts, losing the item. The re-ask after
+    # such a reply drops the digit breakers; every other call keeps them (DRY turned 1999 into 999).
+    from summarizer.model.local import SAMPLING
+    from summarizer.model.providers import local_sampling
+
+    client = LLMClient(Endpoint("fake-model", fake_llm.base_url, "local"), max_retries=0,
+                       sampling=local_sampling(), repeat_sampling=local_sampling(repeated=True))
+    summarizer = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000,
+                            length_constraints=True)
+    local = {k: v for k, v in GOOD.items() if k != "quotes"}
+    fake_llm.push(Reply(json.dumps(local | {"headline": "标题" * 40}, ensure_ascii=False)))
+    fake_llm.push(Reply(json.dumps(local | {"bullets": [GOOD["bullets"][0]] * 3}, ensure_ascii=False)))
+    fake_llm.push(Reply(json.dumps(local, ensure_ascii=False)))
+    result = asyncio.run(summarizer.summarize(ARTICLE))
+    assert result.summary.bullets == GOOD["bullets"] and len(fake_llm.requests) == 3
+    breakers = [r["dry_sequence_breakers"] for r in fake_llm.requests]
+    assert breakers[0] == breakers[1] == SAMPLING["dry_sequence_breakers"]  # a long headline: digits kept
+    assert not set("0123456789") & set(breakers[2]) and "\n" in breakers[2]
+    assert {k: fake_llm.requests[2][k] for k in SAMPLING if k != "dry_sequence_breakers"} == {
+        k: v for k, v in SAMPLING.items() if k != "dry_sequence_breakers"}
+
+
 def test_a_local_bullet_cut_by_the_grammar_loses_its_broken_tail(fake_llm: FakeOpenAI) -> None:
     # The grammar caps a local bullet in Chinese characters; past the cap the 1.5B model filled the string
     # with English ("…续航约8小时，Robot can 100% shifts，2"). The tail goes back to the last whole sentence.

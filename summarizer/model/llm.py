@@ -81,11 +81,14 @@ class LLMClient:
         seed: int | None = None,
         on_tokens: OnTokens | None = None,
         sampling: dict[str, Any] | None = None,
+        repeat_sampling: dict[str, Any] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.seed = seed
         # Server-specific sampler settings sent in the request body (llama.cpp's DRY for the local model).
         self.sampling = dict(sampling or {})
+        # The same, for a re-ask after a reply that repeated itself (local.REPEAT_SAMPLING).
+        self.repeat_sampling = dict(repeat_sampling or sampling or {})
         # Set for the local model: replies are streamed so a minute-long call shows signs of life.
         self.on_tokens = on_tokens
         self.temperature = temperature
@@ -142,8 +145,9 @@ class LLMClient:
         return shares, _odds_call(options, shares, response, time.monotonic() - started)
 
     async def complete(self, messages: list[Message], *, schema: dict[str, Any], schema_name: str,
-                       retry: int = 0, label: str = "") -> Completion:
-        """One chat completion asking for JSON; ``retry`` > 0 for a re-ask. Raises LLMError."""
+                       retry: int = 0, label: str = "", repeated: bool = False) -> Completion:
+        """One chat completion asking for JSON; ``retry`` > 0 for a re-ask, ``repeated`` when the last
+        reply repeated itself. Raises LLMError."""
         if self.response_format == "json_schema":
             response_format: dict[str, Any] = {
                 "type": "json_schema",
@@ -153,6 +157,7 @@ class LLMClient:
             response_format = {"type": "json_object"}
         if self.refused is not None:
             raise self.refused  # the key was refused once: no more requests with it
+        sampling = self.repeat_sampling if repeated else self.sampling
         request: dict[str, Any] = dict(
             model=self.endpoint.model, messages=messages,
             # A re-ask at the same low temperature tends to get the same wrong answer back (seen with
@@ -161,7 +166,7 @@ class LLMClient:
             max_tokens=self.max_output_tokens,
             response_format=response_format,
             **({"seed": self.seed + retry} if self.seed is not None else {}),
-            **({"extra_body": self.sampling} if self.sampling else {}),
+            **({"extra_body": sampling} if sampling else {}),
         )
         started = time.monotonic()
         try:

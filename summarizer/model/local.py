@@ -66,6 +66,10 @@ SAMPLING: dict[str, object] = {
     "dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 4, "dry_penalty_last_n": 200,
     "dry_sequence_breakers": [*"0123456789", "\n", ":", '"', "*"],
 }
+# For the re-ask after a reply whose bullets were one bullet written again: on a page dense with model
+# numbers ("P6210", "3G+WIFI", "1.2GHz") the digits broke every run, DRY never bit, and the 1.5B model
+# wrote the same bullet three times in all three attempts. Only that re-ask drops the digit breakers.
+REPEAT_SAMPLING: dict[str, object] = {"dry_sequence_breakers": ["\n", ":", '"', "*"]}
 
 INSTALL_HINT = "install the local extra: pip install -e '.[local]'"
 NO_AVX2_HINT = "use a hosted or self-run model instead (set OPENAI_BASE_URL or OPENAI_API_KEY)"

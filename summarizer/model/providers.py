@@ -47,10 +47,11 @@ def preflight(settings: Settings) -> None:
         raise LocalModelError(f"llm.provider is 'local' but {exc}") from exc
 
 
-def local_sampling() -> dict[str, object]:
-    from .local import SAMPLING  # imported late: hosted runs never need it
+def local_sampling(*, repeated: bool = False) -> dict[str, object]:
+    """The bundled model's sampler settings; ``repeated`` for a re-ask after bullets written twice."""
+    from .local import REPEAT_SAMPLING, SAMPLING  # imported late: hosted runs never need it
 
-    return SAMPLING
+    return {**SAMPLING, **REPEAT_SAMPLING} if repeated else SAMPLING
 
 
 class Provider:
@@ -96,6 +97,7 @@ class Provider:
                     # A CPU model takes a minute a call: its replies are streamed to show signs of life.
                     on_tokens=TokenMeter(self.reporter).update if local else None,
                     sampling=local_sampling() if local else None,
+                    repeat_sampling=local_sampling(repeated=True) if local else None,
                 )
             return self._client
 

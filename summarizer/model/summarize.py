@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ..config import Section
 from ..errors import LLMError, ProviderAuthError, SummaryInvalid
-from ..items import Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
+from ..items import REPEATED_BULLETS, Article, CheckedSummary, CheckResult, Rules, Summary, language_problems
 from ..text import chinese_share, drop_cut_tail
 from ..trust.checks import CheckRules, Source, check_summary, fix_magnitudes
 from ..trust.magnitudes import annotate
@@ -252,10 +252,11 @@ class Summarizer:
         number = len(talk.attempts)
         if number < len(talk.replay):
             return talk.replay[number], True
+        repeated = bool(talk.attempts) and REPEATED_BULLETS in (talk.attempts[-1].error or "")
         try:
             completion = await self.client.complete(
                 talk.messages, schema=talk.schema or self.schema, schema_name="digest_item", retry=number,
-                label=talk.article.title)
+                label=talk.article.title, repeated=repeated)
         except ProviderAuthError:
             raise  # not about this article: the run stops
         except LLMError as exc:
