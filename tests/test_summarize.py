@@ -427,7 +427,7 @@ def test_the_local_sampler_settings_reach_the_server_in_the_request_body(fake_ll
     assert not set(SAMPLING) & set(fake_llm.requests[1])
 
 
-def test_a_reask_after_repeated_bullets_lets_dry_penalise_runs_through_digits(fake_llm: FakeOpenAI) -> None:
+def test_reasks_after_repeated_bullets_let_dry_penalise_runs_through_digits(fake_llm: FakeOpenAI) -> None:
     # A Traditional-Chinese spec sheet ("P6210", "3G+WIFI", "1.2GHz"): digits broke every DRY run and the
     # 1.5B model wrote one bullet three times in all three attempts, losing the item. The re-ask after
     # such a reply drops the digit breakers; every other call keeps them (DRY turned 1999 into 999).
@@ -437,17 +437,19 @@ def test_a_reask_after_repeated_bullets_lets_dry_penalise_runs_through_digits(fa
     client = LLMClient(Endpoint("fake-model", fake_llm.base_url, "local"), max_retries=0,
                        sampling=local_sampling(), repeat_sampling=local_sampling(repeated=True))
     summarizer = Summarizer(client, rules=RULES, sections=DEFAULT_SECTIONS, token_budget=2000,
-                            length_constraints=True)
+                            length_constraints=True, max_reasks=3)
     local = {k: v for k, v in GOOD.items() if k != "quotes"}
-    fake_llm.push(Reply(json.dumps(local | {"headline": "标题" * 40}, ensure_ascii=False)))
+    long_headline = json.dumps(local | {"headline": "标题" * 40}, ensure_ascii=False)
+    fake_llm.push(Reply(long_headline))
     fake_llm.push(Reply(json.dumps(local | {"bullets": [GOOD["bullets"][0]] * 3}, ensure_ascii=False)))
+    fake_llm.push(Reply(long_headline))  # the next re-ask fails otherwise: the one after it still samples so
     fake_llm.push(Reply(json.dumps(local, ensure_ascii=False)))
     result = asyncio.run(summarizer.summarize(ARTICLE))
-    assert result.summary.bullets == GOOD["bullets"] and len(fake_llm.requests) == 3
+    assert result.summary.bullets == GOOD["bullets"] and len(fake_llm.requests) == 4
     breakers = [r["dry_sequence_breakers"] for r in fake_llm.requests]
     assert breakers[0] == breakers[1] == SAMPLING["dry_sequence_breakers"]  # a long headline: digits kept
-    assert not set("0123456789") & set(breakers[2]) and "\n" in breakers[2]
-    assert {k: fake_llm.requests[2][k] for k in SAMPLING if k != "dry_sequence_breakers"} == {
+    assert breakers[2] == breakers[3] and not set("0123456789") & set(breakers[3]) and "\n" in breakers[3]
+    assert {k: fake_llm.requests[3][k] for k in SAMPLING if k != "dry_sequence_breakers"} == {
         k: v for k, v in SAMPLING.items() if k != "dry_sequence_breakers"}
 
 

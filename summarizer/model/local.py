@@ -68,7 +68,8 @@ SAMPLING: dict[str, object] = {
 }
 # For the re-ask after a reply whose bullets were one bullet written again: on a page dense with model
 # numbers ("P6210", "3G+WIFI", "1.2GHz") the digits broke every run, DRY never bit, and the 1.5B model
-# wrote the same bullet three times in all three attempts. Only that re-ask drops the digit breakers.
+# wrote the same bullet three times in all three attempts. Only the re-asks after such a reply drop the
+# digit breakers.
 REPEAT_SAMPLING: dict[str, object] = {"dry_sequence_breakers": ["\n", ":", '"', "*"]}
 
 INSTALL_HINT = "install the local extra: pip install -e '.[local]'"

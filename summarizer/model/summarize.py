@@ -252,7 +252,8 @@ class Summarizer:
         number = len(talk.attempts)
         if number < len(talk.replay):
             return talk.replay[number], True
-        repeated = bool(talk.attempts) and REPEATED_BULLETS in (talk.attempts[-1].error or "")
+        # Once a reply repeated itself, every re-ask after it samples against repeats (local.REPEAT_SAMPLING).
+        repeated = any(REPEATED_BULLETS in (a.error or "") for a in talk.attempts)
         try:
             completion = await self.client.complete(
                 talk.messages, schema=talk.schema or self.schema, schema_name="digest_item", retry=number,
