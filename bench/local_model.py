@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
 from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
-from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
+from summarizer.model.local import LocalServer, ensure_model  # noqa: E402
+from summarizer.model.providers import local_sampling  # noqa: E402
 from summarizer.model.summarize import Article, Rules, Summarizer, SummaryResult  # noqa: E402
 from summarizer.sources.extract import choose_text  # noqa: E402
 from summarizer.text import ends_sentence, text_hash  # noqa: E402
@@ -120,7 +121,8 @@ async def run_model(name: str, items: list[Article], reask_all: bool,
     with LocalServer(model_path=path, slots=1) as server:
         assert server.process is not None
         client = LLMClient(Endpoint(name, server.base_url, "local"), max_retries=0, timeout=1800, seed=0,
-                           on_tokens=lambda _: None, sampling=None if no_dry else SAMPLING)
+                           on_tokens=lambda _: None, sampling=None if no_dry else local_sampling(),
+                           repeat_sampling=None if no_dry else local_sampling(repeated=True))
         summarizer = Summarizer(client, rules=rules, sections=DEFAULT_SECTIONS, token_budget=3000,
                                 length_constraints=True)
         if reask_all:

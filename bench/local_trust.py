@@ -36,8 +36,9 @@ from realdata import located  # noqa: E402
 from summarizer.config import DEFAULT_SECTIONS  # noqa: E402
 from summarizer.errors import SummarizerError  # noqa: E402
 from summarizer.model.llm import Endpoint, LLMClient  # noqa: E402
-from summarizer.model.local import SAMPLING, LocalServer, ensure_model  # noqa: E402
+from summarizer.model.local import LocalServer, ensure_model  # noqa: E402
 from summarizer.model.prompts import Prompts  # noqa: E402
+from summarizer.model.providers import local_sampling  # noqa: E402
 from summarizer.model.sections import SectionChooser  # noqa: E402
 from summarizer.model.summarize import Article, Rules, Summarizer  # noqa: E402
 from summarizer.sources.extract import choose_text  # noqa: E402
@@ -92,7 +93,8 @@ async def run(items: list[tuple[dict[str, Any], Article]], model: str) -> list[d
     rows = []
     with LocalServer(model_path=ensure_model(model), slots=1) as server:
         client = LLMClient(Endpoint(model, server.base_url, "local"), max_retries=0, timeout=1800, seed=0,
-                           on_tokens=lambda _: None, sampling=SAMPLING)
+                           on_tokens=lambda _: None, sampling=local_sampling(),
+                           repeat_sampling=local_sampling(repeated=True))  # as providers.Provider has them
         summarizer = Summarizer(client, rules=rules, sections=DEFAULT_SECTIONS, token_budget=3000,
                                 length_constraints=True, classify=True)
         for page, art in items:

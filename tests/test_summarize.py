@@ -462,3 +462,16 @@ def test_a_local_bullet_cut_by_the_grammar_loses_its_broken_tail(fake_llm: FakeO
     fake_llm.push(Reply(json.dumps(local_reply, ensure_ascii=False)))
     result = run(fake_llm, length_constraints=True)
     assert result.summary.bullets == GOOD["bullets"] and len(fake_llm.requests) == 1
+
+
+def test_the_run_gives_the_local_client_the_sampling_against_repeats(tmp_path: Path) -> None:
+    # bench/local_trust.py built its client without it and measured the re-ask change as a no-op.
+    from summarizer.config import settings_from_dict
+    from summarizer.model.providers import Provider, local_sampling
+
+    settings = settings_from_dict({"llm": {"provider": "local"}}, base_dir=tmp_path)
+    provider = Provider(settings)
+    provider._endpoint = Endpoint("local-model", "http://127.0.0.1:9/v1", "local")  # no server started
+    client = asyncio.run(provider.client())
+    assert client.sampling == local_sampling() and client.repeat_sampling == local_sampling(repeated=True)
+    assert client.repeat_sampling != client.sampling
