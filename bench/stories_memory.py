@@ -12,7 +12,8 @@ others (``trust.memory.StoryMemory``, as a run does with the last ``digest.memor
   nothing, or something else, is missed (pairs by hand, see that file's header);
 * follow-up with new facts: on the pairs of bench/fixtures/stories_memory.yaml (the same-story pairs,
   both ways round, labelled by hand: does the later page bring facts the earlier one lacks?),
-  ``trust.memory.moves_on`` against the label.
+  ``trust.memory.moves_on`` against the label, the night's year being the DAnIEL page's (its file
+  name opens with the day it was fetched) as a run's is its digest date's.
 
 Targets: precision at least 0.95, recall at least 0.9. Then the cost per night of matching against 7
 days of a 300-feed store: a synthetic store (40 items a day, each with half a merged copy on average,
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -95,6 +97,12 @@ def same_story(pages: dict[str, tuple[str, str]], sketches: dict[str, Sketch],
     return lines + (wrong if verbose else [])
 
 
+def _year(ref: str) -> int | None:
+    """The year a DAnIEL page was fetched (its name opens with the day: 20120117_...); None for others."""
+    found = re.match(r"(?:19|20)\d\d(?=\d{4}_)", Path(ref).name)
+    return int(found.group(0)) if found else None
+
+
 def follow_ups(pages: dict[str, tuple[str, str]], verbose: bool) -> list[str]:
     pairs = yaml.safe_load(FOLLOWS.read_text(encoding="utf-8"))
     tp = fp = fn = 0
@@ -102,12 +110,13 @@ def follow_ups(pages: dict[str, tuple[str, str]], verbose: bool) -> list[str]:
     for pair in pairs:
         title, text = pages[pair["later"]]
         earlier = list(pages[pair["earlier"]])
-        said = moves_on(f"{title}\n{text}", earlier)
+        year = _year(pair["later"])
+        said = moves_on(f"{title}\n{text}", earlier, year=year)
         tp += said and pair["follow"]
         fp += said and not pair["follow"]
         fn += pair["follow"] and not said
         if said != pair["follow"]:
-            found = new_facts(f"{title}\n{text}", earlier)
+            found = new_facts(f"{title}\n{text}", earlier, year=year)
             wrong.append(f"  {'follow-up' if said else 'repeat'} but labelled "
                          f"{'follow-up' if pair['follow'] else 'repeat'} ({len(found)} new-fact sentences): "
                          f"{pair['why']}")

@@ -34,6 +34,9 @@ CHIP = ("北辰半导体11月20日发布第二代推理芯片“凌霄2”，采
 CHIP_NEWS = ("11月21日，北辰半导体宣布与云服务商Stratus签约，首批采购8000张“凌霄2”加速卡，合同金额约19亿元。"
              "Stratus首席执行官Maya Lindqvist表示，新集群将于2027年3月在贵阳上线，可支撑每天150亿次调用。"
              "北辰半导体同时宣布，第三代芯片“凌霄3”已进入流片阶段。")
+# Background a copy adds: the company's history, new names and figures of years long before the night.
+HISTORY = ("星河智能由林若溪等人于2016年在杭州创立，2019年完成由晨曦资本领投的3亿元B轮融资。"
+           "2021年，公司发布第一代“星图1”模型，当年注册用户突破300万。")
 EARNINGS = ("青禾机器人11月21日公布第三季度财报，季度营收为58亿元，同比增长42%；净亏损收窄至3.1亿元。"
             "服务机器人收入达到31亿元，首次超过工业机器人业务。首席财务官周明远表示，"
             "企业客户数量同比翻了一番，公司计划明年上半年实现单季度盈利。")
@@ -66,7 +69,7 @@ def test_two_nights_leave_out_a_told_story_and_mark_a_follow_up(tmp_path: Path, 
     pages = {
         "/n1/launch.html": page("星河智能发布千亿参数大模型“星图3”", LAUNCH),
         "/n1/chip.html": page("北辰半导体发布推理芯片“凌霄2”", CHIP),
-        "/n2/copy.html": page("星河智能推出“星图3”大模型", COPY),
+        "/n2/copy.html": page("星河智能推出“星图3”大模型", COPY, HISTORY),
         "/n2/chip-news.html": page("北辰半导体“凌霄2”获Stratus大单", CHIP, CHIP_NEWS),
         "/n2/chip-news-copy.html": page("“凌霄2”获8000张订单", CHIP, CHIP_NEWS, "（本文转载自芯闻网）"),
         "/n2/earnings.html": page("青禾机器人第三季度营收增长42%", EARNINGS),
@@ -158,6 +161,22 @@ def test_a_copy_adds_nothing_and_a_follow_up_adds_facts() -> None:
     fresh = new_facts(f"{CHIP}\n{CHIP_NEWS}", [CHIP])
     assert len(fresh) == 3 and all("凌霄" in s or "Stratus" in s for s in fresh)
     assert moves_on(f"{CHIP}\n{CHIP_NEWS}", [CHIP])
+
+
+def test_sentences_set_in_years_long_before_the_night_are_background_not_news() -> None:
+    later = f"{COPY}{HISTORY}"
+    assert len(new_facts(later, [LAUNCH])) == 2  # new names and figures, in 2016-2021
+    assert not moves_on(later, [LAUNCH], year=2026)
+    assert moves_on(later, [LAUNCH], year=2021)  # in 2021, 2019 and 2021 are still news
+    recent = "2024年，公司发布第一代“星图1”模型，当年注册用户突破300万，2019年曾获融资。"
+    assert len(new_facts(f"{COPY}{recent}", [LAUNCH], year=2026)) == 1  # a recent year is enough
+
+
+def test_a_capitalised_word_opening_an_english_sentence_is_not_a_name() -> None:
+    earlier = "Illumina said on Tuesday that its new sequencer would bring the cost down to $1,000."
+    later = ("Illumina said on Tuesday that its new sequencer would bring the cost down to $1,000. "
+             "Until recently, he said, sequencing a genome took a week -- now it takes hours.")
+    assert new_facts(later, [earlier]) == []
 
 
 def test_memory_matches_a_published_story_and_not_another() -> None:

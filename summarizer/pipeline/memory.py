@@ -56,7 +56,7 @@ class Memory:
         if match is None:
             return None
         earlier, texts = self._earlier(match)
-        repeat = not moves_on(f"{title}\n{text}", texts)
+        repeat = not moves_on(f"{title}\n{text}", texts, year=int(self.date[:4]))
         self.run.store.save_story_link(StoryLink(canonical_url=key, date=self.date,
                                                  kind=REPEAT if repeat else FOLLOW,
                                                  earlier_date=match.date, earlier_url=match.item))

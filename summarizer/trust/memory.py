@@ -6,7 +6,8 @@ fingerprints (``Sketch``) of every article of the items published in the last
 is, if any. Then ``new_facts`` says whether the page moved the story on: its
 sentences whose names, figures or dates none of the earlier texts has. A page
 with none is a repeat (left out of the draft, listed as 已报道); a page with
-some is a follow-up (one 续报 item, written about what is new).
+some is a follow-up (one 续报 item, written about what is new). A sentence set
+in years long past (a career, a product's history) is background, not news.
 
 The memory has its own term frequencies (``salience.Day``) over the published
 stories and the night's pages, so matching against it never changes how the
@@ -90,8 +91,12 @@ class FactRules:
     new_sentences: int = 2
     # A sentence whose character trigrams are mostly in the earlier texts is an old sentence reworded.
     old_share: float = 0.6
+    # A sentence whose every year is this many years or more before the night's is background; figures
+    # of the year before last are still news (statistics come out a year or two after their period).
+    past_years: int = 3
 
 
+_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(?:19|20)\d\d(?!\d|[.,]\d)")
 _DOTS = re.compile(r"[・•‧∙･]")  # the middle dots of one name ("中国网事·感动2011") as sites write them
 
 
@@ -161,26 +166,57 @@ def _length(sentence: str) -> int:
     return cjk + 2 * len(re.findall(r"[A-Za-z]+", sentence))
 
 
-def new_facts(text: str, earlier: Iterable[str], rules: FactRules = FactRules()) -> list[str]:
-    """The sentences of ``text`` that bring a name, figure or date none of the ``earlier`` texts has."""
+# A time set off at a clause's head: "2021年", "2004年11月", "2019年底", "In 2004", "by March 2010".
+_FRONTED = re.compile(r"(?:(?:in|by|since|until)\s+)?(?:[a-z]+\s+)?(?:19|20)\d\d"
+                      r"(?:\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?(?:初|底|以来)?)?", re.I)
+# Clauses: commas and semicolons, not the comma inside a figure ("$1,000").
+_CLAUSE = re.compile(r"(?<!\d),|,(?!\d)|[，;；]")
+
+
+def _background(sentence: str, year: int | None, rules: FactRules) -> set[str]:
+    """The facts told only in clauses set in years long before ``year`` (the night's): "2002年进入某公司"."""
+    if year is None:
+        return set()
+    old: set[str] = set()
+    current: set[str] = set()
+    fronted: list[int] = []
+    for clause in _CLAUSE.split(sentence):
+        own = [int(y) for y in _YEAR.findall(clause)]
+        # A time set off at a sentence's head ("2021年，公司发布…，当年…", "In 2004, she…") holds until
+        # another time.
+        if own:
+            fronted = own if _FRONTED.fullmatch(clause.strip()) else []
+        years = own or fronted
+        (old if years and max(years) <= year - rules.past_years else current).update(facts(clause))
+    return old - current
+
+
+def new_facts(text: str, earlier: Iterable[str], rules: FactRules = FactRules(),
+              year: int | None = None) -> list[str]:
+    """The sentences of ``text`` that bring a name, figure or date none of the ``earlier`` texts has;
+    with ``year`` (the night's), not those set in years long past."""
     before = "\n".join(earlier)
     known = facts(before)
     flat = re.sub(r"\s+", "", normalize(before).lower())
     old = _trigrams(before)
     found = []
     for sentence in sentences(body(text)):
-        if sentence == "\n" or _length(sentence) < _MIN_SENTENCE:
+        # The split leaves the space after a full stop: stripped, the sentence's first word is an opener.
+        sentence = sentence.strip()
+        if not sentence or _length(sentence) < _MIN_SENTENCE:
             continue
-        fresh = [f for f in facts(sentence) - known if not _known(f, known, flat)]
+        told = facts(sentence) - known - _background(sentence, year, rules)
+        fresh = [f for f in told if not _known(f, known, flat)]
         if not fresh:
             continue
         grams = _trigrams(sentence)
         if grams and len(grams & old) / len(grams) >= rules.old_share:
             continue
-        found.append(sentence.strip())
+        found.append(sentence)
     return found
 
 
-def moves_on(text: str, earlier: Iterable[str], rules: FactRules = FactRules()) -> bool:
+def moves_on(text: str, earlier: Iterable[str], rules: FactRules = FactRules(),
+             year: int | None = None) -> bool:
     """Whether a page of a published story brings enough new facts to be a follow-up (续报)."""
-    return len(new_facts(text, earlier, rules)) >= rules.new_sentences
+    return len(new_facts(text, earlier, rules, year)) >= rules.new_sentences
