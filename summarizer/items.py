@@ -206,6 +206,10 @@ class Rules:
 
 # List marks, and the part labels of the prompt a small model echoes ("第一部分：", even "第部分：").
 _BULLET_PREFIX = re.compile(r"^\s*(?:[-*•·+]|\d+[.)、]|[（(]?\d+[)）]|第?[一二三123]?(?:部分|条)[：:])\s*")
+# The same labels inside a bullet: the prompt's own marks ("【第一部分】：") and a sentence that opens by
+# naming the part ("在第二部分，我们看到…"): the prompt's division of the text, never a fact of it.
+_PART_LABEL = re.compile(r"【第[一二三123]部分】[：:]?"
+                         r"|(?:^|(?<=[，,。：:；;！？]))\s*在?第[一二三123]部分[中里]?[，,：:]")
 HEADLINE_NOT_CHINESE = "标题必须是中文（英文原文也要译成中文）"
 REPEATED_BULLETS = "三条要点不能重复"
 
@@ -304,6 +308,9 @@ class Summary(BaseModel):
         # A loop at the end is cut off at the sentence before it, if enough is left; else it is re-asked.
         cleaned = [cut_loop(normalize_space(_BULLET_PREFIX.sub("", b)), rules.bullet_min) for b in value]
         problems = [p for i, bullet in enumerate(cleaned, 1) for p in _bullet_problems(i, bullet, rules)]
+        # Measured with the labels: the local grammar holds a bullet to its length as written, so a bullet
+        # the labels' removal makes short would be asked for again, and written with them again.
+        cleaned = [normalize_space(_PART_LABEL.sub("", b)) for b in cleaned]
         if len(set(cleaned)) < 3:
             problems.append(REPEATED_BULLETS)
         if problems:
