@@ -102,6 +102,20 @@ def test_the_local_grammar_writes_longer_figures_only_as_the_sources() -> None:
     assert re.fullmatch(headline, "Tern融资3.1亿美元") and not re.fullmatch(headline, "Tern融资2023年")
 
 
+def test_a_figure_and_its_unit_are_written_as_the_source_writes_them() -> None:
+    # On the demo's laptop article the 1.5B model wrote "14_GB" and "4.3_GB": after a figure the grammar
+    # allowed no space, but allowed "_".
+    source = Source.of("t", TEXT + " The laptop has 14 GB of memory and 4.3 GB free. ")
+    pattern = _local().schema_for(source)["properties"]["bullets"]["items"]["pattern"]
+    good = "公司Kestrel Compute发布" + "了" * 30 + "Tern模型，内存从14 GB降到4.3 GB，" + "落后于GPT-4o。" + "字" * 20
+    assert re.fullmatch(pattern, good)
+    assert re.fullmatch(pattern, good.replace("4.3 GB，", "4.3 GB"))  # a unit straight before Chinese
+    for wrong in ("14_GB", "14 runway", "14 4.3", "14  GB"):
+        assert not re.fullmatch(pattern, good.replace("14 GB", wrong)), wrong
+    headline = _local().schema_for(source)["properties"]["headline"]["pattern"]
+    assert re.fullmatch(headline, "Tern把内存从14 GB降到4.3 GB") and not re.fullmatch(headline, "内存14_GB降到4.3_GB")
+
+
 def test_a_figure_takes_wan_or_yi_only_as_a_source_magnitude() -> None:
     # On the demo's laptop article the 1.5B model wrote "14亿" and "4.3亿" for "14 GB" and "4.3 GB".
     source = Source.of("t", TEXT + " The laptop has 14 GB of memory, 4.3 GB free, and 40K users. "

@@ -100,9 +100,10 @@ def _add_grammar(rules: Rules, quote_max: int, *, bullet: dict[str, Any], bullet
 # character but a letter" let the 1.5B model end a bullet in Arabic script and a row of commas.
 # No brackets: the text it reads carries "$310 million（3.1亿美元）"; the model looped "23%（23%）（23%）".
 _MARK = "[- ，。、；：？！“”‘’《》【】—…·～,.;:!?'%+/&~#*=<>@_$€£¥°℃×％＋]"  # "-" first: a plain dash
-# After a figure, unless Chinese comes next: no space, and no "." or "," that would join it to the next
-# figure (it wrote "4.3亿" and "2027.3" from 4, 3 and 2027; decimals and "2,000" only as the source's).
-_STOP = "[-，。、；：？！“”‘’《》【】—…·～;:!?'%+/&~#*=<>@_$€£¥°℃×％＋]"
+# After a figure, unless Chinese or a source word comes next: no space, and no "." or "," that would join
+# it to the next figure (it wrote "4.3亿" and "2027.3" from 4, 3 and 2027; decimals and "2,000" only as
+# the source's); no "_" either: denied "14 GB", it wrote "14_GB".
+_STOP = "[-，。、；：？！“”‘’《》【】—…·～;:!?'%+/&~#*=<>@$€£¥°℃×％＋]"
 
 
 def _literal(word: str) -> str:
@@ -146,13 +147,16 @@ def _latin_run(latin: tuple[str, ...], figures: tuple[tuple[str, ...], tuple[str
     marks = f"{_MARK}{{1,3}}"
     stop = f"{_STOP}{_MARK}?"
     steps, lasts = [], []
-    if latin:
-        words = f"(?:{'|'.join(map(_literal, latin))})"
+    words = f"(?:{'|'.join(map(_literal, latin))})" if latin else ""
+    if words:
         steps.append(f"{words}{marks}")
         lasts.append(f"{words}(?:{marks})?")
     figure = f"(?:{'|'.join(map(_literal, plain))})" if plain else ""
     for number in filter(None, (figure, "|".join(map(_literal, scaled)))):
         steps.append(f"(?:{number}){stop}")
+        if words:  # "14 GB": one space, then a source word (a unit, a name) and its marks
+            steps.append(f"(?:{number}) {words}{marks}")
+            lasts.append(f"(?:{number}) {words}(?:{marks})?")
     if scaled:
         lasts.append(f"(?:{'|'.join(map(_literal, scaled))})(?: |{_STOP}{_MARK}{{0,2}})?")
     if figure:
