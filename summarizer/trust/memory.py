@@ -6,8 +6,9 @@ fingerprints (``Sketch``) of every article of the items published in the last
 is, if any. Then ``new_facts`` says whether the page moved the story on: its
 sentences whose names, figures or dates none of the earlier texts has. A page
 with none is a repeat (left out of the draft, listed as 已报道); a page with
-some is a follow-up (one 续报 item, written about what is new). A sentence set
-in years long past (a career, a product's history) is background, not news.
+some is a follow-up (one 续报 item, written about what is new). A fact told in
+a clause set in years long past (a career, a product's history) is background,
+not news.
 
 The memory has its own term frequencies (``salience.Day``) over the published
 stories and the night's pages, so matching against it never changes how the
@@ -91,7 +92,7 @@ class FactRules:
     new_sentences: int = 2
     # A sentence whose character trigrams are mostly in the earlier texts is an old sentence reworded.
     old_share: float = 0.6
-    # A sentence whose every year is this many years or more before the night's is background; figures
+    # A fact told only in clauses set this many years or more before the night is background; figures
     # of the year before last are still news (statistics come out a year or two after their period).
     past_years: int = 3
 
@@ -205,9 +206,9 @@ def new_facts(text: str, earlier: Iterable[str], rules: FactRules = FactRules(),
         sentence = sentence.strip()
         if not sentence or _length(sentence) < _MIN_SENTENCE:
             continue
-        told = facts(sentence) - known - _background(sentence, year, rules)
-        fresh = [f for f in told if not _known(f, known, flat)]
-        if not fresh:
+        fresh = {f for f in facts(sentence) - known if not _known(f, known, flat)}
+        # Clause by clause only for a sentence that brings something: most bring nothing.
+        if not fresh or not fresh - _background(sentence, year, rules):
             continue
         grams = _trigrams(sentence)
         if grams and len(grams & old) / len(grams) >= rules.old_share:
